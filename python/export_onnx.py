@@ -1,0 +1,217 @@
+"""Export an MAE to the playground's model contract (docs/MODEL_CONTRACT.md) and check it.
+
+    /usr/bin/python3 python/export_onnx.py runs/default/best.pth --out models/default \
+        --name "MAE ViT-Ti/16 (playground)" --reference tests/reference/default
+
+Writes encoder.onnx, decoder.onnx and manifest.json (fp32, opset 17). Graphs whose weights exceed
+ONNX's 2 GB protobuf limit (ViT-H) keep their tensors in `<graph>.onnx.data` beside them.
+With --reference, also writes reference vectors (input, ids, latent, pred for a few photos,
+ratios and seeds) that the TypeScript/Node tests replay through onnxruntime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import IMAGENET_MEAN, IMAGENET_STD, eval_tensor  # noqa: E402
+from mask_prng import image_seed, random_masking_ids  # noqa: E402
+from models_mae import MaskedAutoencoderViT, count_params, model_from_config  # noqa: E402
+
+OPSET = 17
+EXTERNAL_DATA_BYTES = 1_800_000_000  # below protobuf's 2 GiB hard limit, with room for the graph
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE_IMAGES = ["goldfinch", "school_bus"]
+REFERENCE_CASES = [(0.75, 0), (0.5, 7), (0.9, 123)]  # (mask_ratio, seed)
+
+
+class Encoder(torch.nn.Module):
+    def __init__(self, mae: MaskedAutoencoderViT):
+        super().__init__()
+        self.mae = mae
+
+    def forward(self, image: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
+        return self.mae.encode_visible(image, ids_keep)
+
+
+class Decoder(torch.nn.Module):
+    def __init__(self, mae: MaskedAutoencoderViT):
+        super().__init__()
+        self.mae = mae
+
+    def forward(self, latent: torch.Tensor, ids_restore: torch.Tensor) -> torch.Tensor:
+        return self.mae.forward_decoder(latent, ids_restore)
+
+
+def _save_graph(module, args, path: Path, input_names, output_names, dynamic_axes, external: bool) -> list[str]:
+    """torch.onnx.export; large graphs are re-saved with one external data file. Returns files written."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp) / path.name
+        torch.onnx.export(module, args, str(tmp_path), input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True)
+        for old in path.parent.glob(path.name + "*"):
+            old.unlink()
+        if not external:
+            shutil.copyfile(tmp_path, path)
+            return [path.name]
+        import onnx  # only needed for the external-data layout
+
+        proto = onnx.load(str(tmp_path), load_external_data=True)
+        onnx.save_model(proto, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=path.name + ".data", size_threshold=1024)
+        return [path.name, path.name + ".data"]
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@torch.no_grad()
+def export(model: MaskedAutoencoderViT, out: Path, name: str, description: str, source: dict,
+           train_mask_ratio: float, force_external: bool = False) -> dict:
+    model.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = model.config
+    L, p, size = model.patch_embed.num_patches, cfg["patch_size"], cfg["img_size"]
+    enc_params = count_params(model) - sum(count_params(m) for m in
+                                           [model.decoder_embed, model.decoder_blocks, model.decoder_norm,
+                                            model.decoder_pred]) - model.mask_token.numel() \
+        - model.decoder_pos_embed.numel()
+    dec_params = count_params(model) - enc_params
+    image = torch.randn(1, 3, size, size)
+    ids_keep = torch.arange(L // 4 or 1).unsqueeze(0)
+    ext = lambda n_params: force_external or n_params * 4 >= EXTERNAL_DATA_BYTES  # noqa: E731
+    enc_files = _save_graph(Encoder(model), (image, ids_keep), out / "encoder.onnx", ["image", "ids_keep"],
+                            ["latent"], {"image": {0: "B"}, "ids_keep": {0: "B", 1: "K"}, "latent": {0: "B", 1: "K1"}},
+                            ext(enc_params))
+    latent = model.encode_visible(image, ids_keep)
+    ids_restore = torch.arange(L).unsqueeze(0)
+    dec_files = _save_graph(Decoder(model), (latent, ids_restore), out / "decoder.onnx", ["latent", "ids_restore"],
+                            ["pred"], {"latent": {0: "B", 1: "K1"}, "ids_restore": {0: "B"}, "pred": {0: "B"}},
+                            ext(dec_params))
+    files = {f: {"bytes": (out / f).stat().st_size, "sha256": sha256(out / f)} for f in enc_files + dec_files}
+    manifest = {
+        "format": "mae-playground/1",
+        "name": name,
+        "description": description,
+        "source": source,
+        "imgSize": size,
+        "patchSize": p,
+        "inChans": cfg["in_chans"],
+        "numPatches": L,
+        "mean": list(IMAGENET_MEAN),
+        "std": list(IMAGENET_STD),
+        "normPixLoss": bool(cfg["norm_pix_loss"]),
+        "trainMaskRatio": train_mask_ratio,
+        "encoder": {"file": "encoder.onnx", "externalData": enc_files[1:], "embedDim": cfg["embed_dim"],
+                    "depth": cfg["depth"], "numHeads": cfg["num_heads"], "params": enc_params},
+        "decoder": {"file": "decoder.onnx", "externalData": dec_files[1:], "embedDim": cfg["decoder_embed_dim"],
+                    "depth": cfg["decoder_depth"], "numHeads": cfg["decoder_num_heads"], "params": dec_params},
+        "mlpRatio": cfg["mlp_ratio"],
+        "opset": OPSET,
+        "files": files,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+class BinWriter:
+    """Arrays packed little-endian into one .bin, indexed by a JSON list of {name,dtype,shape,offset}."""
+
+    def __init__(self):
+        self.chunks, self.index, self.offset = [], [], 0
+
+    def add(self, name: str, arr: np.ndarray) -> None:
+        arr = np.ascontiguousarray(arr)
+        dtype = {np.dtype("float32"): "float32", np.dtype("int64"): "int64"}[arr.dtype]
+        data = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+        self.index.append({"name": name, "dtype": dtype, "shape": list(arr.shape), "offset": self.offset,
+                           "bytes": len(data)})
+        self.chunks.append(data)
+        self.offset += len(data)
+
+
+@torch.no_grad()
+def write_reference(model: MaskedAutoencoderViT, out: Path, images=REFERENCE_IMAGES, cases=REFERENCE_CASES) -> None:
+    """Inputs and PyTorch outputs for the tests to replay through onnxruntime (tolerance: see README)."""
+    model.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    size, L = model.patch_embed.img_size, model.patch_embed.num_patches
+    w = BinWriter()
+    meta = {"imgSize": size, "numPatches": L, "images": [], "cases": [], "maskCases": []}
+    for img_name in images:
+        src = REPO / "public" / "samples" / f"{img_name}.jpg"
+        x = eval_tensor(src, size)[None]
+        w.add(f"{img_name}/image", x)
+        meta["images"].append({"name": img_name, "file": f"public/samples/{img_name}.jpg", "tensor": f"{img_name}/image"})
+        for ratio, seed in cases:
+            ids_keep, ids_restore, mask = random_masking_ids(image_seed(seed, 0, True), L, ratio)
+            latent = model.encode_visible(torch.from_numpy(x), torch.from_numpy(ids_keep)[None])
+            pred = model.forward_decoder(latent, torch.from_numpy(ids_restore)[None])
+            key = f"{img_name}/r{ratio}/s{seed}"
+            for part, arr in [("ids_keep", ids_keep[None]), ("ids_restore", ids_restore[None]),
+                              ("mask", mask[None]), ("latent", latent.numpy()), ("pred", pred.numpy())]:
+                w.add(f"{key}/{part}", arr)
+            meta["cases"].append({"image": img_name, "maskRatio": ratio, "seed": seed, "key": key})
+    # masking alone, many shapes: the TypeScript generator must give exactly these ids
+    for seed in [0, 1, 42, 2**31 - 1, 2**32 - 1]:
+        for n, ratio in [(196, 0.75), (196, 0.0), (196, 0.95), (49, 0.5), (256, 0.9), (16, 0.999)]:
+            for idx, same in [(0, True), (3, False)]:
+                ids_keep, ids_restore, _ = random_masking_ids(image_seed(seed, idx, same), n, ratio)
+                meta["maskCases"].append({"seed": seed, "imageIndex": idx, "sameMaskForAll": same, "numPatches": n,
+                                          "maskRatio": ratio, "idsKeep": ids_keep.tolist(),
+                                          "idsRestore": ids_restore.tolist()})
+    meta["arrays"] = w.index
+    (out / "reference.bin").write_bytes(b"".join(w.chunks))
+    (out / "reference.json").write_text(json.dumps(meta) + "\n")
+
+
+def load_any(path: str) -> tuple[MaskedAutoencoderViT, dict]:
+    from train import legacy_config
+
+    ck = torch.load(path, map_location="cpu")
+    cfg = legacy_config(ck["config"])
+    model = model_from_config(cfg)
+    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    return model, ck
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("weights", help="best.pth / checkpoint.pth from train.py, or the warm-start checkpoint")
+    ap.add_argument("--out", default="models/default")
+    ap.add_argument("--name", default="MAE ViT-Ti/16 (playground)")
+    ap.add_argument("--description", default="A small MAE trained on a CPU for this playground.")
+    ap.add_argument("--reference", help="folder for reference vectors, e.g. tests/reference/default")
+    ap.add_argument("--card", help="JSON file merged into manifest.source (model card facts)")
+    args = ap.parse_args()
+    model, ck = load_any(args.weights)
+    source = {"kind": "trained-here", "steps": ck.get("step"), "images_seen": ck.get("images_seen"),
+              "train_minutes": round(ck.get("seconds", 0) / 60, 1), "data": ck.get("data")}
+    if args.card:
+        source.update(json.loads(Path(args.card).read_text()))
+    m = export(model, Path(args.out), args.name, args.description, source,
+               train_mask_ratio=ck["config"].get("mask_ratio", 0.75))
+    print(json.dumps({k: m[k] for k in ["name", "imgSize", "patchSize", "files"]}, indent=1))
+    if args.reference:
+        write_reference(model, Path(args.reference))
+        print("reference vectors in", args.reference)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    main()

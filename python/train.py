@@ -1,0 +1,221 @@
+"""Train (or keep training) an MAE on the shared photos; resumable, CPU or GPU, single process or DDP.
+
+Recipe (He et al.): RandomResizedCrop(scale 0.2-1, bicubic) + flip, AdamW (0.9, 0.95) with weight
+decay 0.05 on weight matrices, linear warm-up then cosine decay, mask ratio 0.75, pixel targets.
+
+    /usr/bin/python3 python/train.py --init ../shared/checkpoints/mae-vit-ti16-warmstart.pth \
+        --out runs/default --total-steps 6000          # first run on a machine
+    /usr/bin/python3 python/train.py --out runs/default  # resumes runs/default/checkpoint.pth
+    torchrun --nproc_per_node=4 python/train.py ...      # data-parallel on GPUs
+
+A checkpoint with optimizer state is written every --ckpt-minutes to <out>/checkpoint.pth (git-ignored);
+each evaluation that improves the held-out MSE writes <out>/best.pth (fp16 weights + config + log),
+which `export_onnx.py` turns into the shipped model and which --init accepts for a new machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torchvision import transforms
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import IMAGENET_MEAN, IMAGENET_STD, load_rgb, train_files  # noqa: E402
+from evaluate import evaluate  # noqa: E402
+from models_mae import FACTORIES, cosine_lr, model_from_config  # noqa: E402
+
+
+class Photos(Dataset):
+    def __init__(self, files, size: int):
+        self.files = files
+        self.tf = transforms.Compose([
+            transforms.RandomResizedCrop(size, scale=(0.2, 1.0), interpolation=transforms.InterpolationMode.BICUBIC),
+            transforms.RandomHorizontalFlip(),
+            transforms.ToTensor(),
+            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ])
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.tf(load_rgb(self.files[i]))
+
+
+def legacy_config(cfg: dict) -> dict:
+    """The warm-start checkpoint stores a short-key config; map it to the model's argument names."""
+    if "embed_dim" in cfg:
+        return cfg
+    return dict(img_size=cfg["img"], patch_size=cfg["p"], in_chans=3, embed_dim=cfg["d"], depth=cfg["depth"],
+                num_heads=cfg["h"], decoder_embed_dim=cfg["dd"], decoder_depth=cfg["ddepth"],
+                decoder_num_heads=cfg["dh"], mlp_ratio=4.0, norm_pix_loss=cfg["norm_pix_loss"])
+
+
+def param_groups(model: torch.nn.Module, weight_decay: float):
+    """Decay weight matrices only; biases, norms and the cls/mask tokens get none (official recipe)."""
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (decay if p.ndim >= 2 and name not in ("cls_token", "mask_token") else no_decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def atomic_save(obj, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="runs/default", help="run folder (checkpoint.pth, best.pth, log.jsonl)")
+    ap.add_argument("--init", help="start from these weights (warm start, best.pth, official .pth)")
+    ap.add_argument("--model", default="mae_vit_tiny_patch16", choices=sorted(FACTORIES))
+    ap.add_argument("--img-size", type=int, default=224)
+    ap.add_argument("--patch-size", type=int, help="override the factory's patch size")
+    ap.add_argument("--mask-ratio", type=float, default=0.75)
+    ap.add_argument("--norm-pix-loss", action="store_true")
+    ap.add_argument("--batch", type=int, default=32, help="per process")
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--min-lr", type=float, default=1e-5)
+    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--warmup", type=int, default=200, help="warm-up steps (counted from the schedule start)")
+    ap.add_argument("--total-steps", type=int, default=6000, help="where the cosine schedule ends")
+    ap.add_argument("--schedule-start", type=int, help="step where warm-up starts (default: first step run)")
+    ap.add_argument("--max-minutes", type=float, default=1e9, help="stop (with a checkpoint) after this long")
+    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
+    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--log-every", type=int, default=25)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--workers", type=int, default=1)
+    args = ap.parse_args()
+
+    distributed = "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1
+    if torch.cuda.is_available():
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device("cpu")
+        torch.set_num_threads(args.threads)
+    if distributed:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    rank = dist.get_rank() if distributed else 0
+    world = dist.get_world_size() if distributed else 1
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path, best_path, log_path = out / "checkpoint.pth", out / "best.pth", out / "log.jsonl"
+
+    resume = torch.load(ckpt_path, map_location="cpu") if ckpt_path.exists() else None
+    init = torch.load(args.init, map_location="cpu") if (resume is None and args.init) else None
+    src = resume or init
+    if src is not None and "config" in src:
+        cfg = legacy_config(src["config"])
+    else:
+        overrides = {"img_size": args.img_size, "norm_pix_loss": args.norm_pix_loss}
+        if args.patch_size:
+            overrides["patch_size"] = args.patch_size
+        cfg = FACTORIES[args.model](**overrides).config
+    model = model_from_config(cfg)
+    opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
+    step, seconds, best_mse, log = 0, 0.0, float("inf"), []
+    if src is not None:
+        model.load_state_dict({k: v.float() for k, v in src["model"].items()})
+        step, seconds, log = src.get("step", 0), src.get("seconds", 0.0), list(src.get("log", []))
+        best_mse = src.get("best_mse", float("inf"))
+        if "optimizer" in src:
+            opt.load_state_dict(src["optimizer"])
+    sched = dict(start=step if args.schedule_start is None else args.schedule_start, warmup=args.warmup,
+                 total=args.total_steps, lr=args.lr, min_lr=args.min_lr)
+    if resume is not None and "schedule" in resume:
+        sched = resume["schedule"]
+    model.to(device)
+    ddp_model = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
+
+    files = train_files()
+    ds = Photos(files, cfg["img_size"])
+    sampler = DistributedSampler(ds, shuffle=True) if distributed else None
+    loader = DataLoader(ds, batch_size=args.batch, shuffle=sampler is None, sampler=sampler, drop_last=True,
+                        num_workers=args.workers, persistent_workers=args.workers > 0, pin_memory=device.type == "cuda")
+    if rank == 0:
+        print(f"{len(files)} training photos, config {json.dumps(cfg)}, step {step}, device {device} x{world}, "
+              f"schedule {sched}", flush=True)
+
+    def write_log(entry: dict) -> None:
+        log.append(entry)
+        with open(log_path, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    def state(full: bool) -> dict:
+        s = {"config": cfg, "step": step, "seconds": seconds, "log": log, "best_mse": best_mse,
+             "images_seen": step * args.batch * world, "data": ["imagenet-samples", "more-photos"]}
+        if full:
+            s.update(model=model.state_dict(), optimizer=opt.state_dict(), schedule=sched)
+        else:
+            s.update(model={k: v.half() for k, v in model.state_dict().items()})
+        return s
+
+    t_start, t_ckpt, epoch = time.time(), time.time(), 0
+    run_loss, run_n, t_log = 0.0, 0, time.time()
+    done = step >= sched["total"]
+    while not done:
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        epoch += 1
+        for imgs in loader:
+            lr = cosine_lr(step - sched["start"], sched["lr"], sched["warmup"], sched["total"] - sched["start"],
+                           sched["min_lr"])
+            for g in opt.param_groups:
+                g["lr"] = lr
+            model.train()
+            loss, _, _ = ddp_model(imgs.to(device, non_blocking=True), mask_ratio=cfg.get("mask_ratio", args.mask_ratio))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            run_loss, run_n = run_loss + loss.item(), run_n + 1
+            now = time.time()
+            if rank == 0 and step % args.log_every == 0:
+                seconds += now - t_log
+                ips = run_n * args.batch * world / (now - t_log)
+                entry = {"step": step, "loss": run_loss / run_n, "lr": lr, "min": round(seconds / 60, 1),
+                         "img_per_s": round(ips, 1)}
+                if step % args.eval_every == 0:
+                    ev = evaluate(model, baselines=False)
+                    entry["holdout"] = ev["model"]
+                    if ev["model"] < best_mse:
+                        best_mse = ev["model"]
+                        atomic_save(state(full=False), best_path)
+                write_log(entry)
+                print(json.dumps(entry), flush=True)
+                run_loss, run_n, t_log = 0.0, 0, time.time()
+            stop = step >= sched["total"] or (now - t_start) / 60 > args.max_minutes
+            if rank == 0 and (stop or (now - t_ckpt) / 60 > args.ckpt_minutes):
+                atomic_save(state(full=True), ckpt_path)
+                t_ckpt = time.time()
+            if stop:
+                done = True
+                break
+    if rank == 0:
+        ev = evaluate(model, baselines=False)
+        if ev["model"] < best_mse:
+            best_mse = ev["model"]
+            atomic_save(state(full=False), best_path)
+        write_log({"step": step, "holdout_final": ev["model"], "min": round(seconds / 60, 1)})
+        atomic_save(state(full=True), ckpt_path)
+        print(f"done at step {step}; held-out masked MSE {ev['model']:.4f} (best {best_mse:.4f})", flush=True)
+    if distributed:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
