@@ -90,7 +90,8 @@ def main() -> None:
     ap.add_argument("--min-lr", type=float, default=1e-5)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--warmup", type=int, default=200, help="warm-up steps (counted from the schedule start)")
-    ap.add_argument("--total-steps", type=int, default=6000, help="where the cosine schedule ends")
+    ap.add_argument("--total-steps", type=int, help="where the cosine schedule ends (default 6000; on resume, "
+                    "the saved schedule's end unless given: give a larger one to extend a run)")
     ap.add_argument("--schedule-start", type=int, help="step where warm-up starts (default: first step run)")
     ap.add_argument("--max-minutes", type=float, default=1e9, help="stop (with a checkpoint) after this long")
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
@@ -135,9 +136,9 @@ def main() -> None:
         if "optimizer" in src:
             opt.load_state_dict(src["optimizer"])
     sched = dict(start=step if args.schedule_start is None else args.schedule_start, warmup=args.warmup,
-                 total=args.total_steps, lr=args.lr, min_lr=args.min_lr)
+                 total=args.total_steps or 6000, lr=args.lr, min_lr=args.min_lr)
     if resume is not None and "schedule" in resume:
-        sched = resume["schedule"]
+        sched = dict(resume["schedule"], **({"total": args.total_steps} if args.total_steps else {}))
     model.to(device)
     ddp_model = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
 
