@@ -26,7 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import IMAGENET_MEAN, IMAGENET_STD, eval_tensor  # noqa: E402
 from mask_prng import image_seed, random_masking_ids  # noqa: E402
-from models_mae import MaskedAutoencoderViT, count_params, model_from_config  # noqa: E402
+from models_mae import FACTORIES, MaskedAutoencoderViT, count_params, model_from_config  # noqa: E402
 
 OPSET = 17
 EXTERNAL_DATA_BYTES = 1_800_000_000  # below protobuf's 2 GiB hard limit, with room for the graph
@@ -192,14 +192,24 @@ def load_any(path: str) -> tuple[MaskedAutoencoderViT, dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("weights", help="best.pth / checkpoint.pth from train.py, or the warm-start checkpoint")
+    ap.add_argument("weights", nargs="?", help="best.pth / checkpoint.pth from train.py, or the warm-start checkpoint")
+    ap.add_argument("--random", choices=sorted(FACTORIES), help="export a randomly initialised factory model instead "
+                    "(benchmarks: official sizes without downloading weights)")
     ap.add_argument("--out", default="models/default")
     ap.add_argument("--name", default="MAE ViT-Ti/16 (playground)")
     ap.add_argument("--description", default="A small MAE trained on a CPU for this playground.")
     ap.add_argument("--reference", help="folder for reference vectors, e.g. tests/reference/default")
     ap.add_argument("--card", help="JSON file merged into manifest.source (model card facts)")
     args = ap.parse_args()
-    model, ck = load_any(args.weights)
+    if args.random:
+        torch.manual_seed(0)
+        model = FACTORIES[args.random]()
+        ck = {"config": model.config, "step": 0}
+        args.name = args.name if args.name != ap.get_default("name") else f"{args.random} (random weights)"
+    elif args.weights:
+        model, ck = load_any(args.weights)
+    else:
+        ap.error("give a weights file or --random NAME")
     source = {"kind": "trained-here", "steps": ck.get("step"), "images_seen": ck.get("images_seen"),
               "train_minutes": round(ck.get("seconds", 0) / 60, 1), "data": ck.get("data")}
     if args.card:

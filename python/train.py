@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -165,6 +166,9 @@ def main() -> None:
             s.update(model={k: v.half() for k, v in model.state_dict().items()})
         return s
 
+    stop_requested = []  # SIGTERM/SIGINT: finish the step, write the checkpoint, exit cleanly
+    signal.signal(signal.SIGTERM, lambda *_: stop_requested.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop_requested.append(1))
     t_start, t_ckpt, epoch = time.time(), time.time(), 0
     run_loss, run_n, t_log = 0.0, 0, time.time()
     done = step >= sched["total"]
@@ -199,7 +203,7 @@ def main() -> None:
                 write_log(entry)
                 print(json.dumps(entry), flush=True)
                 run_loss, run_n, t_log = 0.0, 0, time.time()
-            stop = step >= sched["total"] or (now - t_start) / 60 > args.max_minutes
+            stop = step >= sched["total"] or (now - t_start) / 60 > args.max_minutes or bool(stop_requested)
             if rank == 0 and (stop or (now - t_ckpt) / 60 > args.ckpt_minutes):
                 atomic_save(state(full=True), ckpt_path)
                 t_ckpt = time.time()
