@@ -200,6 +200,9 @@ def main() -> None:
     ap.add_argument("--description", default="A small MAE trained on a CPU for this playground.")
     ap.add_argument("--reference", help="folder for reference vectors, e.g. tests/reference/default")
     ap.add_argument("--card", help="JSON file merged into manifest.source (model card facts)")
+    ap.add_argument("--eval", action="store_true", help="measure held-out masked MSE at 0.75 (and the baselines) "
+                    "on ../shared/data/val and record it in manifest.source.heldOut")
+    ap.add_argument("--log", help="training log (log.jsonl) to copy beside the model as training-log.jsonl")
     args = ap.parse_args()
     if args.random:
         torch.manual_seed(0)
@@ -214,6 +217,15 @@ def main() -> None:
               "train_minutes": round(ck.get("seconds", 0) / 60, 1), "data": ck.get("data")}
     if args.card:
         source.update(json.loads(Path(args.card).read_text()))
+    if args.eval:
+        from evaluate import evaluate
+
+        torch.set_num_threads(os.cpu_count() or 1)
+        source["heldOut"] = evaluate(model)
+        print("held-out:", json.dumps(source["heldOut"]))
+    if args.log:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.log, Path(args.out) / "training-log.jsonl")
     m = export(model, Path(args.out), args.name, args.description, source,
                train_mask_ratio=ck["config"].get("mask_ratio", 0.75))
     print(json.dumps({k: m[k] for k in ["name", "imgSize", "patchSize", "files"]}, indent=1))
@@ -223,5 +235,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     main()
