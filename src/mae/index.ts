@@ -1,0 +1,9 @@
+// The pure TypeScript core of the playground: no DOM, no React, no runtime import of onnxruntime.
+export * from './image.ts';
+export * from './patchify.ts';
+export * from './masking.ts';
+export * from './composite.ts';
+export * from './metrics.ts';
+export * from './model-contract.ts';
+export * from './reconstruct.ts';
+export * from './reference.ts';

@@ -1,0 +1,79 @@
+/**
+ * How reconstructions are judged (docs: mae-notes.md "How we judge reconstructions"): the MAE loss
+ * without norm-pix, i.e. MSE in ImageNet-normalised pixel space over the hidden patches only.
+ * Visible patches are excluded because the model is not asked to predict them. Both functions
+ * return null when nothing is hidden (ratio 0): the metric is undefined there and the UI shows
+ * "n/a" rather than NaN. Sums run in float64.
+ */
+
+function checkShapes(pred: Float32Array, target: Float32Array, mask: Uint8Array, patchDim: number): void {
+  if (!Number.isInteger(patchDim) || patchDim <= 0) throw new RangeError(`patchDim must be a positive integer (got ${patchDim})`);
+  if (pred.length !== target.length) throw new RangeError(`pred has ${pred.length} values, target ${target.length}`);
+  if (pred.length !== mask.length * patchDim) {
+    throw new RangeError(`expected ${mask.length} patches × ${patchDim} = ${mask.length * patchDim} values, got ${pred.length}`);
+  }
+}
+
+/**
+ * Mean over hidden patches of each patch's mean squared error, in normalised units. All patches
+ * have the same size, so this equals the mean over all hidden values. For a norm-pix model, pass
+ * the de-normalised prediction (the raw normalised one is in different units).
+ */
+export function maskedPatchMse(predPatches: Float32Array, targetPatches: Float32Array, mask: Uint8Array, patchDim: number): number | null {
+  checkShapes(predPatches, targetPatches, mask, patchDim);
+  let total = 0;
+  let hidden = 0;
+  for (let n = 0; n < mask.length; n++) {
+    if (!mask[n]) continue;
+    hidden++;
+    let s = 0;
+    const off = n * patchDim;
+    for (let i = 0; i < patchDim; i++) {
+      const d = predPatches[off + i] - targetPatches[off + i];
+      s += d * d;
+    }
+    total += s / patchDim;
+  }
+  return hidden === 0 ? null : total / hidden;
+}
+
+/**
+ * PSNR in dB over the hidden pixels, in displayable units: both pred and target are de-normalised
+ * per channel (v*std[c] + mean[c], channel c = index % channels in the channels-last patch layout),
+ * clamped to [0, 1] (what a person sees), then 10*log10(1 / mse01) with mse01 the mean squared
+ * difference over every hidden value. No uint8 quantisation. Infinity for a perfect prediction,
+ * null when nothing is hidden.
+ */
+export function maskedPsnr(args: {
+  predPatches: Float32Array;
+  targetPatches: Float32Array;
+  mask: Uint8Array;
+  patchDim: number;
+  mean: readonly number[];
+  std: readonly number[];
+}): number | null {
+  const { predPatches, targetPatches, mask, patchDim, mean, std } = args;
+  checkShapes(predPatches, targetPatches, mask, patchDim);
+  const chans = mean.length;
+  if (chans === 0 || std.length !== chans || patchDim % chans !== 0) {
+    throw new RangeError(`mean/std (${mean.length}/${std.length} entries) must match the channels of a ${patchDim}-value patch`);
+  }
+  const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+  let sum = 0;
+  let count = 0;
+  for (let n = 0; n < mask.length; n++) {
+    if (!mask[n]) continue;
+    const off = n * patchDim;
+    for (let i = 0; i < patchDim; i++) {
+      const c = i % chans;
+      const a = clamp01(predPatches[off + i] * std[c] + mean[c]);
+      const b = clamp01(targetPatches[off + i] * std[c] + mean[c]);
+      const d = a - b;
+      sum += d * d;
+    }
+    count += patchDim;
+  }
+  if (count === 0) return null;
+  const mse01 = sum / count;
+  return mse01 === 0 ? Infinity : 10 * Math.log10(1 / mse01);
+}

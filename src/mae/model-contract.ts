@@ -1,0 +1,243 @@
+/**
+ * The model folder contract (mae-notes.md "The model contract"): manifest.json next to
+ * encoder.onnx and decoder.onnx. parseManifest checks everything the app relies on before any
+ * download of weights, so a broken folder fails with a message naming the field instead of a
+ * shape error deep inside onnxruntime.
+ */
+
+export interface GraphInfo {
+  file: string;
+  externalData?: string[];
+  embedDim: number;
+  depth: number;
+  numHeads?: number;
+  params?: number;
+}
+
+export interface ModelManifest {
+  format?: string;
+  name: string;
+  description?: string;
+  source?: unknown;
+  imgSize: number;
+  patchSize: number;
+  inChans: number;
+  numPatches?: number;
+  mean: number[];
+  std: number[];
+  normPixLoss: boolean;
+  trainMaskRatio?: number;
+  mlpRatio?: number;
+  encoder: GraphInfo;
+  decoder: GraphInfo;
+  opset?: number;
+  files?: Record<string, { bytes: number; sha256?: string }>;
+}
+
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+/** Major format this app reads; a manifest may omit `format` (older exports). */
+export const MANIFEST_FORMAT = 'mae-playground/1';
+
+const PREFIX = 'manifest.json';
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function fail(field: string, rule: string, got: unknown): never {
+  throw new ManifestError(`${PREFIX}: ${field} ${rule} (got ${show(got)})`);
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function posInt(o: Obj, key: string, field = key): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(field, 'must be a positive integer', v);
+  return v;
+}
+
+function optPosInt(o: Obj, key: string, field = key): number | undefined {
+  return o[key] === undefined || o[key] === null ? undefined : posInt(o, key, field);
+}
+
+function optNonNegInt(o: Obj, key: string, field = key): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(field, 'must be a non-negative integer', v);
+  return v;
+}
+
+function optString(o: Obj, key: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') fail(key, 'must be a string', v);
+  return v;
+}
+
+/**
+ * File names are resolved against the model folder's URL; anything that could leave the folder
+ * (absolute paths, "..", a scheme) is refused so a manifest cannot point the app elsewhere.
+ */
+function fileName(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length === 0) fail(field, 'must be a non-empty file name', v);
+  if (v.startsWith('/') || v.includes('\\') || /^[a-z][a-z0-9+.-]*:/i.test(v) || v.split('/').some((s) => s === '..' || s === '')) {
+    fail(field, 'must be a relative file name inside the model folder', v);
+  }
+  return v;
+}
+
+function stats(o: Obj, key: 'mean' | 'std', chans: number): number[] {
+  const v = o[key];
+  if (!Array.isArray(v) || v.length !== chans || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    fail(key, `must be an array of ${chans} finite numbers`, v);
+  }
+  const arr = v as number[];
+  if (key === 'std' && arr.some((x) => x <= 0)) fail(key, 'entries must be positive', v);
+  return arr.slice();
+}
+
+function graph(o: Obj, key: 'encoder' | 'decoder'): GraphInfo {
+  const g = o[key];
+  if (!isObj(g)) fail(key, 'must be an object with file, embedDim and depth', g);
+  const file = fileName(g.file, `${key}.file`);
+  let externalData: string[] | undefined;
+  if (g.externalData !== undefined && g.externalData !== null) {
+    if (!Array.isArray(g.externalData)) fail(`${key}.externalData`, 'must be an array of file names', g.externalData);
+    externalData = g.externalData.map((f, i) => fileName(f, `${key}.externalData[${i}]`));
+  }
+  const out: GraphInfo = { file, embedDim: posInt(g, 'embedDim', `${key}.embedDim`), depth: posInt(g, 'depth', `${key}.depth`) };
+  if (externalData) out.externalData = externalData;
+  const numHeads = optPosInt(g, 'numHeads', `${key}.numHeads`);
+  if (numHeads !== undefined) {
+    if (out.embedDim % numHeads !== 0) fail(`${key}.numHeads`, `must divide ${key}.embedDim (${out.embedDim})`, numHeads);
+    out.numHeads = numHeads;
+  }
+  const params = optNonNegInt(g, 'params', `${key}.params`);
+  if (params !== undefined) out.params = params;
+  return out;
+}
+
+/**
+ * Validates and copies a parsed manifest.json (or its text). Unknown fields are dropped from the
+ * result; `source` is passed through as-is (free-form provenance). Throws ManifestError naming
+ * the first offending field, e.g.
+ * "manifest.json: imgSize must be a positive integer divisible by patchSize (got 225)".
+ */
+export function parseManifest(json: unknown): ModelManifest {
+  let root = json;
+  if (typeof root === 'string') {
+    try {
+      root = JSON.parse(root);
+    } catch (e) {
+      throw new ManifestError(`${PREFIX}: not valid JSON (${(e as Error).message})`);
+    }
+  }
+  if (!isObj(root)) fail('root', 'must be a JSON object', root);
+  const o = root;
+
+  const format = optString(o, 'format');
+  if (format !== undefined && format !== MANIFEST_FORMAT) fail('format', `must be "${MANIFEST_FORMAT}"`, format);
+  const name = o.name;
+  if (typeof name !== 'string' || name.trim() === '') fail('name', 'must be a non-empty string', name);
+  const description = optString(o, 'description');
+
+  const patchSize = posInt(o, 'patchSize');
+  const imgSize = o.imgSize;
+  if (typeof imgSize !== 'number' || !Number.isInteger(imgSize) || imgSize <= 0 || imgSize % patchSize !== 0) {
+    fail('imgSize', 'must be a positive integer divisible by patchSize', imgSize);
+  }
+  const inChans = o.inChans;
+  // The app decodes RGB photos and draws RGB panels; any other channel count cannot be fed.
+  if (inChans !== 3) fail('inChans', 'must be 3 (RGB)', inChans);
+  const grid = imgSize / patchSize;
+  const numPatches = optPosInt(o, 'numPatches');
+  if (numPatches !== undefined && numPatches !== grid * grid) {
+    fail('numPatches', `must equal (imgSize/patchSize)^2 = ${grid * grid}`, numPatches);
+  }
+  const mean = stats(o, 'mean', inChans);
+  const std = stats(o, 'std', inChans);
+  if (typeof o.normPixLoss !== 'boolean') fail('normPixLoss', 'must be true or false', o.normPixLoss);
+  const normPixLoss = o.normPixLoss;
+
+  const m: ModelManifest = {
+    name,
+    imgSize,
+    patchSize,
+    inChans,
+    mean,
+    std,
+    normPixLoss,
+    encoder: graph(o, 'encoder'),
+    decoder: graph(o, 'decoder'),
+  };
+  if (format !== undefined) m.format = format;
+  if (description !== undefined) m.description = description;
+  if (o.source !== undefined) m.source = o.source;
+  if (numPatches !== undefined) m.numPatches = numPatches;
+
+  const tmr = o.trainMaskRatio;
+  if (tmr !== undefined && tmr !== null) {
+    if (typeof tmr !== 'number' || !(tmr >= 0 && tmr < 1)) fail('trainMaskRatio', 'must be a number in [0, 1)', tmr);
+    m.trainMaskRatio = tmr;
+  }
+  const mlp = o.mlpRatio;
+  if (mlp !== undefined && mlp !== null) {
+    if (typeof mlp !== 'number' || !(mlp > 0) || !Number.isFinite(mlp)) fail('mlpRatio', 'must be a positive number', mlp);
+    m.mlpRatio = mlp;
+  }
+  const opset = optPosInt(o, 'opset');
+  if (opset !== undefined) m.opset = opset;
+
+  if (o.files !== undefined && o.files !== null) {
+    if (!isObj(o.files)) fail('files', 'must be an object mapping file names to {bytes, sha256}', o.files);
+    const files: Record<string, { bytes: number; sha256?: string }> = {};
+    for (const [f, info] of Object.entries(o.files)) {
+      fileName(f, `files["${f}"]`);
+      if (!isObj(info)) fail(`files["${f}"]`, 'must be an object with bytes', info);
+      const bytes = optNonNegInt(info, 'bytes', `files["${f}"].bytes`);
+      if (bytes === undefined) fail(`files["${f}"].bytes`, 'must be a non-negative integer', info.bytes);
+      const entry: { bytes: number; sha256?: string } = { bytes };
+      if (info.sha256 !== undefined && info.sha256 !== null) {
+        if (typeof info.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(info.sha256)) {
+          fail(`files["${f}"].sha256`, 'must be 64 hex digits', info.sha256);
+        }
+        entry.sha256 = info.sha256.toLowerCase();
+      }
+      files[f] = entry;
+    }
+    m.files = files;
+  }
+  return m;
+}
+
+export function numPatches(m: ModelManifest): number {
+  const g = m.imgSize / m.patchSize;
+  return g * g;
+}
+
+/** Values per predicted patch: p*p*inChans (the last axis of the decoder's pred). */
+export function patchDim(m: ModelManifest): number {
+  return m.patchSize * m.patchSize * m.inChans;
+}
+
+/** Every file the app must fetch for this model, relative to the model folder. */
+export function modelFiles(m: ModelManifest): string[] {
+  return [m.encoder.file, ...(m.encoder.externalData ?? []), m.decoder.file, ...(m.decoder.externalData ?? [])];
+}
