@@ -1,0 +1,28 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { installDebug } from './state/debug.ts';
+import { Engine, optionsFromUrl } from './state/engine.ts';
+import { useStore } from './state/store.ts';
+import { App } from './ui/App.tsx';
+import { EngineContext } from './ui/EngineContext.ts';
+import './styles.css';
+
+const opts = optionsFromUrl(window.location.search);
+const store = useStore.getState();
+if (opts.ratio !== null) store.setMaskRatio(opts.ratio);
+if (opts.seed !== null) store.setSeed(opts.seed);
+if (opts.same !== null) store.setSameMaskForAll(opts.same);
+
+const engine = new Engine(opts);
+installDebug(engine);
+engine.start();
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <EngineContext.Provider value={engine}>
+      <App />
+    </EngineContext.Provider>
+  </StrictMode>,
+);

@@ -1,0 +1,119 @@
+/**
+ * window.__maeDebug: a small read-only window into the app for end-to-end tests and curious
+ * people. Float arrays travel as base64 of their little-endian bytes (exact, and far smaller
+ * than JSON number lists).
+ */
+import type { Engine } from './engine.ts';
+import { useStore } from './store.ts';
+
+export interface DebugRow {
+  id: string;
+  name: string;
+  origin: 'sample' | 'upload';
+  status: string;
+  busy: boolean;
+  error: string | null;
+  maskRatio: number | null;
+  seed: number | null;
+  visible: number | null;
+  numPatches: number | null;
+  mse: number | null;
+  psnr: number | null;
+  encoderMs: number | null;
+  decoderMs: number | null;
+  totalMs: number | null;
+  provider: string | null;
+}
+
+export interface MaeDebug {
+  provider(): { requested: string; active: string | null; reason: string; adapter: string | null; wasmThreads: number | null };
+  model(): { phase: string; error: string | null; name: string | null };
+  rows(): DebugRow[];
+  /** Row i's decoder output (float32 LE bytes, base64), or null before its first result. */
+  predBase64(i: number): string | null;
+  /** Row i's panel pixels (RGBA bytes, base64). */
+  panelBase64(i: number, panel: 'masked' | 'reconstruction' | 'reconstructionWithVisible' | 'original'): string | null;
+  /** True when every row has an answer for the current settings (or an error). */
+  settled(): boolean;
+  /** Runs the graphs on an explicit normalised CHW tensor with explicit ids. */
+  runRaw(imageChwBase64: string, idsKeep: number[], idsRestore: number[]): Promise<{ predBase64: string; encoderMs: number; decoderMs: number }>;
+}
+
+declare global {
+  interface Window {
+    __maeDebug?: MaeDebug;
+  }
+}
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let s = '';
+  const step = 0x8000;
+  for (let i = 0; i < bytes.length; i += step) s += String.fromCharCode(...bytes.subarray(i, i + step));
+  return btoa(s);
+}
+
+export function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function viewBytes(v: ArrayBufferView): Uint8Array {
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+export function installDebug(engine: Engine): void {
+  const rowAt = (i: number) => useStore.getState().rows[i] ?? null;
+  window.__maeDebug = {
+    provider: () => {
+      const p = useStore.getState().provider;
+      return { requested: p.requested, active: p.active, reason: p.reason, adapter: p.adapter, wasmThreads: p.wasmThreads };
+    },
+    model: () => {
+      const m = useStore.getState().model;
+      return { phase: m.phase, error: m.error, name: m.manifest?.name ?? null };
+    },
+    rows: () =>
+      useStore.getState().rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        origin: r.origin,
+        status: r.status,
+        busy: r.busy,
+        error: r.error,
+        maskRatio: r.result?.maskRatio ?? null,
+        seed: r.result?.seed ?? null,
+        visible: r.result?.visible ?? null,
+        numPatches: r.result?.numPatches ?? null,
+        mse: r.result?.mse ?? null,
+        psnr: r.result?.psnr ?? null,
+        encoderMs: r.result?.encoderMs ?? null,
+        decoderMs: r.result?.decoderMs ?? null,
+        totalMs: r.result?.totalMs ?? null,
+        provider: r.result?.provider ?? null,
+      })),
+    predBase64: (i) => {
+      const r = rowAt(i)?.result;
+      return r ? bytesToBase64(viewBytes(r.pred)) : null;
+    },
+    panelBase64: (i, panel) => {
+      const r = rowAt(i)?.result;
+      return r ? bytesToBase64(viewBytes(r.panels[panel].data)) : null;
+    },
+    settled: () => {
+      const s = useStore.getState();
+      return (
+        (s.model.phase === 'ready' || s.model.phase === 'error') &&
+        engine.queued === 0 &&
+        s.rows.every((r) => r.status === 'error' || (r.status === 'done' && !r.busy))
+      );
+    },
+    runRaw: async (imageChwBase64, idsKeep, idsRestore) => {
+      const bytes = base64ToBytes(imageChwBase64);
+      const chw = new Float32Array(bytes.buffer);
+      const r = await engine.runRaw(chw, Int32Array.from(idsKeep), Int32Array.from(idsRestore));
+      return { predBase64: bytesToBase64(viewBytes(r.pred)), encoderMs: r.encoderMs, decoderMs: r.decoderMs };
+    },
+  };
+}

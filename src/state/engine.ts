@@ -1,0 +1,246 @@
+/**
+ * Glue between the store and the worker: loads the model, decodes images, asks for
+ * reconstructions whenever the ratio / seed / mask mode changes, and exposes window.__maeDebug.
+ */
+import { imageSeed } from '../mae/index.ts';
+import { isAbortError, MaeClient } from '../worker/mae-client.ts';
+import type { ProviderRequest } from '../worker/messages.ts';
+import { providerFromSearch } from '../worker/provider.ts';
+import { useStore, type Row } from './store.ts';
+
+export interface EngineOptions {
+  /** Model folder URL, e.g. "/models/default/". */
+  modelUrl: string;
+  provider: ProviderRequest;
+  /** Sample names to show; null = all from samples.json. */
+  samples: string[] | null;
+  /** How many samples at most (from ?samples=N). */
+  sampleLimit: number | null;
+}
+
+const BASE = import.meta.env.BASE_URL;
+
+/** Reads ?ep=, ?samples=, ?model=, ?ratio=, ?seed=, ?same= from the page URL. */
+export function optionsFromUrl(search: string): EngineOptions & { ratio: number | null; seed: number | null; same: boolean | null } {
+  const q = new URLSearchParams(search);
+  const model = q.get('model');
+  const samplesParam = q.get('samples');
+  let samples: string[] | null = null;
+  let sampleLimit: number | null = null;
+  if (samplesParam !== null) {
+    if (/^\d+$/.test(samplesParam)) sampleLimit = Number(samplesParam);
+    else samples = samplesParam.split(',').map((s) => s.trim()).filter((s) => /^[\w-]+$/.test(s));
+  }
+  const num = (k: string): number | null => {
+    const v = q.get(k);
+    return v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
+  };
+  const same = q.get('same');
+  return {
+    modelUrl: `${BASE}models/${model && /^[\w-]+$/.test(model) ? model : 'default'}/`,
+    provider: providerFromSearch(search) ?? 'auto',
+    samples,
+    sampleLimit,
+    ratio: num('ratio'),
+    seed: num('seed'),
+    same: same === null ? null : same === '1' || same === 'true',
+  };
+}
+
+interface Source {
+  name: string;
+  blob: Promise<Blob>;
+}
+
+let rowCounter = 0;
+function newRowId(prefix: string): string {
+  rowCounter += 1;
+  return `${prefix}-${rowCounter}`;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class Engine {
+  private client: MaeClient | null = null;
+  private readonly sources = new Map<string, Source>();
+  /** Rows decoded by the current client's worker. */
+  private decoded = new Set<string>();
+  /** Which client a row's decode was started for (a row is decoded once per worker). */
+  private readonly decodingBy = new Map<string, MaeClient>();
+  /** Latest request token per row: a result only clears "busy" if it answers the latest one. */
+  private readonly latest = new Map<string, number>();
+  private token = 0;
+  private generation = 0;
+  private modelReady: Promise<boolean> = Promise.resolve(false);
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  start(): void {
+    this.unsubscribe = useStore.subscribe((s, prev) => {
+      if (s.maskRatio !== prev.maskRatio || s.seed !== prev.seed || s.sameMaskForAll !== prev.sameMaskForAll) {
+        this.requestAll();
+      }
+    });
+    useStore.getState().setProvider({ requested: this.options.provider });
+    void this.loadModel(this.options.provider);
+    void this.addSamples();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.client?.terminate();
+    this.client = null;
+  }
+
+  /** Switch execution provider: a fresh worker, the model again, every row again. */
+  setProvider(provider: ProviderRequest): void {
+    useStore.getState().setProvider({ requested: provider });
+    void this.loadModel(provider);
+  }
+
+  private async loadModel(provider: ProviderRequest): Promise<void> {
+    const gen = ++this.generation;
+    this.client?.terminate();
+    const client = new MaeClient();
+    this.client = client;
+    this.decoded = new Set();
+    const store = useStore.getState();
+    store.setModel({ phase: 'probing', message: 'Starting…', loaded: 0, total: 0, error: null });
+    store.setProvider({ active: null, reason: '' });
+    let resolveReady: (ok: boolean) => void = () => undefined;
+    this.modelReady = new Promise<boolean>((r) => (resolveReady = r));
+    try {
+      const r = await client.load(this.options.modelUrl, provider, {
+        onStatus: (phase, message) => {
+          if (gen === this.generation) useStore.getState().setModel({ phase, message });
+        },
+        onProgress: (loaded, total) => {
+          if (gen === this.generation) useStore.getState().setModel({ loaded, total });
+        },
+      });
+      if (gen !== this.generation) return;
+      useStore.getState().setModel({ phase: 'ready', manifest: r.manifest, downloadMs: r.downloadMs, compileMs: r.compileMs });
+      useStore.getState().setProvider({ active: r.provider, reason: r.reason, adapter: r.adapter, wasmThreads: r.wasmThreads });
+      resolveReady(true);
+      for (const row of useStore.getState().rows) if (row.status !== 'error') void this.decodeRow(row.id);
+    } catch (e) {
+      if (gen !== this.generation || isAbortError(e)) return;
+      useStore.getState().setModel({ phase: 'error', error: errorText(e), message: 'Model failed to load' });
+      resolveReady(false);
+    }
+  }
+
+  private async addSamples(): Promise<void> {
+    let names: string[];
+    try {
+      const res = await fetch(`${BASE}samples/samples.json`);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      names = ((await res.json()) as unknown[]).filter((n): n is string => typeof n === 'string');
+    } catch (e) {
+      useStore.getState().setNotice(`Could not list the sample photos: ${errorText(e)}`);
+      return;
+    }
+    if (this.options.samples) {
+      const wanted = this.options.samples;
+      names = wanted.filter((n) => names.includes(n));
+    }
+    if (this.options.sampleLimit !== null) names = names.slice(0, this.options.sampleLimit);
+    for (const name of names) {
+      const blob = fetch(`${BASE}samples/${encodeURIComponent(name)}.jpg`).then((r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        return r.blob();
+      });
+      this.addSource(name, 'sample', blob, false);
+    }
+  }
+
+  /** Files from the picker, a drop or a paste. Every file gets a row, even one that won't decode. */
+  addFiles(files: Iterable<File>): void {
+    const list = [...files];
+    // Reverse so that the first chosen file ends up on top.
+    for (const f of list.reverse()) this.addSource(f.name || 'pasted image', 'upload', Promise.resolve(f), true);
+  }
+
+  removeRow(id: string): void {
+    this.sources.delete(id);
+    this.decoded.delete(id);
+    this.decodingBy.delete(id);
+    this.latest.delete(id);
+    this.client?.forget(id);
+    useStore.getState().removeRow(id);
+  }
+
+  private addSource(name: string, origin: Row['origin'], blob: Promise<Blob>, atTop: boolean): void {
+    const id = newRowId(origin);
+    blob.catch(() => undefined); // handled in decodeRow
+    this.sources.set(id, { name, blob });
+    useStore.getState().addRow({ id, name, origin }, atTop);
+    void this.decodeRow(id);
+  }
+
+  private async decodeRow(id: string): Promise<void> {
+    const src = this.sources.get(id);
+    const client = this.client;
+    if (!src || !client || this.decodingBy.get(id) === client) return;
+    this.decodingBy.set(id, client);
+    const update = (patch: Partial<Row>): void => useStore.getState().updateRow(id, patch);
+    let blob: Blob;
+    try {
+      blob = await src.blob;
+    } catch (e) {
+      update({ status: 'error', busy: false, error: `Could not fetch “${src.name}”: ${errorText(e)}` });
+      return;
+    }
+    if (!(await this.modelReady) || client !== this.client) return;
+    update({ status: 'decoding', busy: true });
+    try {
+      const r = await client.decode(id, src.name, blob);
+      if (client !== this.client || !this.sources.has(id)) return;
+      this.decoded.add(id);
+      update({ status: 'waiting', sourceSize: { width: r.sourceWidth, height: r.sourceHeight } });
+      this.requestRow(id);
+    } catch (e) {
+      if (client !== this.client || isAbortError(e)) return;
+      update({ status: 'error', busy: false, error: errorText(e) });
+    }
+  }
+
+  requestAll(): void {
+    for (const row of useStore.getState().rows) this.requestRow(row.id);
+  }
+
+  private requestRow(id: string): void {
+    const client = this.client;
+    if (!client || !this.decoded.has(id)) return;
+    const s = useStore.getState();
+    const row = s.rows.find((r) => r.id === id);
+    if (!row) return;
+    const token = ++this.token;
+    this.latest.set(id, token);
+    const seed = imageSeed(s.seed, row.seedIndex, s.sameMaskForAll);
+    if (!row.busy) s.updateRow(id, { busy: true });
+    client.reconstruct({ imageId: id, maskRatio: s.maskRatio, seed }).then(
+      (result) => {
+        if (client !== this.client || !this.sources.has(id)) return;
+        useStore.getState().updateRow(id, { result, status: 'done', error: null, busy: this.latest.get(id) !== token });
+      },
+      (e: unknown) => {
+        if (isAbortError(e) || client !== this.client) return;
+        useStore.getState().updateRow(id, { status: 'error', busy: false, error: `Reconstruction failed: ${errorText(e)}` });
+      },
+    );
+  }
+
+  /** Debug/test: raw graphs on a given tensor and ids (see __maeDebug.runRaw). */
+  async runRaw(imageChw: Float32Array, idsKeep: Int32Array, idsRestore: Int32Array): Promise<{ pred: Float32Array; encoderMs: number; decoderMs: number }> {
+    if (!(await this.modelReady) || !this.client) throw new Error('model not ready');
+    return this.client.runRaw(imageChw, idsKeep, idsRestore);
+  }
+
+  get queued(): number {
+    return this.client?.queuedCount ?? 0;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * App state (zustand). Only plain state and setters live here; side effects (worker, decoding,
+ * scheduling) are in engine.ts, which subscribes to this store.
+ */
+import { create } from 'zustand';
+import type { ModelManifest } from '../mae/index.ts';
+import type { LoadPhase, Provider, ProviderRequest, ReconstructResult } from '../worker/messages.ts';
+
+export type ModelPhase = 'idle' | LoadPhase | 'error';
+
+export type RowStatus = 'decoding' | 'waiting' | 'done' | 'error';
+
+export interface Row {
+  id: string;
+  name: string;
+  origin: 'sample' | 'upload';
+  /** Stable index for per-image seeds (imageSeed); survives removal of other rows. */
+  seedIndex: number;
+  status: RowStatus;
+  /** A newer request than the shown result is pending. */
+  busy: boolean;
+  error: string | null;
+  result: ReconstructResult | null;
+  sourceSize: { width: number; height: number } | null;
+}
+
+export interface ModelState {
+  phase: ModelPhase;
+  message: string;
+  loaded: number;
+  total: number;
+  error: string | null;
+  manifest: ModelManifest | null;
+  downloadMs: number | null;
+  compileMs: number | null;
+}
+
+export interface ProviderState {
+  requested: ProviderRequest;
+  active: Provider | null;
+  reason: string;
+  adapter: string | null;
+  wasmThreads: number | null;
+}
+
+export interface AppState {
+  model: ModelState;
+  provider: ProviderState;
+  maskRatio: number;
+  seed: number;
+  sameMaskForAll: boolean;
+  rows: Row[];
+  nextSeedIndex: number;
+  /** Page-level notice (e.g. "pasted clipboard had no image"). */
+  notice: string | null;
+
+  setModel(patch: Partial<ModelState>): void;
+  setProvider(patch: Partial<ProviderState>): void;
+  setMaskRatio(ratio: number): void;
+  setSeed(seed: number): void;
+  setSameMaskForAll(same: boolean): void;
+  addRow(row: Pick<Row, 'id' | 'name' | 'origin'>, atTop?: boolean): Row;
+  updateRow(id: string, patch: Partial<Row>): void;
+  removeRow(id: string): void;
+  setNotice(notice: string | null): void;
+}
+
+export const MAX_MASK_RATIO = 0.95;
+export const DEFAULT_MASK_RATIO = 0.75;
+
+export function clampRatio(r: number): number {
+  if (!Number.isFinite(r)) return DEFAULT_MASK_RATIO;
+  return Math.round(Math.min(MAX_MASK_RATIO, Math.max(0, r)) * 100) / 100;
+}
+
+export function normaliseSeed(s: number): number {
+  if (!Number.isFinite(s)) return 0;
+  return Math.trunc(Math.abs(s)) >>> 0;
+}
+
+export const useStore = create<AppState>()((set, get) => ({
+  model: { phase: 'idle', message: '', loaded: 0, total: 0, error: null, manifest: null, downloadMs: null, compileMs: null },
+  provider: { requested: 'auto', active: null, reason: '', adapter: null, wasmThreads: null },
+  maskRatio: DEFAULT_MASK_RATIO,
+  seed: 0,
+  sameMaskForAll: false,
+  rows: [],
+  nextSeedIndex: 0,
+  notice: null,
+
+  setModel: (patch) => set((s) => ({ model: { ...s.model, ...patch } })),
+  setProvider: (patch) => set((s) => ({ provider: { ...s.provider, ...patch } })),
+  setMaskRatio: (ratio) => set({ maskRatio: clampRatio(ratio) }),
+  setSeed: (seed) => set({ seed: normaliseSeed(seed) }),
+  setSameMaskForAll: (same) => set({ sameMaskForAll: same }),
+  addRow: (partial, atTop = false) => {
+    const row: Row = {
+      ...partial,
+      seedIndex: get().nextSeedIndex,
+      status: 'decoding',
+      busy: true,
+      error: null,
+      result: null,
+      sourceSize: null,
+    };
+    set((s) => ({ rows: atTop ? [row, ...s.rows] : [...s.rows, row], nextSeedIndex: s.nextSeedIndex + 1 }));
+    return row;
+  },
+  updateRow: (id, patch) => set((s) => ({ rows: s.rows.map((r) => (r.id === id ? { ...r, ...patch } : r)) })),
+  removeRow: (id) => set((s) => ({ rows: s.rows.filter((r) => r.id !== id) })),
+  setNotice: (notice) => set({ notice }),
+}));

@@ -1,0 +1,87 @@
+import { useEffect, useState } from 'react';
+import { useStore } from '../state/store.ts';
+import { Controls } from './Controls.tsx';
+import { DropOverlay } from './DropOverlay.tsx';
+import { useEngine } from './EngineContext.ts';
+import { Explainer } from './Explainer.tsx';
+import { Header } from './Header.tsx';
+import { ImageGrid } from './ImageGrid.tsx';
+import { LoadProgress } from './LoadProgress.tsx';
+import { Notice } from './Notice.tsx';
+
+function hasFiles(e: DragEvent): boolean {
+  return Array.from(e.dataTransfer?.types ?? []).includes('Files');
+}
+
+/** Page layout, plus drop-anywhere and paste-an-image handling. */
+export function App() {
+  const engine = useEngine();
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    let depth = 0;
+    const onEnter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth += 1;
+      setDragging(true);
+    };
+    const onOver = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const onLeave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setDragging(false);
+    };
+    const onDrop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      setDragging(false);
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      if (files.length > 0) engine.addFiles(files);
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return;
+      const files = Array.from(e.clipboardData?.files ?? []).filter((f) => f.type.startsWith('image/'));
+      if (files.length > 0) {
+        e.preventDefault();
+        engine.addFiles(files);
+      } else if ((e.clipboardData?.files.length ?? 0) > 0 || e.clipboardData?.types.includes('text/plain')) {
+        useStore.getState().setNotice('The clipboard holds no image. Copy an image (not its address) and paste again.');
+      }
+    };
+    window.addEventListener('dragenter', onEnter);
+    window.addEventListener('dragover', onOver);
+    window.addEventListener('dragleave', onLeave);
+    window.addEventListener('drop', onDrop);
+    window.addEventListener('paste', onPaste);
+    return () => {
+      window.removeEventListener('dragenter', onEnter);
+      window.removeEventListener('dragover', onOver);
+      window.removeEventListener('dragleave', onLeave);
+      window.removeEventListener('drop', onDrop);
+      window.removeEventListener('paste', onPaste);
+    };
+  }, [engine]);
+
+  return (
+    <div className="app">
+      <Header />
+      <LoadProgress />
+      <Notice />
+      <Controls />
+      <Explainer />
+      <ImageGrid />
+      <footer className="footer">
+        MAE: He et al., “Masked Autoencoders Are Scalable Vision Learners”, CVPR 2022 · Kong et al., “Understanding Masked
+        Autoencoders via Hierarchical Latent Variable Models”, CVPR 2023 · runs with onnxruntime-web.
+      </footer>
+      <DropOverlay active={dragging} />
+    </div>
+  );
+}

@@ -1,0 +1,13 @@
+import { RatioSlider } from './RatioSlider.tsx';
+import { SeedControls } from './SeedControls.tsx';
+import { UploadButton } from './UploadButton.tsx';
+
+export function Controls() {
+  return (
+    <section className="controls" aria-label="Controls">
+      <RatioSlider />
+      <SeedControls />
+      <UploadButton />
+    </section>
+  );
+}

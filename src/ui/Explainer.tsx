@@ -1,0 +1,40 @@
+import { useStore } from '../state/store.ts';
+
+/** "What am I looking at?" — a short account of MAE and of what the slider shows. */
+export function Explainer() {
+  const manifest = useStore((s) => s.model.manifest);
+  return (
+    <details className="explainer" data-testid="explainer">
+      <summary>What am I looking at?</summary>
+      <p>
+        A <strong>Masked Autoencoder</strong> (He et al., CVPR 2022) cuts an image into 16×16-pixel patches (196 for a
+        224-pixel image), hides a random subset of them and learns to paint the hidden ones back. The{' '}
+        <strong>encoder sees only the visible patches</strong>, with no placeholders for the hidden ones, which is why
+        pre-training is cheap; a small decoder gets the encoder’s output plus one shared “mask token” per hidden patch
+        and predicts their pixels. The loss is counted on the hidden patches only.
+      </p>
+      <p>
+        Each row shows: <em>masked</em> (what the encoder gets; grey checks are hidden), <em>reconstruction</em> (the
+        decoder’s guess for every patch), <em>reconstruction + visible</em> (the guess for the hidden patches pasted
+        into the visible ones), and the <em>original</em>. “masked MSE” is that loss, in normalised pixel units.
+      </p>
+      <p>
+        The paper trains with <strong>75%</strong> of the patches hidden: few enough that the model must understand
+        the scene rather than copy neighbours. Kong et al. (CVPR 2023) explain why: images come from a hierarchy of
+        hidden causes, and MAE recovers the ones shared by the visible and the hidden parts. Both{' '}
+        <strong>very high and very low masking ratios lead to low-level representations</strong> (texture, local
+        colour); moderate ratios recover higher-level ones, and the <strong>patch size</strong> sets the level of what
+        is learned too. Drag the slider to see the reconstructions and the error change.
+      </p>
+      {manifest && (
+        <p className="fineprint" data-testid="model-description">
+          This model: {manifest.name}
+          {manifest.description ? ` — ${manifest.description}` : ''} Patch {manifest.patchSize}px, encoder{' '}
+          {manifest.encoder.embedDim}-d × {manifest.encoder.depth} blocks, decoder {manifest.decoder.embedDim}-d ×{' '}
+          {manifest.decoder.depth}
+          {manifest.trainMaskRatio !== undefined ? `, trained at ${Math.round(manifest.trainMaskRatio * 100)}% masking` : ''}.
+        </p>
+      )}
+    </details>
+  );
+}

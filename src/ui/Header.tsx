@@ -1,0 +1,22 @@
+import { useStore } from '../state/store.ts';
+import { ProviderBadge } from './ProviderBadge.tsx';
+import { ProviderSelect } from './ProviderSelect.tsx';
+
+export function Header() {
+  const manifest = useStore((s) => s.model.manifest);
+  return (
+    <header className="header">
+      <div className="title">
+        <h1>MAE Playground</h1>
+        <p className="subtitle">See what a Masked Autoencoder sees. Everything runs in your browser; no image leaves this machine.</p>
+      </div>
+      <div className="header-side">
+        <div className="model-name" data-testid="model-name" title={manifest?.description ?? ''}>
+          {manifest ? manifest.name : 'Loading model…'}
+        </div>
+        <ProviderBadge />
+        <ProviderSelect />
+      </div>
+    </header>
+  );
+}

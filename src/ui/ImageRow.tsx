@@ -1,0 +1,57 @@
+import { memo } from 'react';
+import type { Row } from '../state/store.ts';
+import { useEngine } from './EngineContext.ts';
+import { PanelCanvas } from './PanelCanvas.tsx';
+import { RowMetrics } from './RowMetrics.tsx';
+
+const PANELS = [
+  { key: 'masked', label: 'masked' },
+  { key: 'reconstruction', label: 'reconstruction' },
+  { key: 'reconstructionWithVisible', label: 'reconstruction + visible' },
+  { key: 'original', label: 'original' },
+] as const;
+
+const STATUS_TEXT: Record<Row['status'], string> = {
+  decoding: 'decoding…',
+  waiting: 'waiting…',
+  done: '',
+  error: '',
+};
+
+/** One image: four panels, metrics, remove button, or its own error message. */
+export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
+  const engine = useEngine();
+  const result = row.result;
+  const status = row.status === 'done' && row.busy ? 'updating…' : STATUS_TEXT[row.status];
+  return (
+    <article className={`row row-${row.status}`} data-testid="image-row" data-name={row.name} data-status={row.status} data-busy={row.busy}>
+      <header className="row-head">
+        <span className="row-name" title={row.name}>
+          {row.name}
+        </span>
+        {row.origin === 'upload' && <span className="tag">yours</span>}
+        {status && <span className="row-status">{status}</span>}
+        <button type="button" className="remove" data-testid="remove-row" aria-label={`Remove ${row.name}`} onClick={() => engine.removeRow(row.id)}>
+          ×
+        </button>
+      </header>
+      {row.status === 'error' ? (
+        <p className="row-error-msg" role="alert" data-testid="row-error">
+          {row.error}
+        </p>
+      ) : (
+        <>
+          <div className="panels">
+            {PANELS.map((p) => (
+              <PanelCanvas key={p.key} panel={p.key} label={p.label} image={result ? result.panels[p.key] : null} busy={row.busy} />
+            ))}
+          </div>
+          <RowMetrics result={result} />
+          {result?.usesTrueHiddenPatchStats && (
+            <p className="row-note">norm-pix model: hidden patches are shown with the true patches' mean and variance (a leak).</p>
+          )}
+        </>
+      )}
+    </article>
+  );
+});

@@ -1,0 +1,28 @@
+import { useRef } from 'react';
+import { useEngine } from './EngineContext.ts';
+
+/** File picker (several files at once). Drop and paste work anywhere on the page too. */
+export function UploadButton() {
+  const engine = useEngine();
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <div className="control upload">
+      <button type="button" className="primary" onClick={() => input.current?.click()}>
+        Add your photos…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept="image/*"
+        multiple
+        hidden
+        data-testid="file-input"
+        onChange={(e) => {
+          if (e.target.files) engine.addFiles(e.target.files);
+          e.target.value = '';
+        }}
+      />
+      <span className="hint">or drop / paste images anywhere</span>
+    </div>
+  );
+}

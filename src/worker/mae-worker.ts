@@ -1,0 +1,371 @@
+/// <reference lib="webworker" />
+/**
+ * The MAE worker: owns onnxruntime-web (WebGPU via JSEP, or multi-threaded WASM), decodes and
+ * preprocesses images, runs encoder + decoder, builds the four panels and the metrics. The main
+ * thread only draws pixels.
+ *
+ * Work is serialised through one promise chain: ONNX sessions are not re-entrant, and the client
+ * (MaeClient) already drops stale requests before they get here.
+ */
+import * as ort from 'onnxruntime-web';
+import {
+  compositeOnBackground,
+  compositePanels,
+  maskedPatchMse,
+  maskedPsnr,
+  numPatches as manifestNumPatches,
+  parseManifest,
+  patchify,
+  randomMasking,
+  reconstruct,
+  resizeShorterSideCenterCrop,
+  toNormalizedChw,
+  type MaeSessions,
+  type ModelManifest,
+  type RgbaImage,
+} from '../mae/index.ts';
+import {
+  transferablesOf,
+  type DecodeRequest,
+  type ErrorMessage,
+  type LoadRequest,
+  type LoadResult,
+  type Provider,
+  type ReconstructRequest,
+  type ResultMap,
+  type RunRawRequest,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './messages.ts';
+import { chooseProvider, describeAdapter, type AdapterSummary } from './provider.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+// ---- onnxruntime-web environment: runtime files from our own origin, threads when isolated ----
+ort.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, self.location.href).href;
+const wasmThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+ort.env.wasm.numThreads = wasmThreads;
+ort.env.logLevel = 'error';
+
+// ---- minimal WebGPU typings (TypeScript's lib has none; @webgpu/types is not a dependency) ----
+interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
+}
+
+interface Model {
+  manifest: ModelManifest;
+  sessions: MaeSessions;
+  provider: Provider;
+  numPatches: number;
+}
+
+let model: Model | null = null;
+const images = new Map<string, Float32Array>();
+
+function post(msg: WorkerResponse): void {
+  self.postMessage(msg, transferablesOf(msg));
+}
+
+class WorkerError extends Error {
+  constructor(
+    message: string,
+    readonly code: ErrorMessage['code'],
+  ) {
+    super(message);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Provider probing
+
+async function probeAdapter(): Promise<{ adapter: GpuAdapterLike | null; summary: AdapterSummary | null; why: string }> {
+  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+  if (!gpu) return { adapter: null, summary: null, why: 'this browser has no navigator.gpu' };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { adapter: null, summary: null, why: 'requestAdapter() returned no adapter' };
+    const info = adapter.info ?? {};
+    const summary: AdapterSummary = {
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      description: info.description ?? '',
+      isFallback: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+    };
+    return { adapter, summary, why: '' };
+  } catch (e) {
+    return { adapter: null, summary: null, why: `requestAdapter() failed: ${errorText(e)}` };
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Model download with progress
+
+async function fetchBytes(
+  url: string,
+  onBytes: (delta: number, contentLength: number) => void,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const res = await fetch(url);
+  if (!res.ok) throw new WorkerError(`${url}: HTTP ${res.status} ${res.statusText}`, 'model');
+  const contentLength = Number(res.headers.get('Content-Length') ?? 0) || 0;
+  if (!res.body) {
+    const buf = new Uint8Array(await res.arrayBuffer());
+    onBytes(buf.byteLength, contentLength);
+    return buf;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    onBytes(value.byteLength, contentLength);
+  }
+  const out = new Uint8Array(received);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+async function handleLoad(req: LoadRequest): Promise<LoadResult> {
+  const t0 = performance.now();
+  post({ type: 'status', id: req.id, phase: 'probing', message: 'Looking for a GPU…' });
+  const probe = await probeAdapter();
+  const choice = chooseProvider(req.provider, probe.summary, probe.why);
+  if (choice.provider === 'webgpu' && probe.adapter) {
+    try {
+      // Same adapter for ORT as the one we judged (deprecated in favour of env.webgpu.device, but
+      // simplest; ORT creates the device itself).
+      ort.env.webgpu.adapter = probe.adapter as typeof ort.env.webgpu.adapter;
+    } catch {
+      /* the backend was already initialised by an earlier session: it keeps its adapter */
+    }
+  }
+
+  const base = new URL(req.modelUrl, self.location.href);
+  post({ type: 'status', id: req.id, phase: 'downloading', message: 'Downloading the model…' });
+  const manifestRes = await fetch(new URL('manifest.json', base));
+  if (!manifestRes.ok) throw new WorkerError(`manifest.json: HTTP ${manifestRes.status}`, 'model');
+  let manifest: ModelManifest;
+  try {
+    manifest = parseManifest(await manifestRes.json());
+  } catch (e) {
+    throw new WorkerError(`Bad model manifest: ${errorText(e)}`, 'model');
+  }
+
+  const parts = [manifest.encoder, manifest.decoder];
+  const files = [...parts.map((p) => p.file), ...parts.flatMap((p) => p.externalData ?? [])];
+  const manifestFiles = manifest.files ?? {};
+  const known = new Map<string, number>();
+  for (const f of files) known.set(f, manifestFiles[f]?.bytes ?? 0);
+  let loaded = 0;
+  const total = (): number => [...known.values()].reduce((a, b) => a + b, 0);
+  const bytes = new Map<string, Uint8Array<ArrayBuffer>>();
+  let lastPost = 0;
+  for (const f of files) {
+    const data = await fetchBytes(new URL(f, base).href, (delta, contentLength) => {
+      if (contentLength > 0) known.set(f, contentLength);
+      loaded += delta;
+      const now = performance.now();
+      if (now - lastPost > 50) {
+        lastPost = now;
+        post({ type: 'progress', id: req.id, loaded, total: total(), file: f });
+      }
+    });
+    bytes.set(f, data);
+  }
+  post({ type: 'progress', id: req.id, loaded, total: Math.max(loaded, total()), file: '' });
+  const t1 = performance.now();
+
+  post({
+    type: 'status',
+    id: req.id,
+    phase: 'compiling',
+    message: choice.provider === 'webgpu' ? 'Compiling for WebGPU…' : 'Preparing the WASM runtime…',
+  });
+  const sessionFor = async (part: (typeof parts)[number]): Promise<ort.InferenceSession> => {
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: [choice.provider],
+      graphOptimizationLevel: 'all',
+    };
+    const ext = part.externalData ?? [];
+    if (ext.length > 0) {
+      options.externalData = ext.map((path) => ({ path, data: bytes.get(path) as Uint8Array }));
+    }
+    return ort.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
+  };
+  let sessions: MaeSessions;
+  try {
+    // Release the previous model before building the next one.
+    if (model) await releaseModel(model);
+    model = null;
+    sessions = { encoder: await sessionFor(manifest.encoder), decoder: await sessionFor(manifest.decoder) };
+  } catch (e) {
+    throw new WorkerError(`Could not create the ${choice.provider} session: ${errorText(e)}`, 'model');
+  }
+  const t2 = performance.now();
+  model = { manifest, sessions, provider: choice.provider, numPatches: manifestNumPatches(manifest) };
+  post({ type: 'status', id: req.id, phase: 'ready', message: 'Ready' });
+  return {
+    provider: choice.provider,
+    reason: choice.reason,
+    manifest,
+    adapter: probe.summary ? describeAdapter(probe.summary) : null,
+    wasmThreads,
+    downloadMs: t1 - t0,
+    compileMs: t2 - t1,
+  };
+}
+
+async function releaseModel(m: Model): Promise<void> {
+  await Promise.allSettled([m.sessions.encoder.release(), m.sessions.decoder.release()]);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Images
+
+function requireModel(): Model {
+  if (!model) throw new WorkerError('The model is not loaded yet.', 'not-ready');
+  return model;
+}
+
+async function decodeToRgba(blob: Blob, name: string): Promise<RgbaImage> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch {
+    const kind = blob.type ? ` (${blob.type})` : '';
+    throw new WorkerError(
+      `Could not decode “${name}”${kind}: it is not an image this browser can read (try JPEG, PNG, WebP, GIF, BMP or AVIF).`,
+      'decode',
+    );
+  }
+  try {
+    if (bitmap.width === 0 || bitmap.height === 0) throw new WorkerError(`“${name}” is an empty image.`, 'decode');
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new WorkerError('No 2D canvas in this worker.', 'internal');
+    ctx.drawImage(bitmap, 0, 0);
+    const id = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    return { width: id.width, height: id.height, data: id.data };
+  } finally {
+    bitmap.close();
+  }
+}
+
+async function handleDecode(req: DecodeRequest): Promise<ResultMap['decode']> {
+  const m = requireModel();
+  const rgba = await decodeToRgba(req.blob, req.name);
+  const square = resizeShorterSideCenterCrop(compositeOnBackground(rgba), m.manifest.imgSize);
+  images.set(req.imageId, toNormalizedChw(square, m.manifest.mean, m.manifest.std));
+  return { imageId: req.imageId, sourceWidth: rgba.width, sourceHeight: rgba.height };
+}
+
+async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['reconstruct']> {
+  const t0 = performance.now();
+  const m = requireModel();
+  const { imgSize, patchSize, mean, std, normPixLoss } = m.manifest;
+  if (req.imageChw) images.set(req.imageId, req.imageChw);
+  const chw = images.get(req.imageId);
+  if (!chw) throw new WorkerError(`Unknown image ${req.imageId}`, 'unknown-image');
+  const masks = randomMasking(req.seed, m.numPatches, req.maskRatio);
+  const out = await reconstruct(m.sessions, ort.Tensor, chw, imgSize, masks);
+  const panels = compositePanels({ imageChw: chw, predPatches: out.pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
+  const target = patchify(chw, imgSize, patchSize);
+  const patchDim = patchSize * patchSize * m.manifest.inChans;
+  const mse = maskedPatchMse(out.pred, target, masks.mask, patchDim);
+  const psnr = maskedPsnr({ predPatches: out.pred, targetPatches: target, mask: masks.mask, patchDim, mean, std });
+  return {
+    imageId: req.imageId,
+    maskRatio: req.maskRatio,
+    seed: req.seed,
+    provider: m.provider,
+    numPatches: m.numPatches,
+    visible: masks.idsKeep.length,
+    panels: {
+      masked: panels.masked,
+      reconstruction: panels.reconstruction,
+      reconstructionWithVisible: panels.reconstructionWithVisible,
+      original: panels.original,
+    },
+    usesTrueHiddenPatchStats: panels.usesTrueHiddenPatchStats,
+    pred: out.pred,
+    mse,
+    psnr,
+    encoderMs: out.encoderMs,
+    decoderMs: out.decoderMs,
+    totalMs: performance.now() - t0,
+  };
+}
+
+async function handleRunRaw(req: RunRawRequest): Promise<ResultMap['runRaw']> {
+  const m = requireModel();
+  const keep = req.idsKeep.length;
+  if (req.idsRestore.length !== m.numPatches) throw new WorkerError(`idsRestore must have ${m.numPatches} entries`, 'internal');
+  const mask = new Uint8Array(m.numPatches);
+  for (let j = 0; j < m.numPatches; j++) mask[j] = req.idsRestore[j] >= keep ? 1 : 0;
+  const masks = { idsKeep: req.idsKeep, idsRestore: req.idsRestore, mask };
+  const out = await reconstruct(m.sessions, ort.Tensor, req.imageChw, m.manifest.imgSize, masks);
+  return { pred: out.pred, encoderMs: out.encoderMs, decoderMs: out.decoderMs };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Dispatch
+
+async function handle(req: WorkerRequest): Promise<void> {
+  try {
+    switch (req.type) {
+      case 'load':
+        post({ type: 'result', id: req.id, request: 'load', result: await handleLoad(req) });
+        break;
+      case 'decode':
+        post({ type: 'result', id: req.id, request: 'decode', result: await handleDecode(req) });
+        break;
+      case 'reconstruct':
+        post({ type: 'result', id: req.id, request: 'reconstruct', result: await handleReconstruct(req) });
+        break;
+      case 'runRaw':
+        post({ type: 'result', id: req.id, request: 'runRaw', result: await handleRunRaw(req) });
+        break;
+      case 'forget':
+        images.delete(req.imageId);
+        post({ type: 'result', id: req.id, request: 'forget', result: { imageId: req.imageId } });
+        break;
+    }
+  } catch (e) {
+    post({
+      type: 'error',
+      id: req.id,
+      request: req.type,
+      message: errorText(e),
+      code: e instanceof WorkerError ? e.code : 'internal',
+    });
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+let chain: Promise<void> = Promise.resolve();
+self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
+  const req = ev.data;
+  if (req.type === 'forget') {
+    images.delete(req.imageId); // cheap; no need to wait behind a running inference
+  }
+  chain = chain.then(() => handle(req));
+};

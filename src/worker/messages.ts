@@ -1,0 +1,174 @@
+/**
+ * Typed messages between the main thread (MaeClient) and the MAE worker.
+ * Every request carries an `id`; every response names the request it belongs to.
+ */
+import type { ModelManifest, RgbaImage } from '../mae/index.ts';
+
+/** What the user (or the URL flag ?ep=) asked for. */
+export type ProviderRequest = 'auto' | 'webgpu' | 'wasm';
+/** What really runs. */
+export type Provider = 'webgpu' | 'wasm';
+
+export interface LoadRequest {
+  type: 'load';
+  id: number;
+  /** Folder URL of the model, e.g. "/models/default/" (manifest.json, encoder.onnx, decoder.onnx). */
+  modelUrl: string;
+  provider: ProviderRequest;
+}
+
+/** Decode an encoded image (file, sample) in the worker and cache its normalised CHW tensor. */
+export interface DecodeRequest {
+  type: 'decode';
+  id: number;
+  imageId: string;
+  /** Name shown in error messages. */
+  name: string;
+  blob: Blob;
+}
+
+export interface ReconstructRequest {
+  type: 'reconstruct';
+  id: number;
+  imageId: string;
+  maskRatio: number;
+  /** Per-image seed, already resolved with imageSeed(seed, index, sameMaskForAll). */
+  seed: number;
+  /**
+   * Normalised CHW image [3*imgSize*imgSize] (transferable). Optional: without it the worker uses
+   * the tensor cached by a previous decode of `imageId`.
+   */
+  imageChw?: Float32Array;
+}
+
+/** Debug/test path: run the graphs on a given tensor with explicit ids (e.g. reference vectors). */
+export interface RunRawRequest {
+  type: 'runRaw';
+  id: number;
+  imageChw: Float32Array;
+  idsKeep: Int32Array;
+  idsRestore: Int32Array;
+}
+
+/** Drop an image from the worker's cache (row removed). */
+export interface ForgetRequest {
+  type: 'forget';
+  id: number;
+  imageId: string;
+}
+
+export type WorkerRequest = LoadRequest | DecodeRequest | ReconstructRequest | RunRawRequest | ForgetRequest;
+export type RequestType = WorkerRequest['type'];
+
+export interface LoadResult {
+  provider: Provider;
+  /** Why this provider (shown next to the badge). */
+  reason: string;
+  manifest: ModelManifest;
+  /** Adapter description when a WebGPU adapter was found, e.g. "google / swiftshader (fallback)". */
+  adapter: string | null;
+  wasmThreads: number;
+  downloadMs: number;
+  compileMs: number;
+}
+
+export interface DecodeResult {
+  imageId: string;
+  /** Size of the decoded source before resize/crop. */
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+export interface PanelImages {
+  masked: RgbaImage;
+  reconstruction: RgbaImage;
+  reconstructionWithVisible: RgbaImage;
+  original: RgbaImage;
+}
+
+export interface ReconstructResult {
+  imageId: string;
+  maskRatio: number;
+  seed: number;
+  provider: Provider;
+  numPatches: number;
+  visible: number;
+  panels: PanelImages;
+  /** norm-pix models: hidden patches were de-normalised with the true patches' statistics (a leak). */
+  usesTrueHiddenPatchStats: boolean;
+  /** Raw decoder output [numPatches * patch*patch*3], official patch layout. */
+  pred: Float32Array;
+  /** Masked-patch MSE in normalised pixel space; null when nothing is hidden. */
+  mse: number | null;
+  psnr: number | null;
+  encoderMs: number;
+  decoderMs: number;
+  /** Whole request inside the worker (masking + graphs + panels + metrics). */
+  totalMs: number;
+}
+
+export interface RunRawResult {
+  pred: Float32Array;
+  encoderMs: number;
+  decoderMs: number;
+}
+
+export interface ResultMap {
+  load: LoadResult;
+  decode: DecodeResult;
+  reconstruct: ReconstructResult;
+  runRaw: RunRawResult;
+  forget: { imageId: string };
+}
+
+export type LoadPhase = 'probing' | 'downloading' | 'compiling' | 'ready';
+
+export interface StatusMessage {
+  type: 'status';
+  id: number;
+  phase: LoadPhase;
+  message: string;
+}
+
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  /** Bytes received so far over all model files. */
+  loaded: number;
+  /** Expected bytes over all model files (0 when unknown). */
+  total: number;
+  file: string;
+}
+
+export type ResultMessage = {
+  [K in RequestType]: { type: 'result'; id: number; request: K; result: ResultMap[K] };
+}[RequestType];
+
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  request: RequestType;
+  message: string;
+  /** Machine-readable error class, e.g. "decode" for an undecodable image. */
+  code: 'decode' | 'model' | 'not-ready' | 'unknown-image' | 'internal';
+}
+
+export type WorkerResponse = StatusMessage | ProgressMessage | ResultMessage | ErrorMessage;
+
+/** Buffers of a result that can be transferred instead of copied. */
+export function transferablesOf(msg: WorkerResponse): Transferable[] {
+  if (msg.type !== 'result') return [];
+  if (msg.request === 'reconstruct') {
+    const r = msg.result;
+    const p = r.panels;
+    return uniqueBuffers([r.pred, p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data]);
+  }
+  if (msg.request === 'runRaw') return uniqueBuffers([msg.result.pred]);
+  return [];
+}
+
+function uniqueBuffers(views: ArrayBufferView[]): Transferable[] {
+  const set = new Set<ArrayBuffer>();
+  for (const v of views) if (v.buffer instanceof ArrayBuffer) set.add(v.buffer);
+  return [...set];
+}

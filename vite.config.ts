@@ -1,0 +1,110 @@
+import { createReadStream, cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const modelsDir = join(root, 'models');
+const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
+
+/**
+ * The onnxruntime-web runtime files the worker loads at run time (ort.env.wasm.wasmPaths points at
+ * /ort/). The default `onnxruntime-web` entry is the JSEP build: WebGPU + WASM from one binary.
+ */
+export const ORT_RUNTIME_FILES = [
+  'ort-wasm-simd-threaded.jsep.mjs',
+  'ort-wasm-simd-threaded.jsep.wasm',
+] as const;
+
+/** Cross-origin isolation: lets onnxruntime-web use SharedArrayBuffer (multi-threaded WASM). */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const mimeTypes: Record<string, string> = {
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+  '.data': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.mjs': 'text/javascript',
+};
+
+type Next = (err?: unknown) => void;
+
+/** Serves files under `dir` at URL prefix `prefix`, refusing anything that escapes `dir`. */
+function serveDir(prefix: string, dir: string, allow?: readonly string[]) {
+  return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+    const url = req.url ?? '';
+    if (!url.startsWith(prefix)) return next();
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.slice(prefix.length).split(/[?#]/)[0]);
+    } catch {
+      return next();
+    }
+    if (allow && !allow.includes(rel)) return next();
+    const file = resolve(dir, rel);
+    if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) return next();
+    const size = statSync(file).size;
+    res.statusCode = 200;
+    res.setHeader('Content-Type', mimeTypes[extname(file)] ?? 'application/octet-stream');
+    res.setHeader('Content-Length', String(size));
+    res.setHeader('Cache-Control', 'no-cache');
+    for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(file).pipe(res);
+  };
+}
+
+/**
+ * Serves the top-level models/ folder at /models/ and the onnxruntime-web runtime at /ort/ in dev
+ * and preview; copies both into dist/ on build (real copies, no symlinks).
+ */
+function maeAssets(): Plugin {
+  let outDir = join(root, 'dist');
+  const mount = (use: (fn: ReturnType<typeof serveDir>) => void): void => {
+    use(serveDir('/models/', modelsDir));
+    use(serveDir('/ort/', ortDist, ORT_RUNTIME_FILES));
+  };
+  return {
+    name: 'mae-assets',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      mount((fn) => server.middlewares.use(fn));
+    },
+    configurePreviewServer(server) {
+      mount((fn) => server.middlewares.use(fn));
+    },
+    closeBundle() {
+      if (!existsSync(outDir)) return;
+      if (existsSync(modelsDir)) cpSync(modelsDir, join(outDir, 'models'), { recursive: true, dereference: true });
+      mkdirSync(join(outDir, 'ort'), { recursive: true });
+      for (const f of ORT_RUNTIME_FILES) cpSync(join(ortDist, f), join(outDir, 'ort', f));
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [react(), maeAssets()],
+  resolve: {
+    // The non-bundled ESM build: it loads the runtime from ort.env.wasm.wasmPaths (/ort/) instead of
+    // making the bundler emit a second 28 MB copy of the .wasm that would never be used.
+    alias: [{ find: /^onnxruntime-web$/, replacement: join(ortDist, 'ort.min.mjs') }],
+  },
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  worker: { format: 'es' },
+  // Pre-bundling would rewrite onnxruntime-web's import.meta.url based loading.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  build: { target: 'es2022', chunkSizeWarningLimit: 1200 },
+});
