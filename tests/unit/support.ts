@@ -45,3 +45,11 @@ export function compare(a: ArrayLike<number>, b: ArrayLike<number>): { maxAbsDif
   }
   return { maxAbsDiff: m, relL2: Math.sqrt(num / Math.max(den, 1e-30)) };
 }
+
+/** Number of positions where a and b differ (expect(...).toEqual is slow on 100k+ element arrays). */
+export function countDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.max(a.length, b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
