@@ -32,13 +32,14 @@ function isPng(b: Uint8Array): boolean {
  * Decodes by content (magic bytes), not by file extension, so a mislabelled file still works and
  * anything else fails with a message that says what was expected.
  */
-export function decodeImage(bytes: Uint8Array, label = 'image'): RgbaImage {
+export function decodeImage(bytes: Uint8Array, label = ''): RgbaImage {
+  const at = label ? `${label}: ` : '';
   if (isJpeg(bytes)) {
     try {
       const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, ...JPEG_LIMITS });
       return { width: d.width, height: d.height, data: new Uint8ClampedArray(d.data.buffer, d.data.byteOffset, d.data.byteLength) };
     } catch (e) {
-      throw new ImageDecodeError(`${label}: broken or unsupported JPEG (${(e as Error).message})`);
+      throw new ImageDecodeError(`${at}broken or unsupported JPEG (${(e as Error).message})`);
     }
   }
   if (isPng(bytes)) {
@@ -46,10 +47,10 @@ export function decodeImage(bytes: Uint8Array, label = 'image'): RgbaImage {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     } catch (e) {
-      throw new ImageDecodeError(`${label}: broken or unsupported PNG (${(e as Error).message})`);
+      throw new ImageDecodeError(`${at}broken or unsupported PNG (${(e as Error).message})`);
     }
   }
-  throw new ImageDecodeError(`${label}: not a JPEG or PNG file (only .jpg/.jpeg and .png are supported)`);
+  throw new ImageDecodeError(`${at}not a JPEG or PNG file (only .jpg/.jpeg and .png are supported)`);
 }
 
 export function encodePng(img: RgbaImage): Buffer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskedPatchMse, maskedPsnr } from '../../src/mae/index.ts';
+import { maskedPatchMse, maskedPsnr, visibleMeanPrediction } from '../../src/mae/index.ts';
 
 const f32 = (...v: number[]): Float32Array => Float32Array.from(v);
 
@@ -52,5 +52,15 @@ describe('maskedPsnr', () => {
   });
   it('is null when nothing is hidden', () => {
     expect(maskedPsnr({ predPatches: f32(0, 1), targetPatches: f32(1, 0), mask: Uint8Array.from([0]), patchDim: 2, mean, std })).toBeNull();
+  });
+});
+
+describe('visibleMeanPrediction', () => {
+  it('fills hidden patches with the per-channel mean of the visible ones', () => {
+    // 3 patches of 1 pixel × 2 channels
+    const target = f32(1, 10, 3, 30, 100, 100);
+    const pred = visibleMeanPrediction(target, Uint8Array.from([0, 0, 1]), 2, 2);
+    expect(Array.from(pred)).toEqual([1, 10, 3, 30, 2, 20]);
+    expect(maskedPatchMse(pred, target, Uint8Array.from([0, 0, 1]), 2)).toBeCloseTo((98 ** 2 + 80 ** 2) / 2, 6);
   });
 });

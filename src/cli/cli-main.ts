@@ -1,0 +1,256 @@
+/**
+ * The MAE playground on the command line: the same core (src/mae) as the browser app, with
+ * onnxruntime-node. Kept apart from the entry file so tests can call runCli() in-process.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  compositeOnBackground,
+  compositePanels,
+  denormalizeNormPix,
+  imageSeed,
+  lenKeep,
+  maskedPatchMse,
+  maskedPsnr,
+  numPatches,
+  patchDim,
+  patchify,
+  randomMasking,
+  reconstruct,
+  resizeShorterSideCenterCrop,
+  toNormalizedChw,
+} from '../mae/index.ts';
+import { decodeImage, encodePng, sideBySide } from './image-io.ts';
+import { loadNodeModel, ort, type NodeModel } from './node-model.ts';
+
+export const USAGE = `Usage: npm run cli -- [options] image1.jpg [image2.png ...]
+
+Runs each image through a Masked Autoencoder (encoder + decoder ONNX, onnxruntime-node) and writes
+the four panels of the MAE demo plus metrics.json into the output folder.
+
+Options:
+  --ratio R      fraction of patches to hide, 0 <= R <= 1 (default 0.75)
+  --seed N       mask seed, integer 0..4294967295 (default 0)
+  --same-mask    use the same mask for every image (default: a different seed per image,
+                 seed + index * 0x9E3779B9, as in the app's grid)
+  --model DIR    model folder with manifest.json, encoder.onnx, decoder.onnx (default models/default)
+  --out DIR      output folder, created if needed (default out/)
+  --sheet        write one <name>.sheet.png (masked | reconstruction | reconstruction+visible |
+                 original) instead of four PNGs
+  --threads N    onnxruntime intra-op threads (default 0 = all cores)
+  -h, --help     show this help
+
+Per image <name>: <name>.masked.png, <name>.reconstruction.png,
+<name>.reconstruction-visible.png, <name>.original.png (or <name>.sheet.png).
+metrics.json: model name, settings, and per image: file, maskRatio, seed, visiblePatches,
+maskedMse (hidden patches, ImageNet-normalised units; null when nothing is hidden), psnr (dB, hidden
+pixels in [0,1] RGB), encoderMs, decoderMs. JPEG and PNG inputs. An image that fails is reported
+and skipped; the exit code is then 1.`;
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultIo: CliIo = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+};
+
+class UsageError extends Error {}
+
+interface Options {
+  ratio: number;
+  seed: number;
+  sameMask: boolean;
+  model: string;
+  out: string;
+  sheet: boolean;
+  threads: number;
+  files: string[];
+}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ratio: { type: 'string', default: '0.75' },
+        seed: { type: 'string', default: '0' },
+        'same-mask': { type: 'boolean', default: false },
+        model: { type: 'string', default: 'models/default' },
+        out: { type: 'string', default: 'out' },
+        sheet: { type: 'boolean', default: false },
+        threads: { type: 'string', default: '0' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const ratio = Number(v.ratio);
+  if (v.ratio.trim() === '' || !(ratio >= 0 && ratio <= 1)) throw new UsageError(`--ratio must be a number from 0 to 1 (got ${v.ratio})`);
+  const seed = Number(v.seed);
+  if (v.seed.trim() === '' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new UsageError(`--seed must be an integer from 0 to 4294967295 (got ${v.seed})`);
+  }
+  const threads = Number(v.threads);
+  if (!Number.isInteger(threads) || threads < 0) throw new UsageError(`--threads must be a non-negative integer (got ${v.threads})`);
+  if (parsed.positionals.length === 0) throw new UsageError('no input images given');
+  return { ratio, seed, sameMask: v['same-mask'], model: v.model, out: v.out, sheet: v.sheet, threads, files: parsed.positionals };
+}
+
+export interface ImageMetrics {
+  file: string;
+  outputs: string[];
+  maskRatio: number;
+  seed: number;
+  imageSeed: number;
+  visiblePatches: number;
+  hiddenPatches: number;
+  maskedMse: number | null;
+  psnr: number | null;
+  encoderMs: number;
+  decoderMs: number;
+}
+
+export interface MetricsFile {
+  model: string;
+  modelDir: string;
+  normPixLoss: boolean;
+  maskRatio: number;
+  seed: number;
+  sameMask: boolean;
+  images: ImageMetrics[];
+  failed: { file: string; error: string }[];
+}
+
+/** Output base names, unique even when two inputs share a name (a/x.jpg, b/x.png → x, x-2). */
+function outputNames(files: string[]): string[] {
+  const used = new Map<string, number>();
+  return files.map((f) => {
+    const stem = basename(f, extname(f)) || 'image';
+    const n = (used.get(stem) ?? 0) + 1;
+    used.set(stem, n);
+    return n === 1 ? stem : `${stem}-${n}`;
+  });
+}
+
+const round = (v: number | null, digits: number): number | null => (v === null || !Number.isFinite(v) ? v : Number(v.toFixed(digits)));
+
+async function processImage(model: NodeModel, opts: Options, file: string, index: number, name: string): Promise<ImageMetrics> {
+  const m = model.manifest;
+  const bytes = await readFile(file).catch((e: Error) => {
+    throw new Error(`cannot read file (${e.message})`);
+  });
+  const rgba = decodeImage(bytes);
+  const chw = toNormalizedChw(resizeShorterSideCenterCrop(compositeOnBackground(rgba), m.imgSize), m.mean, m.std);
+  const seedForImage = imageSeed(opts.seed, index, opts.sameMask);
+  const L = numPatches(m);
+  const masks = randomMasking(seedForImage, L, opts.ratio);
+  const r = await reconstruct(model.sessions, ort.Tensor, chw, m.imgSize, masks);
+
+  const dim = patchDim(m);
+  const target = patchify(chw, m.imgSize, m.patchSize);
+  // Metrics in pixel units: a norm-pix prediction is de-normalised like the panels show it.
+  const predPixels = m.normPixLoss ? denormalizeNormPix(r.pred.slice(), target, dim) : r.pred;
+  const panels = compositePanels({
+    imageChw: chw,
+    predPatches: r.pred,
+    mask: masks.mask,
+    imgSize: m.imgSize,
+    patchSize: m.patchSize,
+    mean: m.mean,
+    std: m.std,
+    normPixLoss: m.normPixLoss,
+  });
+  const outputs: [string, Buffer][] = opts.sheet
+    ? [[`${name}.sheet.png`, encodePng(sideBySide([panels.masked, panels.reconstruction, panels.reconstructionWithVisible, panels.original]))]]
+    : [
+        [`${name}.masked.png`, encodePng(panels.masked)],
+        [`${name}.reconstruction.png`, encodePng(panels.reconstruction)],
+        [`${name}.reconstruction-visible.png`, encodePng(panels.reconstructionWithVisible)],
+        [`${name}.original.png`, encodePng(panels.original)],
+      ];
+  for (const [f, data] of outputs) await writeFile(join(opts.out, f), data);
+
+  const visible = lenKeep(L, opts.ratio);
+  return {
+    file,
+    outputs: outputs.map(([f]) => f),
+    maskRatio: opts.ratio,
+    seed: opts.seed,
+    imageSeed: seedForImage,
+    visiblePatches: visible,
+    hiddenPatches: L - visible,
+    maskedMse: round(maskedPatchMse(predPixels, target, masks.mask, dim), 6),
+    psnr: round(maskedPsnr({ predPatches: predPixels, targetPatches: target, mask: masks.mask, patchDim: dim, mean: m.mean, std: m.std }), 3),
+    encoderMs: round(r.encoderMs, 2) as number,
+    decoderMs: round(r.decoderMs, 2) as number,
+  };
+}
+
+/** Returns the process exit code: 0 ok, 1 some image (or the model) failed, 2 bad usage. */
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let opts: Options | 'help';
+  try {
+    opts = parseOptions(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`mae-cli: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+
+  let model: NodeModel;
+  try {
+    model = await loadNodeModel(resolve(opts.model), { threads: opts.threads });
+  } catch (e) {
+    io.err(`mae-cli: cannot load model from ${opts.model}: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    await mkdir(opts.out, { recursive: true });
+    const m = model.manifest;
+    io.out(`${m.name}: ${m.imgSize}px, patch ${m.patchSize}, ratio ${opts.ratio}, seed ${opts.seed}${opts.sameMask ? ' (same mask)' : ''}`);
+    if (m.normPixLoss) io.out('note: norm-pix model, hidden patches are shown with their true mean and variance (information the model did not see)');
+    const metrics: MetricsFile = {
+      model: m.name,
+      modelDir: opts.model,
+      normPixLoss: m.normPixLoss,
+      maskRatio: opts.ratio,
+      seed: opts.seed,
+      sameMask: opts.sameMask,
+      images: [],
+      failed: [],
+    };
+    const names = outputNames(opts.files);
+    for (let i = 0; i < opts.files.length; i++) {
+      const file = opts.files[i];
+      try {
+        const r = await processImage(model, opts, file, i, names[i]);
+        metrics.images.push(r);
+        const mse = r.maskedMse === null ? 'n/a' : r.maskedMse.toFixed(4);
+        const psnr = r.psnr === null ? 'n/a' : `${r.psnr.toFixed(2)} dB`;
+        io.out(`${file}: masked MSE ${mse}, PSNR ${psnr}, ${r.visiblePatches} visible patches, encoder ${r.encoderMs.toFixed(1)} ms, decoder ${r.decoderMs.toFixed(1)} ms`);
+      } catch (e) {
+        const msg = (e as Error).message;
+        metrics.failed.push({ file, error: msg });
+        io.err(`mae-cli: ${file}: ${msg}`);
+      }
+    }
+    await writeFile(join(opts.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    io.out(`wrote ${metrics.images.length} image(s) and metrics.json to ${opts.out}${metrics.failed.length ? `; ${metrics.failed.length} failed` : ''}`);
+    return metrics.failed.length ? 1 : 0;
+  } finally {
+    await model.release();
+  }
+}
