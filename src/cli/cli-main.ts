@@ -8,16 +8,12 @@ import { parseArgs } from 'node:util';
 import {
   compositeOnBackground,
   compositePanels,
-  denormalizeNormPix,
   imageSeed,
   lenKeep,
-  maskedPatchMse,
-  maskedPsnr,
   numPatches,
-  patchDim,
-  patchify,
   randomMasking,
   reconstruct,
+  reconstructionMetrics,
   resizeShorterSideCenterCrop,
   toNormalizedChw,
 } from '../mae/index.ts';
@@ -45,7 +41,8 @@ Per image <name>: <name>.masked.png, <name>.reconstruction.png,
 <name>.reconstruction-visible.png, <name>.original.png (or <name>.sheet.png).
 metrics.json: model name, settings, and per image: file, maskRatio, seed, visiblePatches,
 maskedMse (hidden patches, ImageNet-normalised units; null when nothing is hidden), psnr (dB, hidden
-pixels in [0,1] RGB), encoderMs, decoderMs. JPEG and PNG inputs. An image that fails is reported
+pixels in [0,1] RGB), visibleMeanMse (the same MSE when every hidden pixel is the mean of the
+visible ones: the level to beat), encoderMs, decoderMs. JPEG and PNG inputs. An image that fails is reported
 and skipped; the exit code is then 1.`;
 
 export interface CliIo {
@@ -115,6 +112,8 @@ export interface ImageMetrics {
   hiddenPatches: number;
   maskedMse: number | null;
   psnr: number | null;
+  /** masked MSE of the visible-mean baseline on the same image and mask, for scale */
+  visibleMeanMse: number | null;
   encoderMs: number;
   decoderMs: number;
 }
@@ -155,11 +154,7 @@ async function processImage(model: NodeModel, opts: Options, file: string, index
   const masks = randomMasking(seedForImage, L, opts.ratio);
   const r = await reconstruct(model.sessions, ort.Tensor, chw, m.imgSize, masks);
 
-  const dim = patchDim(m);
-  const target = patchify(chw, m.imgSize, m.patchSize);
-  // Metrics in pixel units: a norm-pix prediction is de-normalised like the panels show it.
-  const predPixels = m.normPixLoss ? denormalizeNormPix(r.pred.slice(), target, dim) : r.pred;
-  const panels = compositePanels({
+  const args = {
     imageChw: chw,
     predPatches: r.pred,
     mask: masks.mask,
@@ -168,7 +163,9 @@ async function processImage(model: NodeModel, opts: Options, file: string, index
     mean: m.mean,
     std: m.std,
     normPixLoss: m.normPixLoss,
-  });
+  };
+  const panels = compositePanels(args);
+  const metrics = reconstructionMetrics(args);
   const outputs: [string, Buffer][] = opts.sheet
     ? [[`${name}.sheet.png`, encodePng(sideBySide([panels.masked, panels.reconstruction, panels.reconstructionWithVisible, panels.original]))]]
     : [
@@ -188,8 +185,9 @@ async function processImage(model: NodeModel, opts: Options, file: string, index
     imageSeed: seedForImage,
     visiblePatches: visible,
     hiddenPatches: L - visible,
-    maskedMse: round(maskedPatchMse(predPixels, target, masks.mask, dim), 6),
-    psnr: round(maskedPsnr({ predPatches: predPixels, targetPatches: target, mask: masks.mask, patchDim: dim, mean: m.mean, std: m.std }), 3),
+    maskedMse: round(metrics.maskedMse, 6),
+    psnr: round(metrics.psnr, 3),
+    visibleMeanMse: round(metrics.visibleMeanMse, 6),
     encoderMs: round(r.encoderMs, 2) as number,
     decoderMs: round(r.decoderMs, 2) as number,
   };
@@ -240,7 +238,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         metrics.images.push(r);
         const mse = r.maskedMse === null ? 'n/a' : r.maskedMse.toFixed(4);
         const psnr = r.psnr === null ? 'n/a' : `${r.psnr.toFixed(2)} dB`;
-        io.out(`${file}: masked MSE ${mse}, PSNR ${psnr}, ${r.visiblePatches} visible patches, encoder ${r.encoderMs.toFixed(1)} ms, decoder ${r.decoderMs.toFixed(1)} ms`);
+        const base = r.visibleMeanMse === null ? '' : ` (visible mean ${r.visibleMeanMse.toFixed(4)})`;
+        io.out(`${file}: masked MSE ${mse}${base}, PSNR ${psnr}, ${r.visiblePatches} visible patches, encoder ${r.encoderMs.toFixed(1)} ms, decoder ${r.decoderMs.toFixed(1)} ms`);
       } catch (e) {
         const msg = (e as Error).message;
         metrics.failed.push({ file, error: msg });

@@ -5,6 +5,8 @@
  * return null when nothing is hidden (ratio 0): the metric is undefined there and the UI shows
  * "n/a" rather than NaN. Sums run in float64.
  */
+import { denormalizeNormPix } from './composite.ts';
+import { patchify } from './patchify.ts';
 
 function checkShapes(pred: Float32Array, target: Float32Array, mask: Uint8Array, patchDim: number): void {
   if (!Number.isInteger(patchDim) || patchDim <= 0) throw new RangeError(`patchDim must be a positive integer (got ${patchDim})`);
@@ -103,4 +105,40 @@ export function visibleMeanPrediction(targetPatches: Float32Array, mask: Uint8Ar
     for (let i = 0; i < patchDim; i++) out[n * patchDim + i] = means[i % chans];
   }
   return out;
+}
+
+export interface ReconstructionMetrics {
+  /** maskedPatchMse of the prediction in pixel (ImageNet-normalised) space; null if nothing hidden */
+  maskedMse: number | null;
+  /** maskedPsnr in dB; null if nothing hidden */
+  psnr: number | null;
+  /** the same MSE for the visible-mean baseline on this image and mask, for scale */
+  visibleMeanMse: number | null;
+}
+
+/**
+ * Both metrics for one reconstruction, computed the same way everywhere (app, CLI, tests). A
+ * norm-pix model's pred is first de-normalised with the true patch statistics, as the panels show
+ * it; its raw output is in per-patch units and would not be comparable.
+ */
+export function reconstructionMetrics(args: {
+  imageChw: Float32Array;
+  predPatches: Float32Array;
+  mask: Uint8Array;
+  imgSize: number;
+  patchSize: number;
+  mean: readonly number[];
+  std: readonly number[];
+  normPixLoss?: boolean;
+}): ReconstructionMetrics {
+  const { imageChw, mask, imgSize, patchSize, mean, std } = args;
+  const chans = mean.length;
+  const dim = patchSize * patchSize * chans;
+  const target = patchify(imageChw, imgSize, patchSize, chans);
+  const pred = args.normPixLoss ? denormalizeNormPix(args.predPatches.slice(), target, dim) : args.predPatches;
+  return {
+    maskedMse: maskedPatchMse(pred, target, mask, dim),
+    psnr: maskedPsnr({ predPatches: pred, targetPatches: target, mask, patchDim: dim, mean, std }),
+    visibleMeanMse: maskedPatchMse(visibleMeanPrediction(target, mask, dim, chans), target, mask, dim),
+  };
 }

@@ -79,6 +79,8 @@ describe('mae-cli', () => {
       expect(m.maskedMse).toBeGreaterThan(0);
       expect(m.maskedMse).toBeLessThan(1.5);
       expect(m.psnr).toBeGreaterThan(5);
+      // the model must beat filling the holes with the mean of what it saw
+      expect(m.visibleMeanMse).toBeGreaterThan(m.maskedMse as number);
       expect(m.encoderMs).toBeGreaterThan(0);
       expect(m.decoderMs).toBeGreaterThan(0);
       expect(m.outputs).toHaveLength(4);
@@ -99,6 +101,7 @@ describe('mae-cli', () => {
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8')) as MetricsFile;
     expect(metrics.images[0].maskedMse).toBeNull();
     expect(metrics.images[0].psnr).toBeNull();
+    expect(metrics.images[0].visibleMeanMse).toBeNull();
     expect(metrics.images[0].visiblePatches).toBe(196);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskedPatchMse, maskedPsnr, visibleMeanPrediction } from '../../src/mae/index.ts';
+import { maskedPatchMse, maskedPsnr, patchify, reconstructionMetrics, visibleMeanPrediction } from '../../src/mae/index.ts';
 
 const f32 = (...v: number[]): Float32Array => Float32Array.from(v);
 
@@ -62,5 +62,41 @@ describe('visibleMeanPrediction', () => {
     const pred = visibleMeanPrediction(target, Uint8Array.from([0, 0, 1]), 2, 2);
     expect(Array.from(pred)).toEqual([1, 10, 3, 30, 2, 20]);
     expect(maskedPatchMse(pred, target, Uint8Array.from([0, 0, 1]), 2)).toBeCloseTo((98 ** 2 + 80 ** 2) / 2, 6);
+  });
+});
+
+describe('reconstructionMetrics', () => {
+  const S = 8;
+  const P = 4;
+  const imageChw = new Float32Array(3 * S * S).map((_, i) => Math.sin(i * 0.7) * 1.5);
+  const mask = Uint8Array.from([1, 0, 1, 0]);
+  const base = { imageChw, mask, imgSize: S, patchSize: P, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+  it('scores a perfect pixel prediction 0 / Infinity and reports the visible-mean baseline', () => {
+    const r = reconstructionMetrics({ ...base, predPatches: patchify(imageChw, S, P) });
+    expect(r.maskedMse).toBe(0);
+    expect(r.psnr).toBe(Infinity);
+    expect(r.visibleMeanMse).toBeGreaterThan(0);
+  });
+
+  it('de-normalises a norm-pix prediction with the true patch statistics first', () => {
+    const target = patchify(imageChw, S, P);
+    const dim = P * P * 3;
+    const normTarget = target.slice();
+    for (let n = 0; n < 4; n++) {
+      const v = target.subarray(n * dim, (n + 1) * dim);
+      const m = v.reduce((s, x) => s + x, 0) / dim;
+      const sd = Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (dim - 1) + 1e-6);
+      for (let i = 0; i < dim; i++) normTarget[n * dim + i] = (v[i] - m) / sd;
+    }
+    const r = reconstructionMetrics({ ...base, predPatches: normTarget, normPixLoss: true });
+    expect(r.maskedMse as number).toBeLessThan(1e-10);
+    const raw = reconstructionMetrics({ ...base, predPatches: normTarget });
+    expect(raw.maskedMse as number).toBeGreaterThan(0.01);
+  });
+
+  it('is null with nothing hidden', () => {
+    const r = reconstructionMetrics({ ...base, mask: new Uint8Array(4), predPatches: new Float32Array(4 * 48) });
+    expect(r).toEqual({ maskedMse: null, psnr: null, visibleMeanMse: null });
   });
 });
