@@ -27,12 +27,14 @@ export interface DebugRow {
 
 export interface MaeDebug {
   provider(): { requested: string; active: string | null; reason: string; adapter: string | null; wasmThreads: number | null };
-  model(): { phase: string; error: string | null; name: string | null };
+  model(): { phase: string; error: string | null; name: string | null; downloadMs: number | null; compileMs: number | null };
   rows(): DebugRow[];
   /** Row i's decoder output (float32 LE bytes, base64), or null before its first result. */
   predBase64(i: number): string | null;
   /** Row i's panel pixels (RGBA bytes, base64). */
   panelBase64(i: number, panel: 'masked' | 'reconstruction' | 'reconstructionWithVisible' | 'original'): string | null;
+  /** Reconstructions requested / sent to the worker / dropped as stale (latest-wins). */
+  stats(): { requested: number; dispatched: number; superseded: number };
   /** True when every row has an answer for the current settings (or an error). */
   settled(): boolean;
   /** Runs the graphs on an explicit normalised CHW tensor with explicit ids. */
@@ -72,7 +74,7 @@ export function installDebug(engine: Engine): void {
     },
     model: () => {
       const m = useStore.getState().model;
-      return { phase: m.phase, error: m.error, name: m.manifest?.name ?? null };
+      return { phase: m.phase, error: m.error, name: m.manifest?.name ?? null, downloadMs: m.downloadMs, compileMs: m.compileMs };
     },
     rows: () =>
       useStore.getState().rows.map((r) => ({
@@ -101,6 +103,7 @@ export function installDebug(engine: Engine): void {
       const r = rowAt(i)?.result;
       return r ? bytesToBase64(viewBytes(r.panels[panel].data)) : null;
     },
+    stats: () => engine.stats,
     settled: () => {
       const s = useStore.getState();
       return (

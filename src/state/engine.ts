@@ -243,4 +243,9 @@ export class Engine {
   get queued(): number {
     return this.client?.queuedCount ?? 0;
   }
+
+  /** Scheduling counters of the current worker (see MaeClient.stats). */
+  get stats(): { requested: number; dispatched: number; superseded: number } {
+    return { ...(this.client?.stats ?? { requested: 0, dispatched: 0, superseded: 0 }) };
+  }
 }

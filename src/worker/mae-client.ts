@@ -80,6 +80,8 @@ export class MaeClient {
   private readonly queue = new Map<string, QueuedReconstruct>();
   private running: { id: number; job: QueuedReconstruct } | null = null;
   private terminated = false;
+  /** Counters: reconstructions asked for, sent to the worker, and dropped as stale. */
+  readonly stats = { requested: 0, dispatched: 0, superseded: 0 };
 
   constructor(factory: WorkerFactory = defaultFactory) {
     this.worker = factory();
@@ -130,8 +132,12 @@ export class MaeClient {
     if (signal?.aborted) return Promise.reject(abortError('aborted'));
     return new Promise<ReconstructResult>((resolve, reject) => {
       const job: QueuedReconstruct = { params, resolve, reject, signal };
+      this.stats.requested += 1;
       const previous = this.queue.get(params.imageId);
-      if (previous) this.settleAbort(previous, 'superseded by a newer request');
+      if (previous) {
+        this.stats.superseded += 1;
+        this.settleAbort(previous, 'superseded by a newer request');
+      }
       // Map.set on an existing key keeps the image's place in line.
       this.queue.set(params.imageId, job);
       if (signal) {
@@ -173,6 +179,7 @@ export class MaeClient {
     this.queue.delete(imageId);
     const id = this.nextId++;
     this.running = { id, job };
+    this.stats.dispatched += 1;
     const chw = job.params.imageChw;
     const req: WorkerRequest = {
       type: 'reconstruct',

@@ -201,6 +201,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [choice.provider],
       graphOptimizationLevel: 'all',
+      logSeverityLevel: 3, // errors only: the CPU fallback of shape ops is expected, not news
     };
     const ext = part.externalData ?? [];
     if (ext.length > 0) {

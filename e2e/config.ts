@@ -1,0 +1,63 @@
+/**
+ * Playwright configuration for the end-to-end tests (the root playwright.config.ts re-exports it,
+ * so this file is type-checked with the rest). The tests run against the BUILT site (dist/) served
+ * by `vite preview` on 127.0.0.1:E2E_PORT; e2e/run.mjs builds when needed and picks a free port.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from '@playwright/test';
+
+const E2E_DIR = fileURLToPath(new URL('.', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Headless Debian Chromium. `--enable-unsafe-webgpu` is what exposes WebGPU on Linux; with no GPU
+ * driver the adapter is SwiftShader (Vulkan on the CPU, fp32, no shader-f16). The other flags keep
+ * the browser from talking to anything but the page (no component updates, sync, QUIC probes).
+ */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+  '--disable-gpu-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+export const PORT = Number(process.env.E2E_PORT ?? 4179);
+export const BASE_URL = `http://127.0.0.1:${PORT}`;
+
+export default defineConfig({
+  testDir: E2E_DIR,
+  testMatch: /.*\.spec\.ts$/,
+  outputDir: `${REPO_ROOT}test-results/e2e`,
+  fullyParallel: false,
+  workers: 1, // two shared cores: parallel browsers only slow each other down
+  retries: 0,
+  timeout: 240_000,
+  expect: { timeout: 30_000 },
+  reporter: [['list']],
+  use: {
+    baseURL: BASE_URL,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
+    trace: 'off',
+    screenshot: 'only-on-failure',
+  },
+  webServer: {
+    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    cwd: REPO_ROOT,
+    url: `${BASE_URL}/`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});

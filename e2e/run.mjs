@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// End-to-end test runner: `npm run test:e2e` (= node e2e/run.mjs [extra playwright args]).
+// 1. finds headless Chromium (/usr/bin/chromium or $CHROMIUM_PATH; as root it apt-installs the
+//    Debian package when missing, unless E2E_NO_INSTALL=1),
+// 2. builds the site when dist/ is missing or older than its sources (E2E_BUILD=always|never),
+// 3. picks a free localhost port and runs Playwright, which serves dist/ with `vite preview`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  return r.status ?? 1;
+}
+
+function ensureChromium() {
+  if (existsSync(chromium)) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (process.env.CHROMIUM_PATH || process.env.E2E_NO_INSTALL === '1' || !isRoot) {
+    console.error(`e2e: no Chromium at ${chromium}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+    process.exit(1);
+  }
+  console.log('e2e: /usr/bin/chromium missing: installing the Debian package');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (run('apt-get', ['update'], { env }) !== 0 || run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env }) !== 0) {
+    console.error('e2e: apt-get install chromium failed');
+    process.exit(1);
+  }
+}
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = st.mtimeMs;
+  for (const e of readdirSync(path)) m = Math.max(m, newestMtime(join(path, e)));
+  return m;
+}
+
+function ensureBuild() {
+  const mode = process.env.E2E_BUILD ?? 'auto';
+  const built = join(root, 'dist', 'index.html');
+  if (mode === 'never') {
+    if (!existsSync(built)) {
+      console.error('e2e: E2E_BUILD=never but dist/ is missing');
+      process.exit(1);
+    }
+    return;
+  }
+  const sources = ['src', 'public', 'models', 'index.html', 'vite.config.ts', 'package-lock.json'].map((p) => newestMtime(join(root, p)));
+  const stale = !existsSync(built) || Math.max(...sources) > statSync(built).mtimeMs;
+  if (mode !== 'always' && !stale) {
+    console.log('e2e: dist/ is up to date');
+    return;
+  }
+  console.log('e2e: building the site (vite build)');
+  if (run('npx', ['vite', 'build', '--logLevel', 'warn']) !== 0) process.exit(1);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+ensureChromium();
+ensureBuild();
+const port = process.env.E2E_PORT ?? String(await freePort());
+console.log(`e2e: Chromium ${chromium}, vite preview on 127.0.0.1:${port}`);
+const status = run('npx', ['playwright', 'test', '-c', 'playwright.config.ts', ...process.argv.slice(2)], {
+  env: { ...process.env, E2E_PORT: port, CHROMIUM_PATH: chromium },
+});
+process.exit(status);
