@@ -112,12 +112,16 @@ test('b) without forcing, WASM runs on a software WebGPU adapter and the page sa
   }
 });
 
-test('b) ?ep=wasm forces WASM', async () => {
+test('b) ?ep=wasm forces WASM; the runtime setting switches provider', async () => {
   const p2 = await context.newPage();
   await p2.goto('/?ep=wasm&samples=0');
   await expect(p2.getByTestId('provider-badge')).toHaveText('WASM', { timeout: 120_000 });
   await expect(p2.getByTestId('provider-reason')).toContainText('forced');
   await expect(p2.getByTestId('empty-state')).toBeVisible();
+  // The setting does what ?ep=webgpu does: a fresh worker and session on the other provider.
+  await p2.getByTestId('provider-select').selectOption('webgpu');
+  await expect(p2.getByTestId('provider-badge')).toHaveText('WebGPU', { timeout: 120_000 });
+  expect(await p2.evaluate(() => window.__maeDebug?.provider().active)).toBe('webgpu');
   await p2.close();
 });
 

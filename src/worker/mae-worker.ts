@@ -11,13 +11,11 @@ import * as ort from 'onnxruntime-web';
 import {
   compositeOnBackground,
   compositePanels,
-  maskedPatchMse,
-  maskedPsnr,
   numPatches as manifestNumPatches,
   parseManifest,
-  patchify,
   randomMasking,
   reconstruct,
+  reconstructionMetrics,
   resizeShorterSideCenterCrop,
   toNormalizedChw,
   type MaeSessions,
@@ -286,10 +284,7 @@ async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['re
   const masks = randomMasking(req.seed, m.numPatches, req.maskRatio);
   const out = await reconstruct(m.sessions, ort.Tensor, chw, imgSize, masks);
   const panels = compositePanels({ imageChw: chw, predPatches: out.pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
-  const target = patchify(chw, imgSize, patchSize);
-  const patchDim = patchSize * patchSize * m.manifest.inChans;
-  const mse = maskedPatchMse(out.pred, target, masks.mask, patchDim);
-  const psnr = maskedPsnr({ predPatches: out.pred, targetPatches: target, mask: masks.mask, patchDim, mean, std });
+  const metrics = reconstructionMetrics({ imageChw: chw, predPatches: out.pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
   return {
     imageId: req.imageId,
     maskRatio: req.maskRatio,
@@ -305,8 +300,9 @@ async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['re
     },
     usesTrueHiddenPatchStats: panels.usesTrueHiddenPatchStats,
     pred: out.pred,
-    mse,
-    psnr,
+    mse: metrics.maskedMse,
+    psnr: metrics.psnr,
+    visibleMeanMse: metrics.visibleMeanMse,
     encoderMs: out.encoderMs,
     decoderMs: out.decoderMs,
     totalMs: performance.now() - t0,

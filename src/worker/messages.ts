@@ -101,6 +101,8 @@ export interface ReconstructResult {
   /** Masked-patch MSE in normalised pixel space; null when nothing is hidden. */
   mse: number | null;
   psnr: number | null;
+  /** The same MSE for a trivial baseline (every hidden pixel = mean of the visible ones), for scale. */
+  visibleMeanMse: number | null;
   encoderMs: number;
   decoderMs: number;
   /** Whole request inside the worker (masking + graphs + panels + metrics). */
