@@ -41,15 +41,22 @@ function serveDir(prefix: string, dir: string, allow?: readonly string[]) {
   return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     const url = req.url ?? '';
     if (!url.startsWith(prefix)) return next();
+    // Under these prefixes a missing file is a 404, never the SPA's index.html (which would reach
+    // onnxruntime as a "model" and fail with a baffling protobuf error).
+    const notFound = (): void => {
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'text/plain');
+      res.end(`Not found: ${url}`);
+    };
     let rel: string;
     try {
       rel = decodeURIComponent(url.slice(prefix.length).split(/[?#]/)[0]);
     } catch {
-      return next();
+      return notFound();
     }
-    if (allow && !allow.includes(rel)) return next();
+    if (allow && !allow.includes(rel)) return notFound();
     const file = resolve(dir, rel);
-    if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) return next();
+    if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) return notFound();
     const size = statSync(file).size;
     res.statusCode = 200;
     res.setHeader('Content-Type', mimeTypes[extname(file)] ?? 'application/octet-stream');

@@ -3,7 +3,7 @@
  * reconstructions whenever the ratio / seed / mask mode changes, and exposes window.__maeDebug.
  */
 import { imageSeed } from '../mae/index.ts';
-import { isAbortError, MaeClient } from '../worker/mae-client.ts';
+import { isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
 import type { ProviderRequest } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
 import { useStore, type Row } from './store.ts';
@@ -69,6 +69,8 @@ export class Engine {
   private decoded = new Set<string>();
   /** Which client a row's decode was started for (a row is decoded once per worker). */
   private readonly decodingBy = new Map<string, MaeClient>();
+  /** Rows whose file could not be fetched or decoded: no model change will fix them. */
+  private readonly unreadable = new Set<string>();
   /** Latest request token per row: a result only clears "busy" if it answers the latest one. */
   private readonly latest = new Map<string, number>();
   private token = 0;
@@ -125,7 +127,7 @@ export class Engine {
       useStore.getState().setModel({ phase: 'ready', manifest: r.manifest, downloadMs: r.downloadMs, compileMs: r.compileMs });
       useStore.getState().setProvider({ active: r.provider, reason: r.reason, adapter: r.adapter, wasmThreads: r.wasmThreads });
       resolveReady(true);
-      for (const row of useStore.getState().rows) if (row.status !== 'error') void this.decodeRow(row.id);
+      for (const row of useStore.getState().rows) if (!this.unreadable.has(row.id)) void this.decodeRow(row.id);
     } catch (e) {
       if (gen !== this.generation || isAbortError(e)) return;
       useStore.getState().setModel({ phase: 'error', error: errorText(e), message: 'Model failed to load' });
@@ -168,6 +170,7 @@ export class Engine {
     this.sources.delete(id);
     this.decoded.delete(id);
     this.decodingBy.delete(id);
+    this.unreadable.delete(id);
     this.latest.delete(id);
     this.client?.forget(id);
     useStore.getState().removeRow(id);
@@ -191,10 +194,16 @@ export class Engine {
     try {
       blob = await src.blob;
     } catch (e) {
+      this.unreadable.add(id);
       update({ status: 'error', busy: false, error: `Could not fetch “${src.name}”: ${errorText(e)}` });
       return;
     }
-    if (!(await this.modelReady) || client !== this.client) return;
+    const ready = await this.modelReady;
+    if (client !== this.client) return;
+    if (!ready) {
+      update({ status: 'error', busy: false, error: 'Not processed: the model did not load (see the message above).' });
+      return;
+    }
     update({ status: 'decoding', busy: true });
     try {
       const r = await client.decode(id, src.name, blob);
@@ -204,6 +213,7 @@ export class Engine {
       this.requestRow(id);
     } catch (e) {
       if (client !== this.client || isAbortError(e)) return;
+      if (e instanceof MaeWorkerError && e.code === 'decode') this.unreadable.add(id);
       update({ status: 'error', busy: false, error: errorText(e) });
     }
   }

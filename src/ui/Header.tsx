@@ -4,6 +4,7 @@ import { ProviderSelect } from './ProviderSelect.tsx';
 
 export function Header() {
   const manifest = useStore((s) => s.model.manifest);
+  const failed = useStore((s) => s.model.phase === 'error');
   return (
     <header className="header">
       <div className="title">
@@ -12,7 +13,7 @@ export function Header() {
       </div>
       <div className="header-side">
         <div className="model-name" data-testid="model-name" title={manifest?.description ?? ''}>
-          {manifest ? manifest.name : 'Loading model…'}
+          {manifest ? manifest.name : failed ? 'No model loaded' : 'Loading model…'}
         </div>
         <ProviderBadge />
         <ProviderSelect />

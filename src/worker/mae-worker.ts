@@ -113,7 +113,7 @@ async function fetchBytes(
   onBytes: (delta: number, contentLength: number) => void,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const res = await fetch(url);
-  if (!res.ok) throw new WorkerError(`${url}: HTTP ${res.status} ${res.statusText}`, 'model');
+  if (!res.ok) throw new WorkerError(`${new URL(url).pathname}: HTTP ${res.status} ${res.statusText}`.trim(), 'model');
   const contentLength = Number(res.headers.get('Content-Length') ?? 0) || 0;
   if (!res.body) {
     const buf = new Uint8Array(await res.arrayBuffer());
@@ -143,7 +143,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   const t0 = performance.now();
   post({ type: 'status', id: req.id, phase: 'probing', message: 'Looking for a GPU…' });
   const probe = await probeAdapter();
-  const choice = chooseProvider(req.provider, probe.summary, probe.why);
+  const choice = { ...chooseProvider(req.provider, probe.summary, probe.why) };
   if (choice.provider === 'webgpu' && probe.adapter) {
     try {
       // Same adapter for ORT as the one we judged (deprecated in favour of env.webgpu.device, but
@@ -156,8 +156,9 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
 
   const base = new URL(req.modelUrl, self.location.href);
   post({ type: 'status', id: req.id, phase: 'downloading', message: 'Downloading the model…' });
-  const manifestRes = await fetch(new URL('manifest.json', base));
-  if (!manifestRes.ok) throw new WorkerError(`manifest.json: HTTP ${manifestRes.status}`, 'model');
+  const manifestUrl = new URL('manifest.json', base);
+  const manifestRes = await fetch(manifestUrl);
+  if (!manifestRes.ok) throw new WorkerError(`${manifestUrl.pathname}: HTTP ${manifestRes.status}`, 'model');
   let manifest: ModelManifest;
   try {
     manifest = parseManifest(await manifestRes.json());
@@ -197,7 +198,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   });
   const sessionFor = async (part: (typeof parts)[number]): Promise<ort.InferenceSession> => {
     const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: [choice.provider],
+      executionProviders: [choice.provider], // one EP only: what is reported is what runs
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3, // errors only: the CPU fallback of shape ops is expected, not news
     };
@@ -207,14 +208,31 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     }
     return ort.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
   };
+  // Release the previous model before building the next one.
+  if (model) await releaseModel(model);
+  model = null;
+  const createBoth = async (): Promise<MaeSessions> => {
+    const encoder = await sessionFor(manifest.encoder);
+    try {
+      return { encoder, decoder: await sessionFor(manifest.decoder) };
+    } catch (e) {
+      await encoder.release().catch(() => undefined);
+      throw e;
+    }
+  };
   let sessions: MaeSessions;
   try {
-    // Release the previous model before building the next one.
-    if (model) await releaseModel(model);
-    model = null;
-    sessions = { encoder: await sessionFor(manifest.encoder), decoder: await sessionFor(manifest.decoder) };
+    sessions = await createBoth();
   } catch (e) {
-    throw new WorkerError(`Could not create the ${choice.provider} session: ${errorText(e)}`, 'model');
+    if (choice.provider === 'wasm') throw new WorkerError(`Could not create the WASM session: ${errorText(e)}`, 'model');
+    // WebGPU can fail late (device lost, missing op, limits): say so and run on WASM instead.
+    choice.reason = `WebGPU session failed (${errorText(e)}): using WASM`;
+    choice.provider = 'wasm';
+    try {
+      sessions = await createBoth();
+    } catch (e2) {
+      throw new WorkerError(`Could not create the WASM session: ${errorText(e2)}`, 'model');
+    }
   }
   const t2 = performance.now();
   model = { manifest, sessions, provider: choice.provider, numPatches: manifestNumPatches(manifest) };
