@@ -42,7 +42,8 @@ export default defineConfig({
   retries: 0,
   timeout: 240_000,
   expect: { timeout: 30_000 },
-  reporter: [['list']],
+  // list for people; json for e2e/run.mjs's one-line summary ("e2e: N passed, N failed, N skipped").
+  reporter: [['list'], ['json', { outputFile: `${REPO_ROOT}test-results/e2e-results.json` }]],
   use: {
     baseURL: BASE_URL,
     headless: true,

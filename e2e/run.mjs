@@ -5,7 +5,7 @@
 // 2. builds the site when dist/ is missing or older than its sources (E2E_BUILD=always|never),
 // 3. picks a free localhost port and runs Playwright, which serves dist/ with `vite preview`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +78,18 @@ ensureChromium();
 ensureBuild();
 const port = process.env.E2E_PORT ?? String(await freePort());
 console.log(`e2e: Chromium ${chromium}, vite preview on 127.0.0.1:${port}`);
+const resultsFile = join(root, 'test-results', 'e2e-results.json');
+rmSync(resultsFile, { force: true });
 const status = run('npx', ['playwright', 'test', '-c', 'playwright.config.ts', ...process.argv.slice(2)], {
   env: { ...process.env, E2E_PORT: port, CHROMIUM_PATH: chromium },
 });
+
+// One closing line a CI log reader understands.
+try {
+  const stats = JSON.parse(readFileSync(resultsFile, 'utf8')).stats ?? {};
+  const failed = (stats.unexpected ?? 0) + (stats.flaky ?? 0);
+  console.log(`e2e: ${stats.expected ?? 0} passed, ${failed} failed, ${stats.skipped ?? 0} skipped`);
+} catch {
+  console.log('e2e: 0 passed, 1 failed (no Playwright results: the run did not start)');
+}
 process.exit(status);
