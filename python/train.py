@@ -71,6 +71,12 @@ def param_groups(model: torch.nn.Module, weight_decay: float):
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+def ignore_stop_signals(_worker_id: int) -> None:
+    """Loader workers leave SIGTERM/SIGINT to the main process, which stops cleanly after a checkpoint."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def atomic_save(obj, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
@@ -147,7 +153,8 @@ def main() -> None:
     ds = Photos(files, cfg["img_size"])
     sampler = DistributedSampler(ds, shuffle=True) if distributed else None
     loader = DataLoader(ds, batch_size=args.batch, shuffle=sampler is None, sampler=sampler, drop_last=True,
-                        num_workers=args.workers, persistent_workers=args.workers > 0, pin_memory=device.type == "cuda")
+                        num_workers=args.workers, persistent_workers=args.workers > 0, pin_memory=device.type == "cuda",
+                        worker_init_fn=ignore_stop_signals)
     if rank == 0:
         print(f"{len(files)} training photos, config {json.dumps(cfg)}, step {step}, device {device} x{world}, "
               f"schedule {sched}", flush=True)
