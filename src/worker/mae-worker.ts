@@ -260,10 +260,26 @@ function requireModel(): Model {
   return model;
 }
 
+/**
+ * Photos far larger than the model input are first scaled by the browser to a shorter side of
+ * PRESCALE_TO (4× the model input), so a 50-megapixel photo does not become a 200 MB RGBA buffer.
+ * Up to PRESCALE_ABOVE the core's Pillow-exact resize sees the original pixels.
+ */
+const PRESCALE_ABOVE = 2048;
+const PRESCALE_TO = 896;
+
 async function decodeToRgba(blob: Blob, name: string): Promise<RgbaImage> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+    const shorter = Math.min(bitmap.width, bitmap.height);
+    if (shorter > PRESCALE_ABOVE) {
+      const scale = PRESCALE_TO / shorter;
+      const resizeWidth = Math.max(1, Math.round(bitmap.width * scale));
+      const resizeHeight = Math.max(1, Math.round(bitmap.height * scale));
+      bitmap.close();
+      bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', resizeWidth, resizeHeight, resizeQuality: 'high' });
+    }
   } catch {
     const kind = blob.type ? ` (${blob.type})` : '';
     throw new WorkerError(
