@@ -19,9 +19,9 @@ export function Explainer() {
         into the visible ones), and the <em>original</em>. “masked MSE” is that loss, in normalised pixel units.
       </p>
       <p>
-        The paper trains with <strong>75%</strong> of the patches hidden: few enough that the model must understand
-        the scene rather than copy neighbours. Kong et al. (CVPR 2023) explain why: images come from a hierarchy of
-        hidden causes, and MAE recovers the ones shared by the visible and the hidden parts. Both{' '}
+        The paper trains with <strong>75%</strong> of the patches hidden: so little stays visible that copying
+        neighbours is not enough and the model has to infer the scene. Kong et al. (CVPR 2023) give a theory: images
+        come from a hierarchy of hidden causes, and MAE recovers the ones shared by the visible and the hidden parts. Both{' '}
         <strong>very high and very low masking ratios lead to low-level representations</strong> (texture, local
         colour); moderate ratios recover higher-level ones, and the <strong>patch size</strong> sets the level of what
         is learned too. Drag the slider to see the reconstructions and the error change.
