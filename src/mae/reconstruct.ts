@@ -30,9 +30,13 @@ export const GRAPH_NAMES = {
   pred: 'pred',
 } as const;
 
-function toInt64(ids: Int32Array): BigInt64Array {
-  const out = new BigInt64Array(ids.length);
-  for (let i = 0; i < ids.length; i++) out[i] = BigInt(ids[i]);
+/** Row-major [rows.length, rows[0].length] int64 from int32 rows. */
+function toInt64(rows: readonly Int32Array[]): BigInt64Array {
+  const n = rows.length === 0 ? 0 : rows[0].length;
+  const out = new BigInt64Array(rows.length * n);
+  rows.forEach((ids, r) => {
+    for (let i = 0; i < n; i++) out[r * n + i] = BigInt(ids[i]);
+  });
   return out;
 }
 
@@ -41,6 +45,23 @@ function disposeAll(tensors: Iterable<Tensor | undefined>): void {
 }
 
 const defaultNow = (): number => globalThis.performance.now();
+
+/** One row of a batch: its normalised CHW image and its mask. */
+export interface BatchItem {
+  /** normalised float32 [3, imgSize, imgSize] */
+  image: Float32Array;
+  masks: MaskIds;
+}
+
+export interface ReconstructBatchResult {
+  /** one decoder output [L, p*p*3] per item, in item order (each its own buffer) */
+  preds: Float32Array[];
+  /** dims of the encoder's latent, [B, 1+K, D] */
+  latentDims: readonly number[];
+  /** time of the one encoder call and the one decoder call (for the whole batch) */
+  encoderMs: number;
+  decoderMs: number;
+}
 
 /**
  * image: normalised float32 [3, imgSize, imgSize]. Runs encoder(image, ids_keep) → latent
@@ -57,20 +78,47 @@ export async function reconstruct(
   masks: MaskIds,
   now: () => number = defaultNow,
 ): Promise<ReconstructResult> {
-  if (image.length !== 3 * imgSize * imgSize) {
-    throw new RangeError(`image must hold 3×${imgSize}×${imgSize} = ${3 * imgSize * imgSize} values, got ${image.length}`);
-  }
-  const K = masks.idsKeep.length;
-  const L = masks.idsRestore.length;
+  const r = await reconstructBatch(sessions, TensorCtor, [{ image, masks }], imgSize, now);
+  return { pred: r.preds[0], latentDims: r.latentDims, encoderMs: r.encoderMs, decoderMs: r.decoderMs };
+}
+
+/**
+ * B images in one encoder call and one decoder call (the graphs take a dynamic batch dimension).
+ * Every item must keep the same number of patches K (same masking ratio), since ids_keep is one
+ * [B, K] tensor; the masks themselves may differ. Same tensor handling as reconstruct(), which is
+ * this function with B = 1.
+ */
+export async function reconstructBatch(
+  sessions: MaeSessions,
+  TensorCtor: typeof Tensor,
+  items: readonly BatchItem[],
+  imgSize: number,
+  now: () => number = defaultNow,
+): Promise<ReconstructBatchResult> {
+  const B = items.length;
+  if (B < 1) throw new RangeError('reconstructBatch needs at least one item');
+  const imageLen = 3 * imgSize * imgSize;
+  const K = items[0].masks.idsKeep.length;
+  const L = items[0].masks.idsRestore.length;
   if (K < 1 || K > L) throw new RangeError(`ids_keep must hold 1..${L} ids, got ${K}`);
+  items.forEach(({ image, masks }, b) => {
+    if (image.length !== imageLen) {
+      throw new RangeError(`image must hold 3×${imgSize}×${imgSize} = ${imageLen} values, got ${image.length}${B > 1 ? ` (item ${b})` : ''}`);
+    }
+    if (masks.idsKeep.length !== K || masks.idsRestore.length !== L) {
+      throw new RangeError(`every item of a batch must keep ${K} of ${L} patches; item ${b} keeps ${masks.idsKeep.length} of ${masks.idsRestore.length}`);
+    }
+  });
 
   const created: Tensor[] = [];
   let encOut: Record<string, Tensor> = {};
   let decOut: Record<string, Tensor> = {};
   try {
-    const imageT = new TensorCtor('float32', image, [1, 3, imgSize, imgSize]);
+    // B = 1 passes the caller's array as is (no copy); a batch is packed into one [B,3,H,W] buffer.
+    const imageData = B === 1 ? items[0].image : concatF32(items.map((it) => it.image));
+    const imageT = new TensorCtor('float32', imageData, [B, 3, imgSize, imgSize]);
     created.push(imageT);
-    const keepT = new TensorCtor('int64', toInt64(masks.idsKeep), [1, K]);
+    const keepT = new TensorCtor('int64', toInt64(items.map((it) => it.masks.idsKeep)), [B, K]);
     created.push(keepT);
 
     const t0 = now();
@@ -82,22 +130,34 @@ export async function reconstruct(
     // The encoder's inputs are not needed any more; free them before the decoder allocates.
     disposeAll(created.splice(0));
 
-    const restoreT = new TensorCtor('int64', toInt64(masks.idsRestore), [1, L]);
+    const restoreT = new TensorCtor('int64', toInt64(items.map((it) => it.masks.idsRestore)), [B, L]);
     created.push(restoreT);
     const t2 = now();
     decOut = await sessions.decoder.run({ [GRAPH_NAMES.latent]: latent, [GRAPH_NAMES.idsRestore]: restoreT });
     const t3 = now();
     const predT = decOut[GRAPH_NAMES.pred];
     if (!predT) throw new Error(`decoder.onnx has no output "${GRAPH_NAMES.pred}" (outputs: ${Object.keys(decOut).join(', ')})`);
-    if (predT.type !== 'float32' || predT.dims.length !== 3 || predT.dims[0] !== 1 || predT.dims[1] !== L) {
-      throw new Error(`decoder output pred must be float32 [1,${L},P], got ${predT.type} [${predT.dims.join(',')}]`);
+    if (predT.type !== 'float32' || predT.dims.length !== 3 || predT.dims[0] !== B || predT.dims[1] !== L) {
+      throw new Error(`decoder output pred must be float32 [${B},${L},P], got ${predT.type} [${predT.dims.join(',')}]`);
     }
-    // getData() also works for GPU-located outputs; copy so the result outlives dispose().
+    // getData() also works for GPU-located outputs; copy so the results outlive dispose().
     const data = (await predT.getData()) as Float32Array;
-    return { pred: new Float32Array(data), latentDims, encoderMs: t1 - t0, decoderMs: t3 - t2 };
+    const per = data.length / B;
+    const preds = Array.from({ length: B }, (_, b) => data.slice(b * per, (b + 1) * per));
+    return { preds, latentDims, encoderMs: t1 - t0, decoderMs: t3 - t2 };
   } finally {
     disposeAll(created);
     disposeAll(Object.values(encOut));
     disposeAll(Object.values(decOut));
   }
+}
+
+function concatF32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
