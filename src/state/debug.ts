@@ -4,6 +4,7 @@
  * than JSON number lists).
  */
 import type { Engine } from './engine.ts';
+import { paintMarks, type PaintMark } from './paint-log.ts';
 import { useStore } from './store.ts';
 
 export interface DebugRow {
@@ -23,11 +24,13 @@ export interface DebugRow {
   decoderMs: number | null;
   totalMs: number | null;
   provider: string | null;
+  /** rows in the inference call that produced this result */
+  batchSize: number | null;
 }
 
 export interface MaeDebug {
   provider(): { requested: string; active: string | null; reason: string; adapter: string | null; wasmThreads: number | null };
-  model(): { phase: string; error: string | null; name: string | null; downloadMs: number | null; compileMs: number | null };
+  model(): { phase: string; error: string | null; name: string | null; downloadMs: number | null; compileMs: number | null; warmupMs: number | null };
   rows(): DebugRow[];
   /** Row i's decoder output (float32 LE bytes, base64), or null before its first result. */
   predBase64(i: number): string | null;
@@ -37,6 +40,10 @@ export interface MaeDebug {
   stats(): { requested: number; dispatched: number; superseded: number };
   /** True when every row has an answer for the current settings (or an error). */
   settled(): boolean;
+  /** When rows were painted (performance.now() times at or after `since`): slider-to-painted timing. */
+  paints(since?: number): PaintMark[];
+  /** Most rows per inference call of the current worker. */
+  maxBatch(): number;
   /** Runs the graphs on an explicit normalised CHW tensor with explicit ids. */
   runRaw(imageChwBase64: string, idsKeep: number[], idsRestore: number[]): Promise<{ predBase64: string; encoderMs: number; decoderMs: number }>;
 }
@@ -74,7 +81,7 @@ export function installDebug(engine: Engine): void {
     },
     model: () => {
       const m = useStore.getState().model;
-      return { phase: m.phase, error: m.error, name: m.manifest?.name ?? null, downloadMs: m.downloadMs, compileMs: m.compileMs };
+      return { phase: m.phase, error: m.error, name: m.manifest?.name ?? null, downloadMs: m.downloadMs, compileMs: m.compileMs, warmupMs: m.warmupMs };
     },
     rows: () =>
       useStore.getState().rows.map((r) => ({
@@ -94,6 +101,7 @@ export function installDebug(engine: Engine): void {
         decoderMs: r.result?.decoderMs ?? null,
         totalMs: r.result?.totalMs ?? null,
         provider: r.result?.provider ?? null,
+        batchSize: r.result ? (r.result.batchSize ?? 1) : null,
       })),
     predBase64: (i) => {
       const r = rowAt(i)?.result;
@@ -104,6 +112,8 @@ export function installDebug(engine: Engine): void {
       return r ? bytesToBase64(viewBytes(r.panels[panel].data)) : null;
     },
     stats: () => engine.stats,
+    paints: (since) => paintMarks(since),
+    maxBatch: () => engine.maxBatch,
     settled: () => {
       const s = useStore.getState();
       return (

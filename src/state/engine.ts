@@ -3,7 +3,7 @@
  * reconstructions whenever the ratio / seed / mask mode changes, and exposes window.__maeDebug.
  */
 import { imageSeed } from '../mae/index.ts';
-import { isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
+import { DEFAULT_MAX_BATCH, isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
 import type { ProviderRequest } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
 import { useStore, type Row } from './store.ts';
@@ -16,11 +16,15 @@ export interface EngineOptions {
   samples: string[] | null;
   /** How many samples at most (from ?samples=N). */
   sampleLimit: number | null;
+  /** WASM threads (?threads=N); null = one per logical core. */
+  wasmThreads?: number | null;
+  /** Most rows per inference call (?batch=N); null = DEFAULT_MAX_BATCH. */
+  maxBatch?: number | null;
 }
 
 const BASE = import.meta.env.BASE_URL;
 
-/** Reads ?ep=, ?samples=, ?model=, ?ratio=, ?seed=, ?same= from the page URL. */
+/** Reads ?ep=, ?samples=, ?model=, ?ratio=, ?seed=, ?same=, ?threads=, ?batch= from the page URL. */
 export function optionsFromUrl(search: string): EngineOptions & { ratio: number | null; seed: number | null; same: boolean | null } {
   const q = new URLSearchParams(search);
   const model = q.get('model');
@@ -36,6 +40,10 @@ export function optionsFromUrl(search: string): EngineOptions & { ratio: number 
     return v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
   };
   const same = q.get('same');
+  const count = (k: string): number | null => {
+    const v = num(k);
+    return v !== null && Number.isInteger(v) && v >= 1 && v <= 64 ? v : null;
+  };
   return {
     modelUrl: `${BASE}models/${model && /^[\w-]+$/.test(model) ? model : 'default'}/`,
     provider: providerFromSearch(search) ?? 'auto',
@@ -44,6 +52,8 @@ export function optionsFromUrl(search: string): EngineOptions & { ratio: number 
     ratio: num('ratio'),
     seed: num('seed'),
     same: same === null ? null : same === '1' || same === 'true',
+    wasmThreads: count('threads'),
+    maxBatch: count('batch'),
   };
 }
 
@@ -106,7 +116,8 @@ export class Engine {
   private async loadModel(provider: ProviderRequest): Promise<void> {
     const gen = ++this.generation;
     this.client?.terminate();
-    const client = new MaeClient();
+    const maxBatch = this.options.maxBatch ?? DEFAULT_MAX_BATCH;
+    const client = new MaeClient(undefined, { maxBatch });
     this.client = client;
     this.decoded = new Set();
     const store = useStore.getState();
@@ -115,16 +126,24 @@ export class Engine {
     let resolveReady: (ok: boolean) => void = () => undefined;
     this.modelReady = new Promise<boolean>((r) => (resolveReady = r));
     try {
-      const r = await client.load(this.options.modelUrl, provider, {
-        onStatus: (phase, message) => {
-          if (gen === this.generation) useStore.getState().setModel({ phase, message });
+      // Warm up at the page's ratio with the batch the first grid will use.
+      const warmup = { maskRatio: store.maskRatio, batch: maxBatch };
+      const threads = this.options.wasmThreads ?? undefined;
+      const r = await client.load(
+        this.options.modelUrl,
+        provider,
+        {
+          onStatus: (phase, message) => {
+            if (gen === this.generation) useStore.getState().setModel({ phase, message });
+          },
+          onProgress: (loaded, total) => {
+            if (gen === this.generation) useStore.getState().setModel({ loaded, total });
+          },
         },
-        onProgress: (loaded, total) => {
-          if (gen === this.generation) useStore.getState().setModel({ loaded, total });
-        },
-      });
+        { warmup, ...(threads ? { wasmThreads: threads } : {}) },
+      );
       if (gen !== this.generation) return;
-      useStore.getState().setModel({ phase: 'ready', manifest: r.manifest, downloadMs: r.downloadMs, compileMs: r.compileMs });
+      useStore.getState().setModel({ phase: 'ready', manifest: r.manifest, downloadMs: r.downloadMs, compileMs: r.compileMs, warmupMs: r.warmupMs });
       useStore.getState().setProvider({ active: r.provider, reason: r.reason, adapter: r.adapter, wasmThreads: r.wasmThreads });
       resolveReady(true);
       for (const row of useStore.getState().rows) if (!this.unreadable.has(row.id)) void this.decodeRow(row.id);
@@ -248,6 +267,10 @@ export class Engine {
   async runRaw(imageChw: Float32Array, idsKeep: Int32Array, idsRestore: Int32Array): Promise<{ pred: Float32Array; encoderMs: number; decoderMs: number }> {
     if (!(await this.modelReady) || !this.client) throw new Error('model not ready');
     return this.client.runRaw(imageChw, idsKeep, idsRestore);
+  }
+
+  get maxBatch(): number {
+    return this.client?.maxBatch ?? this.options.maxBatch ?? DEFAULT_MAX_BATCH;
   }
 
   get queued(): number {

@@ -33,6 +33,7 @@ export interface ModelState {
   manifest: ModelManifest | null;
   downloadMs: number | null;
   compileMs: number | null;
+  warmupMs: number | null;
 }
 
 export interface ProviderState {
@@ -79,7 +80,7 @@ export function normaliseSeed(s: number): number {
 }
 
 export const useStore = create<AppState>()((set, get) => ({
-  model: { phase: 'idle', message: '', loaded: 0, total: 0, error: null, manifest: null, downloadMs: null, compileMs: null },
+  model: { phase: 'idle', message: '', loaded: 0, total: 0, error: null, manifest: null, downloadMs: null, compileMs: null, warmupMs: null },
   provider: { requested: 'auto', active: null, reason: '', adapter: null, wasmThreads: null },
   maskRatio: DEFAULT_MASK_RATIO,
   seed: 0,

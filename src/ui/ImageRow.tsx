@@ -1,4 +1,5 @@
-import { memo } from 'react';
+import { memo, useEffect } from 'react';
+import { recordPaint } from '../state/paint-log.ts';
 import type { Row } from '../state/store.ts';
 import { useEngine } from './EngineContext.ts';
 import { PanelCanvas } from './PanelCanvas.tsx';
@@ -22,6 +23,13 @@ const STATUS_TEXT: Record<Row['status'], string> = {
 export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
   const engine = useEngine();
   const result = row.result;
+  // Runs after the four PanelCanvas effects (children first) have drawn this result; the next
+  // animation frame is the one that shows it.
+  useEffect(() => {
+    if (!result) return;
+    const frame = requestAnimationFrame(() => recordPaint({ rowId: row.id, maskRatio: result.maskRatio, seed: result.seed, t: performance.now() }));
+    return () => cancelAnimationFrame(frame);
+  }, [result, row.id]);
   const status = row.status === 'done' && row.busy ? 'updating…' : STATUS_TEXT[row.status];
   return (
     <article className={`row row-${row.status}`} data-testid="image-row" data-name={row.name} data-status={row.status} data-busy={row.busy}>

@@ -6,10 +6,15 @@
  * queued request; a newer request for the same image replaces the queued one (the replaced promise
  * rejects with an AbortError), so dragging the slider never builds up a queue: the in-flight
  * request finishes, then the newest value for each image runs.
+ *
+ * Batching (maxBatch > 1): when the line moves on, up to maxBatch queued images at the same masking
+ * ratio go to the worker as one request and run through the graphs as one batch; each keeps its
+ * own promise, and cancelling one of them drops only its answer.
  */
 import type {
   DecodeResult,
   LoadPhase,
+  LoadRequest,
   LoadResult,
   ProviderRequest,
   ReconstructResult,
@@ -70,6 +75,21 @@ interface QueuedReconstruct {
 
 export type WorkerFactory = () => Worker;
 
+export interface ClientOptions {
+  /** Most images per worker request (same ratio only). 1 = one image per request. */
+  maxBatch?: number;
+}
+
+/** One image per request unless asked otherwise (see docs/BENCHMARKS.md for the measurement). */
+export const DEFAULT_MAX_BATCH = 1;
+
+interface Running {
+  id: number;
+  jobs: QueuedReconstruct[];
+  /** jobs whose caller gave up while the worker was busy with them */
+  cancelled: Set<QueuedReconstruct>;
+}
+
 const defaultFactory: WorkerFactory = () =>
   new Worker(new URL('./mae-worker.ts', import.meta.url), { type: 'module', name: 'mae-worker' });
 
@@ -78,12 +98,14 @@ export class MaeClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly queue = new Map<string, QueuedReconstruct>();
-  private running: { id: number; job: QueuedReconstruct } | null = null;
+  private running: Running | null = null;
   private terminated = false;
+  readonly maxBatch: number;
   /** Counters: reconstructions asked for, sent to the worker, and dropped as stale. */
   readonly stats = { requested: 0, dispatched: 0, superseded: 0 };
 
-  constructor(factory: WorkerFactory = defaultFactory) {
+  constructor(factory: WorkerFactory = defaultFactory, options: ClientOptions = {}) {
+    this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_MAX_BATCH));
     this.worker = factory();
     this.worker.onmessage = (ev: MessageEvent<WorkerResponse>) => this.onMessage(ev.data);
     this.worker.onerror = (ev: ErrorEvent) => {
@@ -101,8 +123,13 @@ export class MaeClient {
     return this.running !== null || this.queue.size > 0;
   }
 
-  load(modelUrl: string, provider: ProviderRequest, callbacks: LoadCallbacks = {}): Promise<LoadResult> {
-    return this.send<'load'>({ type: 'load', id: this.nextId++, modelUrl, provider }, [], callbacks);
+  load(
+    modelUrl: string,
+    provider: ProviderRequest,
+    callbacks: LoadCallbacks = {},
+    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup'> = {},
+  ): Promise<LoadResult> {
+    return this.send<'load'>({ type: 'load', id: this.nextId++, modelUrl, provider, ...extra }, [], callbacks);
   }
 
   decode(imageId: string, name: string, blob: Blob): Promise<DecodeResult> {
@@ -115,7 +142,8 @@ export class MaeClient {
       this.queue.delete(imageId);
       this.settleAbort(queued, 'image removed');
     }
-    if (this.running?.job.params.imageId === imageId) this.cancelRunning('image removed');
+    const running = this.running?.jobs.find((j) => j.params.imageId === imageId);
+    if (running) this.cancelRunning('image removed', running);
     void this.send<'forget'>({ type: 'forget', id: this.nextId++, imageId }).catch(() => undefined);
   }
 
@@ -145,8 +173,8 @@ export class MaeClient {
           if (this.queue.get(params.imageId) === job) {
             this.queue.delete(params.imageId);
             this.settleAbort(job, 'aborted');
-          } else if (this.running?.job === job) {
-            this.cancelRunning('aborted');
+          } else if (this.running?.jobs.includes(job)) {
+            this.cancelRunning('aborted', job);
           }
         };
         signal.addEventListener('abort', job.onAbort, { once: true });
@@ -173,43 +201,86 @@ export class MaeClient {
 
   private pump(): void {
     if (this.running || this.terminated) return;
-    const next = this.queue.entries().next();
-    if (next.done) return;
-    const [imageId, job] = next.value;
-    this.queue.delete(imageId);
+    const first = this.queue.values().next();
+    if (first.done) return;
+    const lead = first.value;
+    const jobs = [lead];
+    if (this.maxBatch > 1 && !lead.params.imageChw) {
+      for (const job of this.queue.values()) {
+        if (jobs.length >= this.maxBatch) break;
+        if (job !== lead && !job.params.imageChw && job.params.maskRatio === lead.params.maskRatio) jobs.push(job);
+      }
+    }
+    for (const job of jobs) this.queue.delete(job.params.imageId);
     const id = this.nextId++;
-    this.running = { id, job };
-    this.stats.dispatched += 1;
-    const chw = job.params.imageChw;
-    const req: WorkerRequest = {
-      type: 'reconstruct',
-      id,
-      imageId,
-      maskRatio: job.params.maskRatio,
-      seed: job.params.seed,
-      ...(chw ? { imageChw: chw } : {}),
-    };
+    const running: Running = { id, jobs, cancelled: new Set() };
+    this.running = running;
+    this.stats.dispatched += jobs.length;
     const done = (): void => {
-      if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+      for (const job of jobs) if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
       if (this.running?.id === id) this.running = null;
       this.pump();
     };
-    this.track<'reconstruct'>(id, 'reconstruct', undefined)
+    if (jobs.length === 1) {
+      const chw = lead.params.imageChw;
+      const req: WorkerRequest = {
+        type: 'reconstruct',
+        id,
+        imageId: lead.params.imageId,
+        maskRatio: lead.params.maskRatio,
+        seed: lead.params.seed,
+        ...(chw ? { imageChw: chw } : {}),
+      };
+      this.track<'reconstruct'>(id, 'reconstruct', undefined)
+        .then(
+          (r) => lead.resolve(r),
+          (e: unknown) => lead.reject(e),
+        )
+        .finally(done);
+      this.worker.postMessage(req, chw ? [chw.buffer as ArrayBuffer] : []);
+      return;
+    }
+    const req: WorkerRequest = {
+      type: 'reconstructBatch',
+      id,
+      maskRatio: lead.params.maskRatio,
+      items: jobs.map((j) => ({ imageId: j.params.imageId, seed: j.params.seed })),
+    };
+    this.track<'reconstructBatch'>(id, 'reconstructBatch', undefined)
       .then(
-        (r) => job.resolve(r),
-        (e: unknown) => job.reject(e),
+        (r) => {
+          for (const job of jobs) {
+            if (running.cancelled.has(job)) continue; // already rejected
+            const ok = r.results.find((x) => x.imageId === job.params.imageId);
+            const bad = r.failed.find((x) => x.imageId === job.params.imageId);
+            if (ok) job.resolve(ok);
+            else job.reject(new MaeWorkerError(bad?.message ?? `no result for ${job.params.imageId}`, bad?.code ?? 'internal'));
+          }
+        },
+        (e: unknown) => {
+          for (const job of jobs) if (!running.cancelled.has(job)) job.reject(e);
+        },
       )
       .finally(done);
-    this.worker.postMessage(req, chw ? [chw.buffer as ArrayBuffer] : []);
+    this.worker.postMessage(req);
   }
 
-  private cancelRunning(reason: string): void {
-    if (!this.running) return;
-    const p = this.pending.get(this.running.id);
-    if (p && !p.cancelled) {
-      p.cancelled = true;
-      // The worker cannot interrupt a running session; its answer will be dropped when it comes.
-      this.running.job.reject(abortError(reason));
+  /**
+   * The worker cannot interrupt a running session; the answer for a cancelled job is dropped when
+   * it comes. Without `job`, every job of the running request is cancelled.
+   */
+  private cancelRunning(reason: string, job?: QueuedReconstruct): void {
+    const running = this.running;
+    if (!running) return;
+    const targets = job ? [job] : running.jobs;
+    for (const j of targets) {
+      if (running.cancelled.has(j)) continue;
+      running.cancelled.add(j);
+      j.reject(abortError(reason));
+    }
+    if (running.cancelled.size === running.jobs.length) {
+      const p = this.pending.get(running.id);
+      if (p) p.cancelled = true;
     }
   }
 

@@ -15,10 +15,12 @@ import {
   parseManifest,
   randomMasking,
   reconstruct,
+  reconstructBatch,
   reconstructionMetrics,
   resizeShorterSideCenterCrop,
   toNormalizedChw,
   type MaeSessions,
+  type MaskIds,
   type ModelManifest,
   type RgbaImage,
 } from '../mae/index.ts';
@@ -29,6 +31,7 @@ import {
   type LoadRequest,
   type LoadResult,
   type Provider,
+  type ReconstructBatchRequest,
   type ReconstructRequest,
   type ResultMap,
   type RunRawRequest,
@@ -41,9 +44,15 @@ declare const self: DedicatedWorkerGlobalScope;
 
 // ---- onnxruntime-web environment: runtime files from our own origin, threads when isolated ----
 ort.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, self.location.href).href;
-const wasmThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+/**
+ * One WASM thread per logical core (SharedArrayBuffer threads need cross-origin isolation, which
+ * the server's COOP/COEP headers give). A load request may ask for fewer or more (`?threads=N`)
+ * before the WASM backend starts, i.e. at the first load of this worker.
+ */
+let wasmThreads = self.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
 ort.env.wasm.numThreads = wasmThreads;
 ort.env.logLevel = 'error';
+let backendStarted = false;
 
 // ---- minimal WebGPU typings (TypeScript's lib has none; @webgpu/types is not a dependency) ----
 interface GpuAdapterInfoLike {
@@ -141,6 +150,10 @@ async function fetchBytes(
 
 async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   const t0 = performance.now();
+  if (!backendStarted && self.crossOriginIsolated && req.wasmThreads !== undefined && req.wasmThreads >= 1) {
+    wasmThreads = Math.floor(req.wasmThreads);
+    ort.env.wasm.numThreads = wasmThreads;
+  }
   post({ type: 'status', id: req.id, phase: 'probing', message: 'Looking for a GPU…' });
   const probe = await probeAdapter();
   const choice = { ...chooseProvider(req.provider, probe.summary, probe.why) };
@@ -202,6 +215,9 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3, // errors only: the CPU fallback of shape ops is expected, not news
     };
+    // WebGPU: the encoder's latent stays in a GPU buffer and goes straight into the decoder
+    // (reconstructBatch passes the tensor through and disposes it); only `pred` is read back.
+    if (choice.provider === 'webgpu' && part === manifest.encoder) options.preferredOutputLocation = { latent: 'gpu-buffer' };
     const ext = part.externalData ?? [];
     if (ext.length > 0) {
       options.externalData = ext.map((path) => ({ path, data: bytes.get(path) as Uint8Array }));
@@ -211,12 +227,19 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   // Release the previous model before building the next one.
   if (model) await releaseModel(model);
   model = null;
+  let warmupMs = 0;
   const createBoth = async (): Promise<MaeSessions> => {
+    backendStarted = true;
     const encoder = await sessionFor(manifest.encoder);
+    let decoder: ort.InferenceSession | null = null;
     try {
-      return { encoder, decoder: await sessionFor(manifest.decoder) };
+      decoder = await sessionFor(manifest.decoder);
+      const both = { encoder, decoder };
+      // A WebGPU problem may only show at the first run: warm up inside the fallback's reach.
+      if (req.warmup) warmupMs = await warmUp(both, manifest, req.warmup.maskRatio, req.warmup.batch);
+      return both;
     } catch (e) {
-      await encoder.release().catch(() => undefined);
+      await Promise.allSettled([encoder.release(), decoder?.release()]);
       throw e;
     }
   };
@@ -244,8 +267,23 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     adapter: probe.summary ? describeAdapter(probe.summary) : null,
     wasmThreads,
     downloadMs: t1 - t0,
-    compileMs: t2 - t1,
+    compileMs: t2 - t1 - warmupMs,
+    warmupMs,
   };
+}
+
+/**
+ * One run on a blank image at the ratio the page starts with, batch rows at once: allocates the
+ * buffers and (WebGPU) compiles the kernels for these shapes before the first real request.
+ */
+async function warmUp(sessions: MaeSessions, manifest: ModelManifest, maskRatio: number, batch: number): Promise<number> {
+  const t = performance.now();
+  const L = manifestNumPatches(manifest);
+  const image = new Float32Array(3 * manifest.imgSize * manifest.imgSize);
+  const B = Math.max(1, Math.min(64, Math.floor(batch)));
+  const items = Array.from({ length: B }, (_, b) => ({ image, masks: randomMasking(b, L, Math.min(1, Math.max(0, maskRatio))) }));
+  await reconstructBatch(sessions, ort.Tensor, items, manifest.imgSize);
+  return performance.now() - t;
 }
 
 async function releaseModel(m: Model): Promise<void> {
@@ -311,18 +349,55 @@ async function handleDecode(req: DecodeRequest): Promise<ResultMap['decode']> {
 async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['reconstruct']> {
   const t0 = performance.now();
   const m = requireModel();
-  const { imgSize, patchSize, mean, std, normPixLoss } = m.manifest;
   if (req.imageChw) images.set(req.imageId, req.imageChw);
   const chw = images.get(req.imageId);
   if (!chw) throw new WorkerError(`Unknown image ${req.imageId}`, 'unknown-image');
   const masks = randomMasking(req.seed, m.numPatches, req.maskRatio);
-  const out = await reconstruct(m.sessions, ort.Tensor, chw, imgSize, masks);
-  const panels = compositePanels({ imageChw: chw, predPatches: out.pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
-  const metrics = reconstructionMetrics({ imageChw: chw, predPatches: out.pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
+  const out = await reconstruct(m.sessions, ort.Tensor, chw, m.manifest.imgSize, masks);
+  const row = rowResult(m, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
+  return { ...row, encoderMs: out.encoderMs, decoderMs: out.decoderMs, totalMs: performance.now() - t0 };
+}
+
+/**
+ * The rows of a batch share one encoder and one decoder call; each row gets its panels and
+ * metrics, and a 1/B share of the times. Unknown images (removed rows) fail alone.
+ */
+async function handleReconstructBatch(req: ReconstructBatchRequest): Promise<ResultMap['reconstructBatch']> {
+  const t0 = performance.now();
+  const m = requireModel();
+  const failed: ResultMap['reconstructBatch']['failed'] = [];
+  const rows: { imageId: string; seed: number; chw: Float32Array; masks: MaskIds }[] = [];
+  for (const it of req.items) {
+    const chw = images.get(it.imageId);
+    if (!chw) failed.push({ imageId: it.imageId, message: `Unknown image ${it.imageId}`, code: 'unknown-image' });
+    else rows.push({ ...it, chw, masks: randomMasking(it.seed, m.numPatches, req.maskRatio) });
+  }
+  if (rows.length === 0) return { results: [], failed };
+  const out = await reconstructBatch(m.sessions, ort.Tensor, rows.map((r) => ({ image: r.chw, masks: r.masks })), m.manifest.imgSize);
+  const results = rows.map((r, b) => rowResult(m, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]));
+  const B = rows.length;
+  const totalMs = performance.now() - t0;
+  for (const r of results) {
+    r.encoderMs = out.encoderMs / B;
+    r.decoderMs = out.decoderMs / B;
+    r.totalMs = totalMs / B;
+    r.batchSize = B;
+  }
+  return { results, failed };
+}
+
+function rowResult(
+  m: Model,
+  key: { imageId: string; maskRatio: number; seed: number },
+  chw: Float32Array,
+  masks: MaskIds,
+  pred: Float32Array,
+): ResultMap['reconstruct'] {
+  const { imgSize, patchSize, mean, std, normPixLoss } = m.manifest;
+  const panels = compositePanels({ imageChw: chw, predPatches: pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
+  const metrics = reconstructionMetrics({ imageChw: chw, predPatches: pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
   return {
-    imageId: req.imageId,
-    maskRatio: req.maskRatio,
-    seed: req.seed,
+    ...key,
     provider: m.provider,
     numPatches: m.numPatches,
     visible: masks.idsKeep.length,
@@ -333,13 +408,13 @@ async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['re
       original: panels.original,
     },
     usesTrueHiddenPatchStats: panels.usesTrueHiddenPatchStats,
-    pred: out.pred,
+    pred,
     mse: metrics.maskedMse,
     psnr: metrics.psnr,
     visibleMeanMse: metrics.visibleMeanMse,
-    encoderMs: out.encoderMs,
-    decoderMs: out.decoderMs,
-    totalMs: performance.now() - t0,
+    encoderMs: 0,
+    decoderMs: 0,
+    totalMs: 0,
   };
 }
 
@@ -368,6 +443,9 @@ async function handle(req: WorkerRequest): Promise<void> {
         break;
       case 'reconstruct':
         post({ type: 'result', id: req.id, request: 'reconstruct', result: await handleReconstruct(req) });
+        break;
+      case 'reconstructBatch':
+        post({ type: 'result', id: req.id, request: 'reconstructBatch', result: await handleReconstructBatch(req) });
         break;
       case 'runRaw':
         post({ type: 'result', id: req.id, request: 'runRaw', result: await handleRunRaw(req) });

@@ -15,6 +15,13 @@ export interface LoadRequest {
   /** Folder URL of the model, e.g. "/models/default/" (manifest.json, encoder.onnx, decoder.onnx). */
   modelUrl: string;
   provider: ProviderRequest;
+  /** WASM threads (needs cross-origin isolation); absent = navigator.hardwareConcurrency. */
+  wasmThreads?: number;
+  /**
+   * Run the graphs once on a blank image at load, at this ratio and batch size, so the first real
+   * request finds its kernels compiled and its buffers allocated.
+   */
+  warmup?: { maskRatio: number; batch: number };
 }
 
 /** Decode an encoded image (file, sample) in the worker and cache its normalised CHW tensor. */
@@ -41,6 +48,17 @@ export interface ReconstructRequest {
   imageChw?: Float32Array;
 }
 
+/**
+ * Several cached images at one masking ratio (hence the same number of visible patches) in one
+ * encoder call and one decoder call. Images the worker does not know fail alone (`failed`).
+ */
+export interface ReconstructBatchRequest {
+  type: 'reconstructBatch';
+  id: number;
+  maskRatio: number;
+  items: { imageId: string; seed: number }[];
+}
+
 /** Debug/test path: run the graphs on a given tensor with explicit ids (e.g. reference vectors). */
 export interface RunRawRequest {
   type: 'runRaw';
@@ -57,7 +75,7 @@ export interface ForgetRequest {
   imageId: string;
 }
 
-export type WorkerRequest = LoadRequest | DecodeRequest | ReconstructRequest | RunRawRequest | ForgetRequest;
+export type WorkerRequest = LoadRequest | DecodeRequest | ReconstructRequest | ReconstructBatchRequest | RunRawRequest | ForgetRequest;
 export type RequestType = WorkerRequest['type'];
 
 export interface LoadResult {
@@ -70,6 +88,8 @@ export interface LoadResult {
   wasmThreads: number;
   downloadMs: number;
   compileMs: number;
+  /** The warm-up run (0 when none was asked for). */
+  warmupMs: number;
 }
 
 export interface DecodeResult {
@@ -103,10 +123,18 @@ export interface ReconstructResult {
   psnr: number | null;
   /** The same MSE for a trivial baseline (every hidden pixel = mean of the visible ones), for scale. */
   visibleMeanMse: number | null;
+  /** Graph times; for a batched row, its share (the batch's time / batchSize). */
   encoderMs: number;
   decoderMs: number;
-  /** Whole request inside the worker (masking + graphs + panels + metrics). */
+  /** Whole request inside the worker (masking + graphs + panels + metrics), likewise per row. */
   totalMs: number;
+  /** Rows that ran in the same encoder/decoder call (absent = 1). */
+  batchSize?: number;
+}
+
+export interface ReconstructBatchResult {
+  results: ReconstructResult[];
+  failed: { imageId: string; message: string; code: ErrorMessage['code'] }[];
 }
 
 export interface RunRawResult {
@@ -119,6 +147,7 @@ export interface ResultMap {
   load: LoadResult;
   decode: DecodeResult;
   reconstruct: ReconstructResult;
+  reconstructBatch: ReconstructBatchResult;
   runRaw: RunRawResult;
   forget: { imageId: string };
 }
@@ -160,13 +189,15 @@ export type WorkerResponse = StatusMessage | ProgressMessage | ResultMessage | E
 /** Buffers of a result that can be transferred instead of copied. */
 export function transferablesOf(msg: WorkerResponse): Transferable[] {
   if (msg.type !== 'result') return [];
-  if (msg.request === 'reconstruct') {
-    const r = msg.result;
-    const p = r.panels;
-    return uniqueBuffers([r.pred, p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data]);
-  }
+  if (msg.request === 'reconstruct') return uniqueBuffers(resultViews(msg.result));
+  if (msg.request === 'reconstructBatch') return uniqueBuffers(msg.result.results.flatMap(resultViews));
   if (msg.request === 'runRaw') return uniqueBuffers([msg.result.pred]);
   return [];
+}
+
+function resultViews(r: ReconstructResult): ArrayBufferView[] {
+  const p = r.panels;
+  return [r.pred, p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data];
 }
 
 function uniqueBuffers(views: ArrayBufferView[]): Transferable[] {
