@@ -1,5 +1,6 @@
 // The pure TypeScript core of the playground: no DOM, no React, no runtime import of onnxruntime.
 export * from './image.ts';
+export * from './image-sniff.ts';
 export * from './patchify.ts';
 export * from './masking.ts';
 export * from './composite.ts';
