@@ -69,28 +69,24 @@ test('queued images at the same ratio go as one batch, at most maxBatch, other r
       (r) => settled.push(`${r.imageId}:${r.maskRatio}:${r.batchSize ?? 1}`),
       (e: unknown) => settled.push(isAbortError(e) ? 'aborted' : `error:${(e as Error).message}`),
     );
-  const first = track(client.reconstruct({ imageId: 'a', maskRatio: 0.5, seed: 1 }));
-  const rest = ['b', 'c', 'd', 'e'].map((id, i) => track(client.reconstruct({ imageId: id, maskRatio: 0.5, seed: 2 + i })));
+  // Asked for in one synchronous loop (as a slider move asks for every row): one batch, not 'a' alone.
+  const first = ['a', 'b', 'c', 'd', 'e'].map((id, i) => track(client.reconstruct({ imageId: id, maskRatio: 0.5, seed: 1 + i })));
   const other = track(client.reconstruct({ imageId: 'f', maskRatio: 0.6, seed: 9 }));
   await flush();
-  // 'a' was alone when it was asked for; the rest queued behind it.
-  expect(fake.received.map(describeReq)).toEqual(['a@0.5']);
-  fake.answer(fake.received[0]);
-  await first;
-  await flush();
-  expect(fake.received.map(describeReq)).toEqual(['a@0.5', '[b,c,d]@0.5']);
-  const batch = fake.received[1];
-  expect(batch.type === 'reconstructBatch' && batch.items.map((i) => i.seed)).toEqual([2, 3, 4]);
+  expect(fake.received.map(describeReq)).toEqual(['[a,b,c]@0.5']);
+  const batch = fake.received[0];
+  expect(batch.type === 'reconstructBatch' && batch.items.map((i) => i.seed)).toEqual([1, 2, 3]);
   fake.answer(batch);
-  await Promise.all(rest.slice(0, 3));
+  await Promise.all(first.slice(0, 3));
   await flush();
-  // 'e' (0.5) and 'f' (0.6) can't share a call.
-  expect(fake.received.map(describeReq)).toEqual(['a@0.5', '[b,c,d]@0.5', 'e@0.5']);
+  expect(fake.received.map(describeReq)).toEqual(['[a,b,c]@0.5', '[d,e]@0.5']);
+  fake.answer(fake.received[1]);
+  await flush();
+  // 'f' (0.6) can't share a call with 0.5 rows.
+  expect(fake.received.map(describeReq)).toEqual(['[a,b,c]@0.5', '[d,e]@0.5', 'f@0.6']);
   fake.answer(fake.received[2]);
-  await flush();
-  fake.answer(fake.received[3]);
-  await Promise.all([...rest, other]);
-  expect(settled).toEqual(['a:0.5:1', 'b:0.5:3', 'c:0.5:3', 'd:0.5:3', 'e:0.5:1', 'f:0.6:1']);
+  await Promise.all([...first, other]);
+  expect(settled).toEqual(['a:0.5:3', 'b:0.5:3', 'c:0.5:3', 'd:0.5:2', 'e:0.5:2', 'f:0.6:1']);
   expect(client.stats).toEqual({ requested: 6, dispatched: 6, superseded: 0 });
   expect(client.busy).toBe(false);
 });
@@ -99,6 +95,7 @@ test('in a running batch: a cancelled image drops only its own answer; an unknow
   const fake = new FakeWorker();
   const client = new MaeClient(() => fake as unknown as Worker, { maxBatch: 8 });
   const blocker = client.reconstruct({ imageId: 'x', maskRatio: 0.75, seed: 0 });
+  await flush(); // 'x' goes alone
   const ctl = new AbortController();
   const pa = client.reconstruct({ imageId: 'a', maskRatio: 0.75, seed: 1 }, ctl.signal);
   const pb = client.reconstruct({ imageId: 'b', maskRatio: 0.75, seed: 2 });

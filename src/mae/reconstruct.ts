@@ -17,6 +17,8 @@ export interface ReconstructResult {
   pred: Float32Array;
   /** dims of the encoder's latent, [1, 1+K, D] */
   latentDims: readonly number[];
+  /** where the latent lived between the two sessions: 'cpu', or 'gpu-buffer' with WebGPU outputs */
+  latentLocation: Tensor.DataLocation;
   encoderMs: number;
   decoderMs: number;
 }
@@ -58,6 +60,7 @@ export interface ReconstructBatchResult {
   preds: Float32Array[];
   /** dims of the encoder's latent, [B, 1+K, D] */
   latentDims: readonly number[];
+  latentLocation: Tensor.DataLocation;
   /** time of the one encoder call and the one decoder call (for the whole batch) */
   encoderMs: number;
   decoderMs: number;
@@ -79,7 +82,7 @@ export async function reconstruct(
   now: () => number = defaultNow,
 ): Promise<ReconstructResult> {
   const r = await reconstructBatch(sessions, TensorCtor, [{ image, masks }], imgSize, now);
-  return { pred: r.preds[0], latentDims: r.latentDims, encoderMs: r.encoderMs, decoderMs: r.decoderMs };
+  return { pred: r.preds[0], latentDims: r.latentDims, latentLocation: r.latentLocation, encoderMs: r.encoderMs, decoderMs: r.decoderMs };
 }
 
 /**
@@ -127,6 +130,7 @@ export async function reconstructBatch(
     const latent = encOut[GRAPH_NAMES.latent];
     if (!latent) throw new Error(`encoder.onnx has no output "${GRAPH_NAMES.latent}" (outputs: ${Object.keys(encOut).join(', ')})`);
     const latentDims = latent.dims.slice();
+    const latentLocation = latent.location;
     // The encoder's inputs are not needed any more; free them before the decoder allocates.
     disposeAll(created.splice(0));
 
@@ -144,7 +148,7 @@ export async function reconstructBatch(
     const data = (await predT.getData()) as Float32Array;
     const per = data.length / B;
     const preds = Array.from({ length: B }, (_, b) => data.slice(b * per, (b + 1) * per));
-    return { preds, latentDims, encoderMs: t1 - t0, decoderMs: t3 - t2 };
+    return { preds, latentDims, latentLocation, encoderMs: t1 - t0, decoderMs: t3 - t2 };
   } finally {
     disposeAll(created);
     disposeAll(Object.values(encOut));

@@ -24,8 +24,11 @@ export interface DebugRow {
   decoderMs: number | null;
   totalMs: number | null;
   provider: string | null;
+  /** The worker's decode of the row's file (null before it is decoded). */
+  decode: { sourceWidth: number; sourceHeight: number; decodedWidth: number; decodedHeight: number; method: string; kind: string; transparentOn: string | null; frames: number | null } | null;
   /** rows in the inference call that produced this result */
   batchSize: number | null;
+  latentLocation: string | null;
 }
 
 export interface MaeDebug {
@@ -101,7 +104,20 @@ export function installDebug(engine: Engine): void {
         decoderMs: r.result?.decoderMs ?? null,
         totalMs: r.result?.totalMs ?? null,
         provider: r.result?.provider ?? null,
+        decode: r.decodeInfo
+          ? {
+              sourceWidth: r.decodeInfo.sourceWidth,
+              sourceHeight: r.decodeInfo.sourceHeight,
+              decodedWidth: r.decodeInfo.decodedWidth,
+              decodedHeight: r.decodeInfo.decodedHeight,
+              method: r.decodeInfo.method,
+              kind: r.decodeInfo.kind,
+              transparentOn: r.decodeInfo.transparentOn,
+              frames: r.decodeInfo.frames,
+            }
+          : null,
         batchSize: r.result ? (r.result.batchSize ?? 1) : null,
+        latentLocation: r.result?.latentLocation ?? null,
       })),
     predBase64: (i) => {
       const r = rowAt(i)?.result;

@@ -99,6 +99,7 @@ export class MaeClient {
   private readonly pending = new Map<number, Pending>();
   private readonly queue = new Map<string, QueuedReconstruct>();
   private running: Running | null = null;
+  private pumpScheduled = false;
   private terminated = false;
   readonly maxBatch: number;
   /** Counters: reconstructions asked for, sent to the worker, and dropped as stale. */
@@ -179,6 +180,20 @@ export class MaeClient {
         };
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
+      if (this.maxBatch === 1) this.pump();
+      else this.schedulePump();
+    });
+  }
+
+  /**
+   * With batching, the line moves on in a microtask: a caller that asks for every row in one
+   * synchronous loop (a slider move) gets them into one batch instead of sending the first alone.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }

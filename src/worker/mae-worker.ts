@@ -355,7 +355,7 @@ async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['re
   const masks = randomMasking(req.seed, m.numPatches, req.maskRatio);
   const out = await reconstruct(m.sessions, ort.Tensor, chw, m.manifest.imgSize, masks);
   const row = rowResult(m, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
-  return { ...row, encoderMs: out.encoderMs, decoderMs: out.decoderMs, totalMs: performance.now() - t0 };
+  return { ...row, encoderMs: out.encoderMs, decoderMs: out.decoderMs, totalMs: performance.now() - t0, latentLocation: out.latentLocation };
 }
 
 /**
@@ -382,6 +382,7 @@ async function handleReconstructBatch(req: ReconstructBatchRequest): Promise<Res
     r.decoderMs = out.decoderMs / B;
     r.totalMs = totalMs / B;
     r.batchSize = B;
+    r.latentLocation = out.latentLocation;
   }
   return { results, failed };
 }

@@ -130,6 +130,8 @@ export interface ReconstructResult {
   totalMs: number;
   /** Rows that ran in the same encoder/decoder call (absent = 1). */
   batchSize?: number;
+  /** Where the encoder's latent stayed on its way to the decoder ('gpu-buffer' on WebGPU). */
+  latentLocation?: string;
 }
 
 export interface ReconstructBatchResult {

@@ -1,0 +1,457 @@
+#!/usr/bin/env node
+// npm run bench:browser [-- --json | --markdown] [--configs wasm:b1,wasm:b8,webgpu:b1] [--images 8]
+//     [--webgpu-images 2] [--iters 6] [--webgpu-iters 2] [--ratio 0.75] [--drag-steps 40] [--no-native]
+//
+// The playground in headless Debian Chromium (the e2e flags: WebGPU is SwiftShader here), served
+// from the BUILT site by `vite preview` on a free localhost port with COOP/COEP. Per config:
+//   - checks crossOriginIsolated and (WASM) that onnxruntime-web runs more than one thread,
+//   - load: download / session creation / warm-up times,
+//   - per image: encoder + decoder time and the worker's whole time per row (median over the rows
+//     of the timed grid updates at --ratio; batched rows report their share of the batch),
+//   - slider-to-painted: from the slider's input event to the frame that shows the last row at the
+//     new ratio (median over --iters updates, alternating --ratio and --ratio + 0.01),
+//   - long tasks (PerformanceObserver 'longtask', > 50 ms) on the main thread during a mouse drag
+//     across the slider and until every row shows the final value.
+// and onnxruntime-node on the same model, same thread count, in the same run (before and after the
+// browser runs, pooled) for the "browser WASM within 2x of native" ratio.
+//
+// Config syntax: <ep>:b<maxBatch>[:t<threads>], e.g. wasm:b8:t1 = WASM, batches of up to 8 rows,
+// one thread. Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+import { chromium } from 'playwright-core';
+
+// Chromium's flags come from the e2e config (TypeScript: load it through the repo's TS hooks).
+await import('../src/cli/register-ts.mjs');
+const { CHROMIUM_ARGS, CHROMIUM_PATH } = await import('../e2e/config.ts');
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const asJson = argv.includes('--json');
+const asMarkdown = argv.includes('--markdown');
+const configs = opt('configs', 'wasm:b1,wasm:b8,webgpu:b1').split(',').map(parseConfig);
+const nImages = Number(opt('images', 8));
+const nImagesGpu = Number(opt('webgpu-images', 2));
+const iters = Number(opt('iters', 6));
+const itersGpu = Number(opt('webgpu-iters', 2));
+const ratio = Number(opt('ratio', 0.75));
+const dragSteps = Number(opt('drag-steps', 40));
+const nativeIters = Number(opt('native-iters', 20));
+const withNative = !argv.includes('--no-native');
+const log = (...a) => {
+  if (!asJson) console.error(...a);
+};
+
+function parseConfig(s) {
+  const m = /^(wasm|webgpu):b(\d+)(?::t(\d+))?$/.exec(s.trim());
+  if (!m) throw new Error(`bad config "${s}" (expected e.g. wasm:b8 or wasm:b1:t1)`);
+  return { name: s.trim(), ep: m[1], batch: Number(m[2]), threads: m[3] ? Number(m[3]) : null };
+}
+
+const median = (xs) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
+const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+// ---- build + server ------------------------------------------------------------------------------
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = st.mtimeMs;
+  for (const e of readdirSync(path)) m = Math.max(m, newestMtime(join(path, e)));
+  return m;
+}
+
+function ensureBuild() {
+  const built = join(root, 'dist', 'index.html');
+  const sources = ['src', 'public', 'models', 'index.html', 'vite.config.ts', 'package-lock.json'].map((p) => newestMtime(join(root, p)));
+  if (!argv.includes('--build') && existsSync(built) && Math.max(...sources) <= statSync(built).mtimeMs) return;
+  log('building the site (vite build) ...');
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error('vite build failed');
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startPreview() {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) throw new Error(`vite preview exited: ${stderr}`);
+    try {
+      const res = await fetch(`${base}/`);
+      if (res.ok) {
+        const coop = res.headers.get('cross-origin-opener-policy');
+        const coep = res.headers.get('cross-origin-embedder-policy');
+        return { proc, base, headers: { coop, coep } };
+      }
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill();
+  throw new Error('vite preview did not answer within 20 s');
+}
+
+// ---- native onnxruntime-node on the same model ---------------------------------------------------
+
+async function benchNative(threads) {
+  const dir = join(root, 'models', 'default');
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const so = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
+  const enc = await ort.InferenceSession.create(join(dir, m.encoder.file), so);
+  const dec = await ort.InferenceSession.create(join(dir, m.decoder.file), so);
+  const L = (m.imgSize / m.patchSize) ** 2;
+  const keep = Math.max(1, Math.floor(L * (1 - ratio)));
+  const out = {};
+  for (const B of [1, 8]) {
+    const img = new Float32Array(B * 3 * m.imgSize * m.imgSize).map((_, i) => Math.sin(i * 0.001));
+    const image = new ort.Tensor('float32', img, [B, 3, m.imgSize, m.imgSize]);
+    const perm = Array.from({ length: L }, (_, i) => (i * 67) % L); // 67 is coprime with 196
+    const restore = new Array(L);
+    perm.forEach((id, pos) => (restore[id] = pos));
+    const idsKeep = new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => perm.slice(0, keep)).flat().map(BigInt)), [B, keep]);
+    const idsRestore = new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => restore).flat().map(BigInt)), [B, L]);
+    const enc1 = [];
+    const dec1 = [];
+    const n = B === 1 ? nativeIters : Math.max(3, Math.round(nativeIters / 4));
+    for (let i = 0; i < n + 3; i++) {
+      const t0 = performance.now();
+      const { latent } = await enc.run({ image, ids_keep: idsKeep });
+      const t1 = performance.now();
+      await dec.run({ latent, ids_restore: idsRestore });
+      const t2 = performance.now();
+      if (i >= 3) {
+        enc1.push((t1 - t0) / B);
+        dec1.push((t2 - t1) / B);
+      }
+    }
+    out[`b${B}`] = { encoderMs: enc1, decoderMs: dec1 };
+  }
+  await enc.release();
+  await dec.release();
+  return out;
+}
+
+function pooledNative(runs) {
+  const res = {};
+  for (const key of ['b1', 'b8']) {
+    const e = runs.flatMap((r) => r[key].encoderMs);
+    const d = runs.flatMap((r) => r[key].decoderMs);
+    const tot = runs.flatMap((r) => r[key].encoderMs.map((x, i) => x + r[key].decoderMs[i]));
+    res[key] = { encoderMs: round(median(e), 2), decoderMs: round(median(d), 2), perImageMs: round(median(tot), 2), samples: tot.length };
+  }
+  return res;
+}
+
+// ---- one browser config --------------------------------------------------------------------------
+
+/** Installed before the page's scripts: long tasks on the main thread, from the start. */
+function initScript() {
+  window.__benchLongTasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__benchLongTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    window.__benchLongTasks = null; // not supported: reported as such
+  }
+}
+
+/** In the page: move the slider to `value` (one input event), wait until every row shows it painted. */
+async function sliderToPainted(page, value, timeoutMs) {
+  return page.evaluate(
+    async ({ value, timeoutMs }) => {
+      const dbg = window.__maeDebug;
+      const el = document.querySelector('[data-testid="ratio-slider"]');
+      const ids = dbg.rows().map((r) => r.id);
+      const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+      const t0 = performance.now();
+      setValue.call(el, String(value));
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      const deadline = t0 + timeoutMs;
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const first = new Map();
+          for (const m of dbg.paints(t0)) if (m.maskRatio === value && !first.has(m.rowId)) first.set(m.rowId, m.t);
+          if (ids.every((id) => first.has(id))) {
+            const ts = ids.map((id) => first.get(id));
+            resolve({ firstMs: Math.min(...ts) - t0, lastMs: Math.max(...ts) - t0 });
+          } else if (performance.now() > deadline) reject(new Error(`rows not painted at ${value} after ${timeoutMs} ms`));
+          else setTimeout(check, 2);
+        };
+        check();
+      });
+    },
+    { value, timeoutMs },
+  );
+}
+
+async function waitSettled(page, timeoutMs) {
+  await page.waitForFunction(() => window.__maeDebug?.settled() === true, undefined, { timeout: timeoutMs, polling: 50 });
+}
+
+async function runConfig(browser, base, cfg) {
+  const gpu = cfg.ep === 'webgpu';
+  const n = gpu ? nImagesGpu : nImages;
+  const nIter = gpu ? itersGpu : iters;
+  // SwiftShader WebGPU: ~8 s per image on this machine; give it room.
+  const settleTimeout = gpu ? 120_000 + 40_000 * n : 120_000;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(initScript);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const q = new URLSearchParams({ ep: cfg.ep, samples: String(n), batch: String(cfg.batch), ratio: String(ratio), seed: '0' });
+  if (cfg.threads) q.set('threads', String(cfg.threads));
+  const tNav = Date.now();
+  await page.goto(`${base}/?${q}`);
+  await waitSettled(page, settleTimeout + 60_000);
+  const firstGridMs = Date.now() - tNav;
+  const env = await page.evaluate(() => ({
+    crossOriginIsolated: window.crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    userAgent: navigator.userAgent,
+    provider: window.__maeDebug.provider(),
+    model: window.__maeDebug.model(),
+    maxBatch: window.__maeDebug.maxBatch(),
+  }));
+  const rowErrors = (await page.evaluate(() => window.__maeDebug.rows())).filter((r) => r.error).map((r) => `${r.name}: ${r.error}`);
+
+  // Timed grid updates: alternate ratio and ratio + 0.01; the per-image numbers come from the
+  // updates at `ratio` (K fixed), slider-to-painted from all.
+  const grid = [];
+  const perRow = { encoderMs: [], decoderMs: [], graphMs: [], workerMs: [], batchSizes: new Set(), latentLocations: new Set() };
+  // One untimed round first, so both ratios' shapes are warm.
+  for (let i = -2; i < nIter; i++) {
+    const value = Math.round((i % 2 === 0 ? ratio + 0.01 : ratio) * 100) / 100;
+    const r = await sliderToPainted(page, value, settleTimeout);
+    await waitSettled(page, settleTimeout);
+    if (i < 0) continue;
+    grid.push(r);
+    if (value !== ratio) continue;
+    for (const row of await page.evaluate(() => window.__maeDebug.rows())) {
+      if (row.maskRatio !== value || row.encoderMs === null) continue;
+      perRow.encoderMs.push(row.encoderMs);
+      perRow.decoderMs.push(row.decoderMs);
+      perRow.graphMs.push(row.encoderMs + row.decoderMs);
+      perRow.workerMs.push(row.totalMs);
+      perRow.batchSizes.add(row.batchSize);
+      perRow.latentLocations.add(row.latentLocation);
+    }
+  }
+
+  // A real mouse drag across the slider (from its left end to the right), then until settled.
+  const drag = await measureDrag(page, gpu ? Math.min(10, dragSteps) : dragSteps, settleTimeout);
+  await context.close();
+
+  const checks = [];
+  if (!env.crossOriginIsolated) checks.push('page is not cross-origin isolated (no SharedArrayBuffer threads)');
+  if (env.provider.active !== cfg.ep) checks.push(`asked for ${cfg.ep}, runs ${env.provider.active} (${env.provider.reason})`);
+  if (cfg.ep === 'wasm' && !cfg.threads && !(env.provider.wasmThreads > 1) && env.hardwareConcurrency > 1) {
+    checks.push(`WASM runs ${env.provider.wasmThreads} thread(s) on ${env.hardwareConcurrency} logical cores`);
+  }
+  if (gpu && !perRow.latentLocations.has('gpu-buffer')) checks.push(`WebGPU latent was not kept on the GPU (${[...perRow.latentLocations].join(', ')})`);
+  checks.push(...rowErrors, ...errors.map((e) => `page error: ${e}`));
+
+  const gridLast = grid.map((g) => g.lastMs);
+  return {
+    config: cfg.name,
+    ep: env.provider.active,
+    images: n,
+    maxBatch: env.maxBatch,
+    batchSizes: [...perRow.batchSizes],
+    wasmThreads: env.provider.active === 'wasm' ? env.provider.wasmThreads : null,
+    crossOriginIsolated: env.crossOriginIsolated,
+    adapter: env.provider.adapter,
+    latentLocation: [...perRow.latentLocations].join(','),
+    load: { downloadMs: round(env.model.downloadMs, 0), compileMs: round(env.model.compileMs, 0), warmupMs: round(env.model.warmupMs, 0), firstGridMs },
+    perImage: {
+      encoderMs: round(median(perRow.encoderMs)),
+      decoderMs: round(median(perRow.decoderMs)),
+      graphMs: round(median(perRow.graphMs)),
+      workerMs: round(median(perRow.workerMs)),
+      samples: perRow.graphMs.length,
+    },
+    sliderToPainted: {
+      firstRowMs: round(median(grid.map((g) => g.firstMs))),
+      lastRowMs: round(median(gridLast)),
+      perImageMs: round(median(gridLast) / n),
+      samples: grid.length,
+    },
+    drag,
+    userAgent: env.userAgent,
+    checks,
+  };
+}
+
+async function measureDrag(page, steps, settleTimeout) {
+  const slider = page.getByTestId('ratio-slider');
+  await slider.scrollIntoViewIfNeeded();
+  const box = await slider.boundingBox();
+  if (!box) return null;
+  // Start at the left end (ratio 0) and settle there, so the drag itself is what is measured.
+  await slider.fill('0');
+  await waitSettled(page, settleTimeout);
+  const y = box.y + box.height / 2;
+  const x0 = box.x + 2;
+  const x1 = box.x + box.width - 2;
+  const s0 = await page.evaluate(() => window.__maeDebug.stats());
+  const tStart = await page.evaluate(() => performance.now());
+  await page.mouse.move(x0, y);
+  await page.mouse.down();
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(x0 + ((x1 - x0) * i) / steps, y);
+    await page.waitForTimeout(25);
+  }
+  await page.mouse.up();
+  const tUp = await page.evaluate(() => performance.now());
+  await waitSettled(page, settleTimeout);
+  const tEnd = await page.evaluate(() => performance.now());
+  const info = await page.evaluate(
+    ({ tStart, tEnd }) => ({
+      longTasks: window.__benchLongTasks === null ? null : window.__benchLongTasks.filter((t) => t.start >= tStart && t.start <= tEnd),
+      stats: window.__maeDebug.stats(),
+      finalRatio: Number(document.querySelector('[data-testid="ratio-slider"]').value),
+    }),
+    { tStart, tEnd },
+  );
+  const lt = info.longTasks;
+  return {
+    steps,
+    dragMs: round(tUp - tStart, 0),
+    releaseToSettledMs: round(tEnd - tUp, 0),
+    finalRatio: info.finalRatio,
+    requested: info.stats.requested - s0.requested,
+    ran: info.stats.dispatched - s0.dispatched,
+    longTasks: lt === null ? null : lt.length,
+    longTaskMaxMs: lt === null || lt.length === 0 ? 0 : round(Math.max(...lt.map((t) => t.duration)), 0),
+    longTaskTotalMs: lt === null ? null : round(lt.reduce((a, t) => a + t.duration, 0), 0),
+  };
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+function markdown(report) {
+  const lines = [];
+  const n = report.native;
+  lines.push(`Browser benchmark, ${report.date}: ${report.machine.cpu}, ${report.machine.cores} logical cores, ${report.chromium}`);
+  lines.push('');
+  lines.push('| config | EP | threads | images | batch | enc ms/img | dec ms/img | graphs ms/img | worker ms/img | slider→first row ms | slider→last row ms | slider→last / img | load: compile + warm-up ms |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of report.browser) {
+    lines.push(
+      `| ${r.config} | ${r.ep} | ${r.wasmThreads ?? '–'} | ${r.images} | ${r.maxBatch} | ${r.perImage.encoderMs} | ${r.perImage.decoderMs} | ${r.perImage.graphMs} | ${r.perImage.workerMs} | ${r.sliderToPainted.firstRowMs} | ${r.sliderToPainted.lastRowMs} | ${r.sliderToPainted.perImageMs} | ${r.load.compileMs} + ${r.load.warmupMs} |`,
+    );
+  }
+  lines.push('');
+  lines.push('| config | drag: steps / ms | requests asked / ran | release → settled ms | long tasks (> 50 ms) | longest ms | total ms |');
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const r of report.browser) {
+    const d = r.drag;
+    if (!d) continue;
+    lines.push(`| ${r.config} | ${d.steps} / ${d.dragMs} | ${d.requested} / ${d.ran} | ${d.releaseToSettledMs} | ${d.longTasks ?? 'n/a'} | ${d.longTaskMaxMs} | ${d.longTaskTotalMs} |`);
+  }
+  if (n) {
+    lines.push('');
+    lines.push(`Native onnxruntime-node ${report.ortNode}, ${n.threads} threads, ratio ${report.ratio} (median of ${n.b1.samples} runs, before and after the browser runs):`);
+    lines.push('');
+    lines.push('| | enc ms/img | dec ms/img | graphs ms/img |');
+    lines.push('|---|---|---|---|');
+    lines.push(`| native B=1 | ${n.b1.encoderMs} | ${n.b1.decoderMs} | ${n.b1.perImageMs} |`);
+    lines.push(`| native B=8 | ${n.b8.encoderMs} | ${n.b8.decoderMs} | ${n.b8.perImageMs} |`);
+  }
+  if (report.ratios.length > 0) {
+    lines.push('');
+    lines.push('| browser WASM vs native (graph time per image, same batch) | ratio | target ≤ 2x |');
+    lines.push('|---|---|---|');
+    for (const x of report.ratios) lines.push(`| ${x.config} vs native B=${x.nativeBatch} | ${x.ratio.toFixed(2)}x | ${x.ratio <= 2 ? 'reached' : 'missed'} |`);
+  }
+  const failed = report.browser.flatMap((r) => r.checks.map((c) => `${r.config}: ${c}`));
+  lines.push('');
+  lines.push(failed.length === 0 ? 'Checks: all passed (isolated, multi-threaded WASM, WebGPU latent on the GPU, no errors).' : `Checks FAILED:\n${failed.map((f) => `- ${f}`).join('\n')}`);
+  return lines.join('\n');
+}
+
+ensureBuild();
+const threadsNative = os.cpus().length;
+const nativeRuns = [];
+if (withNative) {
+  log(`native onnxruntime-node, ${threadsNative} threads ...`);
+  nativeRuns.push(await benchNative(threadsNative));
+}
+const server = await startPreview();
+log(`vite preview at ${server.base} (COOP ${server.headers.coop}, COEP ${server.headers.coep})`);
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+const results = [];
+try {
+  for (const cfg of configs) {
+    log(`${cfg.name}: ${cfg.ep === 'webgpu' ? nImagesGpu : nImages} images ...`);
+    const t = Date.now();
+    try {
+      results.push(await runConfig(browser, server.base, cfg));
+    } catch (e) {
+      results.push({ config: cfg.name, ep: cfg.ep, checks: [`run failed: ${e instanceof Error ? e.message : String(e)}`], perImage: {}, sliderToPainted: {}, load: {}, drag: null });
+    }
+    log(`${cfg.name}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  }
+} finally {
+  await browser.close();
+  server.proc.kill();
+}
+if (withNative) {
+  log('native onnxruntime-node again ...');
+  nativeRuns.push(await benchNative(threadsNative));
+}
+const native = withNative ? { threads: threadsNative, ...pooledNative(nativeRuns) } : null;
+const ratios = [];
+if (native) {
+  for (const r of results) {
+    if (r.ep !== 'wasm' || !r.perImage.graphMs || r.wasmThreads !== threadsNative) continue;
+    const nb = r.maxBatch >= 8 ? 'b8' : 'b1';
+    ratios.push({ config: r.config, nativeBatch: nb === 'b8' ? 8 : 1, ratio: r.perImage.graphMs / native[nb].perImageMs });
+  }
+}
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg().map((x) => round(x, 2)) },
+  chromium: (results.find((r) => r.userAgent)?.userAgent.match(/Chrome\/[\d.]+/) ?? ['Chromium'])[0],
+  ortNode: ort.env.versions?.node,
+  ratio,
+  native,
+  browser: results,
+  ratios,
+};
+if (asJson) console.log(JSON.stringify(report, null, 2));
+else console.log(markdown(report));
+if (asMarkdown && asJson) console.error(markdown(report));
+process.exitCode = results.some((r) => r.checks.length > 0) ? 1 : 0;
