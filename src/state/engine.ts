@@ -228,7 +228,7 @@ export class Engine {
       const r = await client.decode(id, src.name, blob);
       if (client !== this.client || !this.sources.has(id)) return;
       this.decoded.add(id);
-      update({ status: 'waiting', sourceSize: { width: r.sourceWidth, height: r.sourceHeight } });
+      update({ status: 'waiting', sourceSize: { width: r.sourceWidth, height: r.sourceHeight }, decodeInfo: r });
       this.requestRow(id);
     } catch (e) {
       if (client !== this.client || isAbortError(e)) return;

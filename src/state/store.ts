@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { ModelManifest } from '../mae/index.ts';
-import type { LoadPhase, Provider, ProviderRequest, ReconstructResult } from '../worker/messages.ts';
+import type { DecodeResult, LoadPhase, Provider, ProviderRequest, ReconstructResult } from '../worker/messages.ts';
 
 export type ModelPhase = 'idle' | LoadPhase | 'error';
 
@@ -22,6 +22,8 @@ export interface Row {
   error: string | null;
   result: ReconstructResult | null;
   sourceSize: { width: number; height: number } | null;
+  /** What the worker's decode found (kind, decoded size, transparency, frames). */
+  decodeInfo: DecodeResult | null;
 }
 
 export interface ModelState {
@@ -103,6 +105,7 @@ export const useStore = create<AppState>()((set, get) => ({
       error: null,
       result: null,
       sourceSize: null,
+      decodeInfo: null,
     };
     set((s) => ({ rows: atTop ? [row, ...s.rows] : [...s.rows, row], nextSeedIndex: s.nextSeedIndex + 1 }));
     return row;

@@ -1,6 +1,7 @@
 import { memo, useEffect } from 'react';
 import { recordPaint } from '../state/paint-log.ts';
 import type { Row } from '../state/store.ts';
+import { DecodeNotes } from './DecodeNotes.tsx';
 import { useEngine } from './EngineContext.ts';
 import { PanelCanvas } from './PanelCanvas.tsx';
 import { RowMetrics } from './RowMetrics.tsx';
@@ -55,6 +56,7 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
             ))}
           </div>
           <RowMetrics result={result} />
+          <DecodeNotes info={row.decodeInfo} />
           {result?.usesTrueHiddenPatchStats && (
             <p className="row-note">norm-pix model: hidden patches are shown with the true patches' mean and variance (a leak).</p>
           )}
