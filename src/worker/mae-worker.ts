@@ -22,7 +22,6 @@ import {
   type MaeSessions,
   type MaskIds,
   type ModelManifest,
-  type RgbaImage,
 } from '../mae/index.ts';
 import {
   transferablesOf,
@@ -38,7 +37,11 @@ import {
   type WorkerRequest,
   type WorkerResponse,
 } from './messages.ts';
+import { decodeImageFile, ImageDecodeError, type DecodedImage } from './decode-image.ts';
 import { chooseProvider, describeAdapter, type AdapterSummary } from './provider.ts';
+
+/** Transparent pixels are composited on white (what most viewers show behind a PNG); rows say so. */
+const DECODE_BACKGROUND: [number, number, number] = [255, 255, 255];
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -298,52 +301,29 @@ function requireModel(): Model {
   return model;
 }
 
-/**
- * Photos far larger than the model input are first scaled by the browser to a shorter side of
- * PRESCALE_TO (4× the model input), so a 50-megapixel photo does not become a 200 MB RGBA buffer.
- * Up to PRESCALE_ABOVE the core's Pillow-exact resize sees the original pixels.
- */
-const PRESCALE_ABOVE = 2048;
-const PRESCALE_TO = 896;
-
-async function decodeToRgba(blob: Blob, name: string): Promise<RgbaImage> {
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
-    const shorter = Math.min(bitmap.width, bitmap.height);
-    if (shorter > PRESCALE_ABOVE) {
-      const scale = PRESCALE_TO / shorter;
-      const resizeWidth = Math.max(1, Math.round(bitmap.width * scale));
-      const resizeHeight = Math.max(1, Math.round(bitmap.height * scale));
-      bitmap.close();
-      bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', resizeWidth, resizeHeight, resizeQuality: 'high' });
-    }
-  } catch {
-    const kind = blob.type ? ` (${blob.type})` : '';
-    throw new WorkerError(
-      `Could not decode “${name}”${kind}: it is not an image this browser can read (try JPEG, PNG, WebP, GIF, BMP or AVIF).`,
-      'decode',
-    );
-  }
-  try {
-    if (bitmap.width === 0 || bitmap.height === 0) throw new WorkerError(`“${name}” is an empty image.`, 'decode');
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new WorkerError('No 2D canvas in this worker.', 'internal');
-    ctx.drawImage(bitmap, 0, 0);
-    const id = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-    return { width: id.width, height: id.height, data: id.data };
-  } finally {
-    bitmap.close();
-  }
-}
-
 async function handleDecode(req: DecodeRequest): Promise<ResultMap['decode']> {
   const m = requireModel();
-  const rgba = await decodeToRgba(req.blob, req.name);
-  const square = resizeShorterSideCenterCrop(compositeOnBackground(rgba), m.manifest.imgSize);
+  let img: DecodedImage;
+  try {
+    img = await decodeImageFile(req.blob, req.name);
+  } catch (e) {
+    if (e instanceof ImageDecodeError) throw new WorkerError(e.message, 'decode');
+    throw e;
+  }
+  const rgba = img.rgba;
+  const square = resizeShorterSideCenterCrop(compositeOnBackground(rgba, DECODE_BACKGROUND), m.manifest.imgSize);
   images.set(req.imageId, toNormalizedChw(square, m.manifest.mean, m.manifest.std));
-  return { imageId: req.imageId, sourceWidth: rgba.width, sourceHeight: rgba.height };
+  return {
+    imageId: req.imageId,
+    sourceWidth: img.sourceWidth,
+    sourceHeight: img.sourceHeight,
+    decodedWidth: rgba.width,
+    decodedHeight: rgba.height,
+    method: img.method,
+    kind: img.kind,
+    transparentOn: img.transparent ? 'white' : null,
+    frames: img.frames,
+  };
 }
 
 async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['reconstruct']> {

@@ -94,9 +94,20 @@ export interface LoadResult {
 
 export interface DecodeResult {
   imageId: string;
-  /** Size of the decoded source before resize/crop. */
+  /** Size of the source as displayed (EXIF orientation applied), before any scaling. */
   sourceWidth: number;
   sourceHeight: number;
+  /** Pixels actually decoded (smaller than the source for large photos, decoded downscaled). */
+  decodedWidth: number;
+  decodedHeight: number;
+  /** 'image-decoder': JPEG decoded downscaled by WebCodecs; 'bitmap-resized': full decode, then scaled. */
+  method: 'bitmap' | 'bitmap-resized' | 'image-decoder';
+  /** What the bytes are (sniffed), e.g. "png". */
+  kind: string;
+  /** Background the transparent pixels were composited on, or null for an opaque image. */
+  transparentOn: 'white' | null;
+  /** GIF: frames in the file (the first one is used); null otherwise. */
+  frames: number | null;
 }
 
 export interface PanelImages {
