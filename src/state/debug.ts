@@ -41,6 +41,8 @@ export interface MaeDebug {
   panelBase64(i: number, panel: 'masked' | 'reconstruction' | 'reconstructionWithVisible' | 'original'): string | null;
   /** Reconstructions requested / sent to the worker / dropped as stale (latest-wins). */
   stats(): { requested: number; dispatched: number; superseded: number };
+  /** Reconstructions waiting for their turn in the client (latest-wins keeps this ≤ one per row). */
+  queued(): number;
   /** True when every row has an answer for the current settings (or an error). */
   settled(): boolean;
   /** When rows were painted (performance.now() times at or after `since`): slider-to-painted timing. */
@@ -128,6 +130,7 @@ export function installDebug(engine: Engine): void {
       return r ? bytesToBase64(viewBytes(r.panels[panel].data)) : null;
     },
     stats: () => engine.stats,
+    queued: () => engine.queued,
     paints: (since) => paintMarks(since),
     maxBatch: () => engine.maxBatch,
     settled: () => {

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_BATCH, isAbortError, MaeClient, MaeWorkerError } from '../w
 import type { ProviderRequest } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
 import { useStore, type Row } from './store.ts';
+import { admitFiles, UploadTracker } from './uploads.ts';
 
 export interface EngineOptions {
   /** Model folder URL, e.g. "/models/default/". */
@@ -87,6 +88,7 @@ export class Engine {
   private generation = 0;
   private modelReady: Promise<boolean> = Promise.resolve(false);
   private unsubscribe: (() => void) | null = null;
+  private readonly uploads = new UploadTracker();
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -180,9 +182,15 @@ export class Engine {
 
   /** Files from the picker, a drop or a paste. Every file gets a row, even one that won't decode. */
   addFiles(files: Iterable<File>): void {
-    const list = [...files];
+    const offered = [...files];
+    const { take, notice } = admitFiles(offered.length, useStore.getState().rows.length);
+    if (notice) useStore.getState().setNotice(notice);
     // Reverse so that the first chosen file ends up on top.
-    for (const f of list.reverse()) this.addSource(f.name || 'pasted image', 'upload', Promise.resolve(f), true);
+    const ids = offered
+      .slice(0, take)
+      .reverse()
+      .map((f) => this.addSource(f.name || 'pasted image', 'upload', Promise.resolve(f), true));
+    this.uploads.add(ids);
   }
 
   removeRow(id: string): void {
@@ -195,12 +203,13 @@ export class Engine {
     useStore.getState().removeRow(id);
   }
 
-  private addSource(name: string, origin: Row['origin'], blob: Promise<Blob>, atTop: boolean): void {
+  private addSource(name: string, origin: Row['origin'], blob: Promise<Blob>, atTop: boolean): string {
     const id = newRowId(origin);
     blob.catch(() => undefined); // handled in decodeRow
     this.sources.set(id, { name, blob });
     useStore.getState().addRow({ id, name, origin }, atTop);
     void this.decodeRow(id);
+    return id;
   }
 
   private async decodeRow(id: string): Promise<void> {

@@ -56,6 +56,8 @@ export interface AppState {
   nextSeedIndex: number;
   /** Page-level notice (e.g. "pasted clipboard had no image"). */
   notice: string | null;
+  /** Files added in the current drop / pick that have no answer yet (progress), or null. */
+  uploads: { done: number; total: number } | null;
 
   setModel(patch: Partial<ModelState>): void;
   setProvider(patch: Partial<ProviderState>): void;
@@ -66,6 +68,7 @@ export interface AppState {
   updateRow(id: string, patch: Partial<Row>): void;
   removeRow(id: string): void;
   setNotice(notice: string | null): void;
+  setUploads(uploads: { done: number; total: number } | null): void;
 }
 
 export const MAX_MASK_RATIO = 0.95;
@@ -90,6 +93,7 @@ export const useStore = create<AppState>()((set, get) => ({
   rows: [],
   nextSeedIndex: 0,
   notice: null,
+  uploads: null,
 
   setModel: (patch) => set((s) => ({ model: { ...s.model, ...patch } })),
   setProvider: (patch) => set((s) => ({ provider: { ...s.provider, ...patch } })),
@@ -113,4 +117,5 @@ export const useStore = create<AppState>()((set, get) => ({
   updateRow: (id, patch) => set((s) => ({ rows: s.rows.map((r) => (r.id === id ? { ...r, ...patch } : r)) })),
   removeRow: (id) => set((s) => ({ rows: s.rows.filter((r) => r.id !== id) })),
   setNotice: (notice) => set({ notice }),
+  setUploads: (uploads) => set({ uploads }),
 }));

@@ -8,6 +8,7 @@ import { Header } from './Header.tsx';
 import { ImageGrid } from './ImageGrid.tsx';
 import { LoadProgress } from './LoadProgress.tsx';
 import { Notice } from './Notice.tsx';
+import { UploadProgress } from './UploadProgress.tsx';
 
 function hasFiles(e: DragEvent): boolean {
   return Array.from(e.dataTransfer?.types ?? []).includes('Files');
@@ -74,6 +75,7 @@ export function App() {
       <Header />
       <LoadProgress />
       <Notice />
+      <UploadProgress />
       <Controls />
       <Explainer />
       <ImageGrid />
