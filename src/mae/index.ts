@@ -6,5 +6,6 @@ export * from './masking.ts';
 export * from './composite.ts';
 export * from './metrics.ts';
 export * from './model-contract.ts';
+export * from './model-checks.ts';
 export * from './reconstruct.ts';
 export * from './reference.ts';
