@@ -12,7 +12,10 @@ import {
   compositeOnBackground,
   compositePanels,
   numPatches as manifestNumPatches,
-  parseManifest,
+  graphSignatureProblems,
+  ModelContractError,
+  testRunProblems,
+  type GraphSignature,
   randomMasking,
   reconstruct,
   reconstructBatch,
@@ -38,6 +41,7 @@ import {
   type WorkerResponse,
 } from './messages.ts';
 import { decodeImageFile, ImageDecodeError, type DecodedImage } from './decode-image.ts';
+import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-download.ts';
 import { chooseProvider, describeAdapter, type AdapterSummary } from './provider.ts';
 
 /** Transparent pixels are composited on white (what most viewers show behind a PNG); rows say so. */
@@ -117,38 +121,11 @@ async function probeAdapter(): Promise<{ adapter: GpuAdapterLike | null; summary
   }
 }
 
-// ------------------------------------------------------------------------------------------------
-// Model download with progress
-
-async function fetchBytes(
-  url: string,
-  onBytes: (delta: number, contentLength: number) => void,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const res = await fetch(url);
-  if (!res.ok) throw new WorkerError(`${new URL(url).pathname}: HTTP ${res.status} ${res.statusText}`.trim(), 'model');
-  const contentLength = Number(res.headers.get('Content-Length') ?? 0) || 0;
-  if (!res.body) {
-    const buf = new Uint8Array(await res.arrayBuffer());
-    onBytes(buf.byteLength, contentLength);
-    return buf;
-  }
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.byteLength;
-    onBytes(value.byteLength, contentLength);
-  }
-  const out = new Uint8Array(received);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+/** Inputs and outputs of a session as the model checks read them. */
+function signatureOf(s: ort.InferenceSession): GraphSignature {
+  const info = (vs: readonly ort.InferenceSession.ValueMetadata[]) =>
+    vs.map((v) => (v.isTensor ? { name: v.name, type: v.type, shape: v.shape } : { name: v.name }));
+  return { inputs: info(s.inputMetadata), outputs: info(s.outputMetadata) };
 }
 
 async function handleLoad(req: LoadRequest): Promise<LoadResult> {
@@ -172,38 +149,16 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
 
   const base = new URL(req.modelUrl, self.location.href);
   post({ type: 'status', id: req.id, phase: 'downloading', message: 'Downloading the model…' });
-  const manifestUrl = new URL('manifest.json', base);
-  const manifestRes = await fetch(manifestUrl);
-  if (!manifestRes.ok) throw new WorkerError(`${manifestUrl.pathname}: HTTP ${manifestRes.status}`, 'model');
   let manifest: ModelManifest;
+  let bytes: Map<string, Uint8Array<ArrayBuffer>>;
   try {
-    manifest = parseManifest(await manifestRes.json());
+    manifest = await fetchManifest(base);
+    bytes = await downloadModelFiles(base, manifest, (loaded, total, file) => post({ type: 'progress', id: req.id, loaded, total, file }));
   } catch (e) {
-    throw new WorkerError(`Bad model manifest: ${errorText(e)}`, 'model');
+    if (e instanceof ModelLoadError) throw new WorkerError(e.message, 'model');
+    throw e;
   }
-
   const parts = [manifest.encoder, manifest.decoder];
-  const files = [...parts.map((p) => p.file), ...parts.flatMap((p) => p.externalData ?? [])];
-  const manifestFiles = manifest.files ?? {};
-  const known = new Map<string, number>();
-  for (const f of files) known.set(f, manifestFiles[f]?.bytes ?? 0);
-  let loaded = 0;
-  const total = (): number => [...known.values()].reduce((a, b) => a + b, 0);
-  const bytes = new Map<string, Uint8Array<ArrayBuffer>>();
-  let lastPost = 0;
-  for (const f of files) {
-    const data = await fetchBytes(new URL(f, base).href, (delta, contentLength) => {
-      if (contentLength > 0) known.set(f, contentLength);
-      loaded += delta;
-      const now = performance.now();
-      if (now - lastPost > 50) {
-        lastPost = now;
-        post({ type: 'progress', id: req.id, loaded, total: total(), file: f });
-      }
-    });
-    bytes.set(f, data);
-  }
-  post({ type: 'progress', id: req.id, loaded, total: Math.max(loaded, total()), file: '' });
   const t1 = performance.now();
 
   post({
@@ -225,7 +180,11 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     if (ext.length > 0) {
       options.externalData = ext.map((path) => ({ path, data: bytes.get(path) as Uint8Array }));
     }
-    return ort.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
+    try {
+      return await ort.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
+    } catch (e) {
+      throw new Error(`onnxruntime could not load ${part.file}: ${errorText(e)}`);
+    }
   };
   // Release the previous model before building the next one.
   if (model) await releaseModel(model);
@@ -238,8 +197,12 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     try {
       decoder = await sessionFor(manifest.decoder);
       const both = { encoder, decoder };
-      // A WebGPU problem may only show at the first run: warm up inside the fallback's reach.
-      if (req.warmup) warmupMs = await warmUp(both, manifest, req.warmup.maskRatio, req.warmup.batch);
+      // Inputs, outputs and fixed dims against the manifest: a model problem, no provider fixes it.
+      const problems = graphSignatureProblems(manifest, signatureOf(encoder), signatureOf(decoder));
+      if (problems.length > 0) throw new ModelContractError(problems.join(' '));
+      // A WebGPU problem may only show at the first run: warm up (and check the output dims)
+      // inside the fallback's reach.
+      warmupMs = await warmUp(both, manifest, req.warmup?.maskRatio ?? 0.75, req.warmup?.batch ?? 1);
       return both;
     } catch (e) {
       await Promise.allSettled([encoder.release(), decoder?.release()]);
@@ -250,6 +213,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   try {
     sessions = await createBoth();
   } catch (e) {
+    if (e instanceof ModelContractError) throw new WorkerError(`The model at ${base.pathname} does not fit its manifest: ${e.message}`, 'model');
     if (choice.provider === 'wasm') throw new WorkerError(`Could not create the WASM session: ${errorText(e)}`, 'model');
     // WebGPU can fail late (device lost, missing op, limits): say so and run on WASM instead.
     choice.reason = `WebGPU session failed (${errorText(e)}): using WASM`;
@@ -257,6 +221,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     try {
       sessions = await createBoth();
     } catch (e2) {
+      if (e2 instanceof ModelContractError) throw new WorkerError(`The model at ${base.pathname} does not fit its manifest: ${e2.message}`, 'model');
       throw new WorkerError(`Could not create the WASM session: ${errorText(e2)}`, 'model');
     }
   }
@@ -285,7 +250,15 @@ async function warmUp(sessions: MaeSessions, manifest: ModelManifest, maskRatio:
   const image = new Float32Array(3 * manifest.imgSize * manifest.imgSize);
   const B = Math.max(1, Math.min(64, Math.floor(batch)));
   const items = Array.from({ length: B }, (_, b) => ({ image, masks: randomMasking(b, L, Math.min(1, Math.max(0, maskRatio))) }));
-  await reconstructBatch(sessions, ort.Tensor, items, manifest.imgSize);
+  let out: Awaited<ReturnType<typeof reconstructBatch>>;
+  try {
+    out = await reconstructBatch(sessions, ort.Tensor, items, manifest.imgSize);
+  } catch (e) {
+    throw new Error(`the test run of the model failed: ${errorText(e)}`);
+  }
+  const [b, tokens, d] = out.latentDims;
+  const problems = b === B ? testRunProblems(manifest, items[0].masks.idsKeep.length, [1, tokens, d], out.preds[0].length) : [];
+  if (problems.length > 0) throw new ModelContractError(problems.join(' '));
   return performance.now() - t;
 }
 
