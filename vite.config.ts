@@ -11,11 +11,14 @@ const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
 
 /**
  * The onnxruntime-web runtime files the worker loads at run time (ort.env.wasm.wasmPaths points at
- * /ort/). The default `onnxruntime-web` entry is the JSEP build: WebGPU + WASM from one binary.
+ * /ort/). The default `onnxruntime-web` entry is the JSEP build: WebGPU + WASM from one binary; the
+ * worker imports `onnxruntime-web/wasm` (WASM only, half the size) when it runs on WASM.
  */
 export const ORT_RUNTIME_FILES = [
   'ort-wasm-simd-threaded.jsep.mjs',
   'ort-wasm-simd-threaded.jsep.wasm',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
 ] as const;
 
 /** Cross-origin isolation: lets onnxruntime-web use SharedArrayBuffer (multi-threaded WASM). */
@@ -106,7 +109,10 @@ export default defineConfig({
   resolve: {
     // The non-bundled ESM build: it loads the runtime from ort.env.wasm.wasmPaths (/ort/) instead of
     // making the bundler emit a second 28 MB copy of the .wasm that would never be used.
-    alias: [{ find: /^onnxruntime-web$/, replacement: join(ortDist, 'ort.min.mjs') }],
+    alias: [
+      { find: /^onnxruntime-web$/, replacement: join(ortDist, 'ort.min.mjs') },
+      { find: /^onnxruntime-web\/wasm$/, replacement: join(ortDist, 'ort.wasm.min.mjs') },
+    ],
   },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },

@@ -229,7 +229,8 @@ test('f) full-page screenshot is saved and is not blank', async () => {
 test('e) privacy: every request of the session stayed on the page origin', async () => {
   // The log covers the page, its worker and ORT's threads: model and runtime fetches are in it.
   expect(requests.urls.some((u) => u.endsWith('/models/default/encoder.onnx'))).toBe(true);
-  expect(requests.urls.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.jsep.wasm'))).toBe(true);
+  // WASM-only runtime (ort-wasm-simd-threaded.wasm) on WASM, the JSEP one on WebGPU.
+  expect(requests.urls.some((u) => /\/ort\/ort-wasm-simd-threaded(\.jsep)?\.wasm$/.test(u))).toBe(true);
   console.log(`[privacy] ${requests.urls.length} requests, all on ${ORIGIN}`);
   requests.expectSameOrigin(ORIGIN);
 });

@@ -7,7 +7,7 @@
  * Work is serialised through one promise chain: ONNX sessions are not re-entrant, and the client
  * (MaeClient) already drops stale requests before they get here.
  */
-import * as ort from 'onnxruntime-web';
+import type * as ort from 'onnxruntime-web';
 import {
   compositeOnBackground,
   compositePanels,
@@ -29,6 +29,7 @@ import {
 import {
   transferablesOf,
   type DecodeRequest,
+  type FaultRequest,
   type ErrorMessage,
   type LoadRequest,
   type LoadResult,
@@ -50,16 +51,33 @@ const DECODE_BACKGROUND: [number, number, number] = [255, 255, 255];
 declare const self: DedicatedWorkerGlobalScope;
 
 // ---- onnxruntime-web environment: runtime files from our own origin, threads when isolated ----
-ort.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, self.location.href).href;
 /**
  * One WASM thread per logical core (SharedArrayBuffer threads need cross-origin isolation, which
  * the server's COOP/COEP headers give). A load request may ask for fewer or more (`?threads=N`)
  * before the WASM backend starts, i.e. at the first load of this worker.
  */
 let wasmThreads = self.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
-ort.env.wasm.numThreads = wasmThreads;
-ort.env.logLevel = 'error';
 let backendStarted = false;
+
+type OrtRuntime = typeof ort;
+const runtimes = new Map<Provider, OrtRuntime>();
+
+/**
+ * onnxruntime-web, imported once the provider is chosen: for WASM the WASM-only build (a 14 MB
+ * .wasm), for WebGPU the JSEP build (WebGPU + WASM in a 28 MB .wasm). Chromium compiles the whole
+ * module in the background after instantiation; half the code is seconds less CPU taken from the
+ * first reconstructions on a small machine (measured in docs/BENCHMARKS.md).
+ */
+async function runtimeFor(provider: Provider): Promise<OrtRuntime> {
+  const cached = runtimes.get(provider) ?? (provider === 'wasm' ? runtimes.get('webgpu') : undefined);
+  if (cached) return cached;
+  const rt: OrtRuntime = provider === 'webgpu' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm');
+  rt.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, self.location.href).href;
+  rt.env.wasm.numThreads = wasmThreads;
+  rt.env.logLevel = 'error';
+  runtimes.set(provider, rt);
+  return rt;
+}
 
 // ---- minimal WebGPU typings (TypeScript's lib has none; @webgpu/types is not a dependency) ----
 interface GpuAdapterInfoLike {
@@ -81,7 +99,20 @@ interface Model {
   sessions: MaeSessions;
   provider: Provider;
   numPatches: number;
+  /** the runtime's Tensor class (tensors must come from the runtime that runs the session) */
+  Tensor: typeof ort.Tensor;
+  /** WebGPU only: the graph bytes, kept to rebuild the sessions on WASM if the GPU goes away. */
+  bytes?: Map<string, Uint8Array<ArrayBuffer>>;
 }
+
+interface GpuDeviceLike {
+  lost: Promise<{ reason?: string; message?: string }>;
+  destroy(): void;
+}
+
+/** Why onnxruntime's WebGPU device was lost (device.lost resolved), or null while it is fine. */
+let gpuLost: string | null = null;
+let gpuLostSignal: Promise<never> | null = null;
 
 let model: Model | null = null;
 const images = new Map<string, Float32Array>();
@@ -132,16 +163,17 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   const t0 = performance.now();
   if (!backendStarted && self.crossOriginIsolated && req.wasmThreads !== undefined && req.wasmThreads >= 1) {
     wasmThreads = Math.floor(req.wasmThreads);
-    ort.env.wasm.numThreads = wasmThreads;
   }
   post({ type: 'status', id: req.id, phase: 'probing', message: 'Looking for a GPU…' });
   const probe = await probeAdapter();
   const choice = { ...chooseProvider(req.provider, probe.summary, probe.why) };
+  // The JSEP build also runs the WASM fallback, should the WebGPU session fail.
+  const rt = await runtimeFor(choice.provider);
   if (choice.provider === 'webgpu' && probe.adapter) {
     try {
       // Same adapter for ORT as the one we judged (deprecated in favour of env.webgpu.device, but
       // simplest; ORT creates the device itself).
-      ort.env.webgpu.adapter = probe.adapter as typeof ort.env.webgpu.adapter;
+      rt.env.webgpu.adapter = probe.adapter as typeof rt.env.webgpu.adapter;
     } catch {
       /* the backend was already initialised by an earlier session: it keeps its adapter */
     }
@@ -181,7 +213,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
       options.externalData = ext.map((path) => ({ path, data: bytes.get(path) as Uint8Array }));
     }
     try {
-      return await ort.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
+      return await rt.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
     } catch (e) {
       throw new Error(`onnxruntime could not load ${part.file}: ${errorText(e)}`);
     }
@@ -202,7 +234,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
       if (problems.length > 0) throw new ModelContractError(problems.join(' '));
       // A WebGPU problem may only show at the first run: warm up (and check the output dims)
       // inside the fallback's reach.
-      warmupMs = await warmUp(both, manifest, req.warmup?.maskRatio ?? 0.75, req.warmup?.batch ?? 1);
+      warmupMs = await warmUp(both, rt.Tensor, manifest, req.warmup?.maskRatio ?? 0.75, req.warmup?.batch ?? 1);
       return both;
     } catch (e) {
       await Promise.allSettled([encoder.release(), decoder?.release()]);
@@ -226,7 +258,11 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     }
   }
   const t2 = performance.now();
-  model = { manifest, sessions, provider: choice.provider, numPatches: manifestNumPatches(manifest) };
+  model = { manifest, sessions, provider: choice.provider, numPatches: manifestNumPatches(manifest), Tensor: rt.Tensor };
+  if (choice.provider === 'webgpu') {
+    model.bytes = bytes;
+    await watchGpuDevice(rt);
+  }
   post({ type: 'status', id: req.id, phase: 'ready', message: 'Ready' });
   return {
     provider: choice.provider,
@@ -244,7 +280,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
  * One run on a blank image at the ratio the page starts with, batch rows at once: allocates the
  * buffers and (WebGPU) compiles the kernels for these shapes before the first real request.
  */
-async function warmUp(sessions: MaeSessions, manifest: ModelManifest, maskRatio: number, batch: number): Promise<number> {
+async function warmUp(sessions: MaeSessions, Tensor: typeof ort.Tensor, manifest: ModelManifest, maskRatio: number, batch: number): Promise<number> {
   const t = performance.now();
   const L = manifestNumPatches(manifest);
   const image = new Float32Array(3 * manifest.imgSize * manifest.imgSize);
@@ -252,7 +288,7 @@ async function warmUp(sessions: MaeSessions, manifest: ModelManifest, maskRatio:
   const items = Array.from({ length: B }, (_, b) => ({ image, masks: randomMasking(b, L, Math.min(1, Math.max(0, maskRatio))) }));
   let out: Awaited<ReturnType<typeof reconstructBatch>>;
   try {
-    out = await reconstructBatch(sessions, ort.Tensor, items, manifest.imgSize);
+    out = await reconstructBatch(sessions, Tensor, items, manifest.imgSize);
   } catch (e) {
     throw new Error(`the test run of the model failed: ${errorText(e)}`);
   }
@@ -268,6 +304,107 @@ async function releaseModel(m: Model): Promise<void> {
 
 // ------------------------------------------------------------------------------------------------
 // Images
+
+// ------------------------------------------------------------------------------------------------
+// Losing the GPU: device.lost, or a WebGPU run that fails, moves the model to WASM and re-runs.
+
+async function watchGpuDevice(rt: OrtRuntime): Promise<void> {
+  const device = (await (rt.env.webgpu.device as unknown as Promise<GpuDeviceLike | undefined>)) ?? null;
+  if (!device) return;
+  gpuLost = null;
+  gpuLostSignal = device.lost.then((info) => {
+    gpuLost = info.message || info.reason || 'unknown reason';
+    throw new Error(`the GPU device was lost (${gpuLost})`);
+  });
+  gpuLostSignal.catch(() => undefined);
+}
+
+async function createWasmSessions(rt: OrtRuntime, manifest: ModelManifest, bytes: Map<string, Uint8Array<ArrayBuffer>>): Promise<MaeSessions> {
+  const create = (part: ModelManifest['encoder']): Promise<ort.InferenceSession> =>
+    rt.InferenceSession.create(bytes.get(part.file) as Uint8Array, {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...((part.externalData ?? []).length > 0
+        ? { externalData: (part.externalData ?? []).map((path) => ({ path, data: bytes.get(path) as Uint8Array })) }
+        : {}),
+    });
+  const encoder = await create(manifest.encoder);
+  try {
+    return { encoder, decoder: await create(manifest.decoder) };
+  } catch (e) {
+    await encoder.release().catch(() => undefined);
+    throw e;
+  }
+}
+
+let moving: Promise<Model> | null = null;
+
+/** Rebuilds the model on WASM (same runtime: the JSEP build runs both) and tells the page why. */
+function moveToWasm(why: string): Promise<Model> {
+  moving ??= (async () => {
+    const m = requireModel();
+    const rt = runtimes.get('webgpu');
+    if (m.provider === 'wasm') return m;
+    if (!m.bytes || !rt) throw new WorkerError(`WebGPU stopped working (${why}) and the model cannot be rebuilt.`, 'model');
+    await Promise.allSettled([m.sessions.encoder.release(), m.sessions.decoder.release()]);
+    let sessions: MaeSessions;
+    try {
+      sessions = await createWasmSessions(rt, m.manifest, m.bytes);
+    } catch (e) {
+      model = null;
+      throw new WorkerError(`WebGPU stopped working (${why}), and the WASM session failed too: ${errorText(e)}`, 'model');
+    }
+    const next: Model = { manifest: m.manifest, sessions, provider: 'wasm', numPatches: m.numPatches, Tensor: rt.Tensor };
+    model = next;
+    post({ type: 'event', id: 0, kind: 'provider-changed', provider: 'wasm', reason: `WebGPU stopped working: ${why}. Moved to WASM.` });
+    return next;
+  })().finally(() => {
+    moving = null;
+  });
+  return moving;
+}
+
+/**
+ * Runs `run` on the current model. On WebGPU, a lost device (before or during the run) or a run
+ * that fails moves the model to WASM, and the same work runs again there.
+ */
+async function withGpuFallback<T>(run: (m: Model) => Promise<T>): Promise<{ value: T; m: Model }> {
+  let m = requireModel();
+  if (m.provider === 'webgpu' && gpuLost) m = await moveToWasm(`the GPU device was lost (${gpuLost})`);
+  if (m.provider !== 'webgpu') return { value: await run(m), m };
+  try {
+    const value = await (gpuLostSignal ? Promise.race([run(m), gpuLostSignal]) : run(m));
+    return { value, m };
+  } catch (e) {
+    const why = gpuLost ? `the GPU device was lost (${gpuLost})` : `a WebGPU run failed (${errorText(e)})`;
+    m = await moveToWasm(why);
+    return { value: await run(m), m };
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Test hooks (docs/RELIABILITY.md)
+
+function handleFault(req: FaultRequest): void {
+  const answer = (detail: string): void => post({ type: 'result', id: req.id, request: 'fault', result: { kind: req.kind, detail } });
+  if (req.kind === 'crash') {
+    answer('the worker throws an uncaught error now');
+    setTimeout(() => {
+      throw new Error('simulated worker crash (test hook)');
+    }, 0);
+    return;
+  }
+  const rt = runtimes.get('webgpu');
+  if (model?.provider !== 'webgpu' || !rt) {
+    post({ type: 'error', id: req.id, request: 'fault', message: 'gpu-device-lost: the model is not running on WebGPU', code: 'not-ready' });
+    return;
+  }
+  void (rt.env.webgpu.device as unknown as Promise<GpuDeviceLike>).then((device) => {
+    device.destroy();
+    answer('GPUDevice.destroy() called');
+  });
+}
 
 function requireModel(): Model {
   if (!model) throw new WorkerError('The model is not loaded yet.', 'not-ready');
@@ -306,8 +443,8 @@ async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['re
   const chw = images.get(req.imageId);
   if (!chw) throw new WorkerError(`Unknown image ${req.imageId}`, 'unknown-image');
   const masks = randomMasking(req.seed, m.numPatches, req.maskRatio);
-  const out = await reconstruct(m.sessions, ort.Tensor, chw, m.manifest.imgSize, masks);
-  const row = rowResult(m, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
+  const { value: out, m: ran } = await withGpuFallback((cur) => reconstruct(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, masks));
+  const row = rowResult(ran, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
   return { ...row, encoderMs: out.encoderMs, decoderMs: out.decoderMs, totalMs: performance.now() - t0, latentLocation: out.latentLocation };
 }
 
@@ -326,8 +463,10 @@ async function handleReconstructBatch(req: ReconstructBatchRequest): Promise<Res
     else rows.push({ ...it, chw, masks: randomMasking(it.seed, m.numPatches, req.maskRatio) });
   }
   if (rows.length === 0) return { results: [], failed };
-  const out = await reconstructBatch(m.sessions, ort.Tensor, rows.map((r) => ({ image: r.chw, masks: r.masks })), m.manifest.imgSize);
-  const results = rows.map((r, b) => rowResult(m, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]));
+  const { value: out, m: ran } = await withGpuFallback((cur) =>
+    reconstructBatch(cur.sessions, cur.Tensor, rows.map((r) => ({ image: r.chw, masks: r.masks })), cur.manifest.imgSize),
+  );
+  const results = rows.map((r, b) => rowResult(ran, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]));
   const B = rows.length;
   const totalMs = performance.now() - t0;
   for (const r of results) {
@@ -379,7 +518,7 @@ async function handleRunRaw(req: RunRawRequest): Promise<ResultMap['runRaw']> {
   const mask = new Uint8Array(m.numPatches);
   for (let j = 0; j < m.numPatches; j++) mask[j] = req.idsRestore[j] >= keep ? 1 : 0;
   const masks = { idsKeep: req.idsKeep, idsRestore: req.idsRestore, mask };
-  const out = await reconstruct(m.sessions, ort.Tensor, req.imageChw, m.manifest.imgSize, masks);
+  const { value: out } = await withGpuFallback((cur) => reconstruct(cur.sessions, cur.Tensor, req.imageChw, cur.manifest.imgSize, masks));
   return { pred: out.pred, encoderMs: out.encoderMs, decoderMs: out.decoderMs };
 }
 
@@ -427,6 +566,10 @@ function errorText(e: unknown): string {
 let chain: Promise<void> = Promise.resolve();
 self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const req = ev.data;
+  if (req.type === 'fault') {
+    handleFault(req); // now, not behind a running inference: that is the point
+    return;
+  }
   if (req.type === 'forget') {
     images.delete(req.imageId); // cheap; no need to wait behind a running inference
   }
