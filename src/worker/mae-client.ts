@@ -13,6 +13,8 @@
  */
 import type {
   DecodeResult,
+  EventMessage,
+  FaultKind,
   LoadPhase,
   LoadRequest,
   LoadResult,
@@ -78,6 +80,13 @@ export type WorkerFactory = () => Worker;
 export interface ClientOptions {
   /** Most images per worker request (same ratio only). 1 = one image per request. */
   maxBatch?: number;
+  /**
+   * The worker died (an uncaught error in it): every pending request has been rejected with a
+   * MaeWorkerError of code "crashed" and the worker terminated. The owner restarts it.
+   */
+  onCrash?: (message: string) => void;
+  /** Unsolicited news from the worker, e.g. the model moved to WASM after a GPU loss. */
+  onEvent?: (event: EventMessage) => void;
 }
 
 /** One image per request unless asked otherwise (see docs/BENCHMARKS.md for the measurement). */
@@ -111,8 +120,28 @@ export class MaeClient {
     this.worker.onmessage = (ev: MessageEvent<WorkerResponse>) => this.onMessage(ev.data);
     this.worker.onerror = (ev: ErrorEvent) => {
       ev.preventDefault();
-      this.failAll(new MaeWorkerError(`The worker crashed: ${ev.message || 'unknown error'}`, 'internal'));
+      this.crash(ev.message || 'unknown error');
     };
+    this.worker.onmessageerror = () => this.crash('a message from the worker could not be read');
+    this.onCrash = options.onCrash;
+    this.onEvent = options.onEvent;
+  }
+
+  private readonly onCrash: ((message: string) => void) | undefined;
+  private readonly onEvent: ((event: EventMessage) => void) | undefined;
+
+  /** The worker is gone or unusable: reject everything, stop it, tell the owner. */
+  private crash(message: string): void {
+    if (this.terminated) return;
+    this.terminated = true;
+    this.worker.terminate();
+    this.failAll(new MaeWorkerError(`The worker crashed: ${message}`, 'crashed'));
+    this.onCrash?.(message);
+  }
+
+  /** Test hook: ask the worker to simulate a fault (see FaultRequest; docs/RELIABILITY.md). */
+  fault(kind: FaultKind): Promise<ResultMap['fault']> {
+    return this.send<'fault'>({ type: 'fault', id: this.nextId++, kind });
   }
 
   /** Requests waiting for their turn (tests and the UI's "busy" indicator). */
@@ -128,7 +157,7 @@ export class MaeClient {
     modelUrl: string,
     provider: ProviderRequest,
     callbacks: LoadCallbacks = {},
-    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup'> = {},
+    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup' | 'inject'> = {},
   ): Promise<LoadResult> {
     return this.send<'load'>({ type: 'load', id: this.nextId++, modelUrl, provider, ...extra }, [], callbacks);
   }
@@ -322,6 +351,10 @@ export class MaeClient {
   }
 
   private onMessage(msg: WorkerResponse): void {
+    if (msg.type === 'event') {
+      this.onEvent?.(msg);
+      return;
+    }
     const p = this.pending.get(msg.id);
     if (!p) return;
     switch (msg.type) {

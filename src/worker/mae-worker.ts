@@ -28,6 +28,7 @@ import {
 } from '../mae/index.ts';
 import {
   transferablesOf,
+  type AdapterFault,
   type DecodeRequest,
   type FaultRequest,
   type ErrorMessage,
@@ -133,11 +134,12 @@ class WorkerError extends Error {
 // ------------------------------------------------------------------------------------------------
 // Provider probing
 
-async function probeAdapter(): Promise<{ adapter: GpuAdapterLike | null; summary: AdapterSummary | null; why: string }> {
-  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+async function probeAdapter(inject: readonly AdapterFault[] = []): Promise<{ adapter: GpuAdapterLike | null; summary: AdapterSummary | null; why: string }> {
+  const gpu = inject.includes('no-webgpu') ? undefined : (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) return { adapter: null, summary: null, why: 'this browser has no navigator.gpu' };
   try {
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (inject.includes('adapter-error')) throw new Error('simulated adapter failure (test hook)');
+    const adapter = inject.includes('adapter-null') ? null : await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return { adapter: null, summary: null, why: 'requestAdapter() returned no adapter' };
     const info = adapter.info ?? {};
     const summary: AdapterSummary = {
@@ -165,7 +167,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     wasmThreads = Math.floor(req.wasmThreads);
   }
   post({ type: 'status', id: req.id, phase: 'probing', message: 'Looking for a GPU…' });
-  const probe = await probeAdapter();
+  const probe = await probeAdapter(req.inject);
   const choice = { ...chooseProvider(req.provider, probe.summary, probe.why) };
   // The JSEP build also runs the WASM fallback, should the WebGPU session fail.
   const rt = await runtimeFor(choice.provider);

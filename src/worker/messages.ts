@@ -22,7 +22,14 @@ export interface LoadRequest {
    * request finds its kernels compiled and its buffers allocated.
    */
   warmup?: { maskRatio: number; batch: number };
+  /**
+   * Test hooks (docs/RELIABILITY.md, URL flag ?inject=): pretend the browser has no WebGPU
+   * ("no-webgpu"), or that requestAdapter() throws ("adapter-error") or returns null ("adapter-null").
+   */
+  inject?: AdapterFault[];
 }
+
+export type AdapterFault = 'no-webgpu' | 'adapter-error' | 'adapter-null';
 
 /** Decode an encoded image (file, sample) in the worker and cache its normalised CHW tensor. */
 export interface DecodeRequest {
@@ -75,7 +82,20 @@ export interface ForgetRequest {
   imageId: string;
 }
 
-export type WorkerRequest = LoadRequest | DecodeRequest | ReconstructRequest | ReconstructBatchRequest | RunRawRequest | ForgetRequest;
+/**
+ * Test hooks (docs/RELIABILITY.md): make the worker fail the way real browsers do.
+ * - crash: an uncaught error in the worker (the client restarts it and re-runs pending work);
+ * - gpu-device-lost: destroys onnxruntime's WebGPU device (a real device loss; runs move to WASM).
+ */
+export type FaultKind = 'crash' | 'gpu-device-lost';
+
+export interface FaultRequest {
+  type: 'fault';
+  id: number;
+  kind: FaultKind;
+}
+
+export type WorkerRequest = LoadRequest | DecodeRequest | ReconstructRequest | ReconstructBatchRequest | RunRawRequest | ForgetRequest | FaultRequest;
 export type RequestType = WorkerRequest['type'];
 
 export interface LoadResult {
@@ -163,6 +183,7 @@ export interface ResultMap {
   reconstructBatch: ReconstructBatchResult;
   runRaw: RunRawResult;
   forget: { imageId: string };
+  fault: { kind: FaultKind; detail: string };
 }
 
 export type LoadPhase = 'probing' | 'downloading' | 'compiling' | 'ready';
@@ -197,7 +218,16 @@ export interface ErrorMessage {
   code: 'decode' | 'model' | 'not-ready' | 'unknown-image' | 'internal';
 }
 
-export type WorkerResponse = StatusMessage | ProgressMessage | ResultMessage | ErrorMessage;
+/** Unsolicited news from the worker (id 0), e.g. the model moved to WASM after a GPU loss. */
+export interface EventMessage {
+  type: 'event';
+  id: 0;
+  kind: 'provider-changed';
+  provider: Provider;
+  reason: string;
+}
+
+export type WorkerResponse = StatusMessage | ProgressMessage | ResultMessage | ErrorMessage | EventMessage;
 
 /** Buffers of a result that can be transferred instead of copied. */
 export function transferablesOf(msg: WorkerResponse): Transferable[] {
