@@ -33,7 +33,18 @@ export interface DebugRow {
 
 export interface MaeDebug {
   provider(): { requested: string; active: string | null; reason: string; adapter: string | null; wasmThreads: number | null };
-  model(): { phase: string; error: string | null; name: string | null; downloadMs: number | null; compileMs: number | null; warmupMs: number | null };
+  model(): {
+    phase: string;
+    error: string | null;
+    name: string | null;
+    downloadMs: number | null;
+    compileMs: number | null;
+    warmupMs: number | null;
+    /** folder URL of the model that answers, of a load in progress, and a failed switch's message */
+    activeUrl: string | null;
+    loadingUrl: string | null;
+    switchError: string | null;
+  };
   rows(): DebugRow[];
   /** Row i's decoder output (float32 LE bytes, base64), or null before its first result. */
   predBase64(i: number): string | null;
@@ -51,6 +62,11 @@ export interface MaeDebug {
   maxBatch(): number;
   /** Runs the graphs on an explicit normalised CHW tensor with explicit ids. */
   runRaw(imageChwBase64: string, idsKeep: number[], idsRestore: number[]): Promise<{ predBase64: string; encoderMs: number; decoderMs: number }>;
+  /**
+   * Test hook (docs/RELIABILITY.md): "crash" makes the worker throw an uncaught error (it is
+   * restarted and its work re-run); "gpu-device-lost" destroys onnxruntime's WebGPU device.
+   */
+  fault(kind: 'crash' | 'gpu-device-lost'): Promise<string>;
 }
 
 declare global {
@@ -86,7 +102,17 @@ export function installDebug(engine: Engine): void {
     },
     model: () => {
       const m = useStore.getState().model;
-      return { phase: m.phase, error: m.error, name: m.manifest?.name ?? null, downloadMs: m.downloadMs, compileMs: m.compileMs, warmupMs: m.warmupMs };
+      return {
+        phase: m.phase,
+        error: m.error,
+        name: m.manifest?.name ?? null,
+        downloadMs: m.downloadMs,
+        compileMs: m.compileMs,
+        warmupMs: m.warmupMs,
+        activeUrl: m.activeUrl,
+        loadingUrl: m.loadingUrl,
+        switchError: m.switchError,
+      };
     },
     rows: () =>
       useStore.getState().rows.map((r) => ({
@@ -131,6 +157,7 @@ export function installDebug(engine: Engine): void {
     },
     stats: () => engine.stats,
     queued: () => engine.queued,
+    fault: (kind) => engine.fault(kind),
     paints: (since) => paintMarks(since),
     maxBatch: () => engine.maxBatch,
     settled: () => {

@@ -4,8 +4,9 @@
  */
 import { imageSeed } from '../mae/index.ts';
 import { DEFAULT_MAX_BATCH, isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
-import type { ProviderRequest } from '../worker/messages.ts';
+import type { AdapterFault, EventMessage, ProviderRequest } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
+import { MODEL_ID, modelIdOf, parseModelIndex } from './model-index.ts';
 import { useStore, type Row } from './store.ts';
 import { admitFiles, UploadTracker } from './uploads.ts';
 
@@ -21,7 +22,15 @@ export interface EngineOptions {
   wasmThreads?: number | null;
   /** Most rows per inference call (?batch=N); null = DEFAULT_MAX_BATCH. */
   maxBatch?: number | null;
+  /** Test hooks (?inject=no-webgpu,adapter-error,adapter-null): simulated WebGPU adapter faults. */
+  inject?: AdapterFault[];
 }
+
+const ADAPTER_FAULTS: readonly AdapterFault[] = ['no-webgpu', 'adapter-error', 'adapter-null'];
+
+/** Restarts of a crashed worker allowed within CRASH_WINDOW_MS before the engine gives up. */
+const MAX_RESTARTS = 3;
+const CRASH_WINDOW_MS = 60_000;
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -55,6 +64,7 @@ export function optionsFromUrl(search: string): EngineOptions & { ratio: number 
     same: same === null ? null : same === '1' || same === 'true',
     wasmThreads: count('threads'),
     maxBatch: count('batch'),
+    inject: (q.get('inject') ?? '').split(',').filter((f): f is AdapterFault => (ADAPTER_FAULTS as readonly string[]).includes(f)),
   };
 }
 
@@ -73,6 +83,22 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** A request lost with a crashed worker: the restart runs it again, so it is not the row's error. */
+function isCrash(e: unknown): boolean {
+  return e instanceof MaeWorkerError && e.code === 'crashed';
+}
+
+/** Keeps ?model= in the address bar in step with the selector, so a reload keeps the choice. */
+function syncModelParam(url: string): void {
+  const id = modelIdOf(url);
+  if (!id || typeof window === 'undefined') return;
+  const q = new URLSearchParams(window.location.search);
+  if (id === 'default') q.delete('model');
+  else q.set('model', id);
+  const search = q.toString();
+  window.history.replaceState(null, '', `${window.location.pathname}${search ? `?${search}` : ''}${window.location.hash}`);
+}
+
 export class Engine {
   private client: MaeClient | null = null;
   private readonly sources = new Map<string, Source>();
@@ -87,10 +113,22 @@ export class Engine {
   private token = 0;
   private generation = 0;
   private modelReady: Promise<boolean> = Promise.resolve(false);
+  private resolveReady: ((ok: boolean) => void) | null = null;
+  /** A model load in progress (a switch, a retry, a restart); the active client keeps working. */
+  private loading: MaeClient | null = null;
+  /** Model folder and provider of the active client (or of the first load, before one is active). */
+  private modelUrl: string;
+  private provider: ProviderRequest;
+  /** The last load that failed, for the Retry button. */
+  private failedLoad: { url: string; provider: ProviderRequest } | null = null;
+  private readonly crashes: number[] = [];
   private unsubscribe: (() => void) | null = null;
   private readonly uploads = new UploadTracker();
 
-  constructor(private readonly options: EngineOptions) {}
+  constructor(private readonly options: EngineOptions) {
+    this.modelUrl = options.modelUrl;
+    this.provider = options.provider;
+  }
 
   start(): void {
     this.unsubscribe = useStore.subscribe((s, prev) => {
@@ -99,12 +137,14 @@ export class Engine {
       }
     });
     useStore.getState().setProvider({ requested: this.options.provider });
-    void this.loadModel(this.options.provider);
+    void this.loadModel(this.options.modelUrl, this.options.provider);
     void this.addSamples();
+    void this.listModels();
   }
 
   stop(): void {
     this.unsubscribe?.();
+    this.loading?.terminate();
     this.client?.terminate();
     this.client = null;
   }
@@ -112,27 +152,107 @@ export class Engine {
   /** Switch execution provider: a fresh worker, the model again, every row again. */
   setProvider(provider: ProviderRequest): void {
     useStore.getState().setProvider({ requested: provider });
-    void this.loadModel(provider);
+    void this.loadModel(this.modelUrl, provider);
   }
 
-  private async loadModel(provider: ProviderRequest): Promise<void> {
-    const gen = ++this.generation;
-    this.client?.terminate();
-    const maxBatch = this.options.maxBatch ?? DEFAULT_MAX_BATCH;
-    const client = new MaeClient(undefined, { maxBatch });
-    this.client = client;
-    this.decoded = new Set();
+  /** Switch to models/<id>/. Until it is ready, and if it fails, the current model keeps working. */
+  switchModel(id: string): void {
+    if (!MODEL_ID.test(id)) return;
+    const url = `${BASE}models/${id}/`;
+    if (url === this.modelUrl && this.loading === null && useStore.getState().model.phase === 'ready') return;
+    void this.loadModel(url, useStore.getState().provider.requested);
+  }
+
+  /** The Retry button: the last load that failed, again. */
+  retryModel(): void {
+    const f = this.failedLoad;
+    if (f) void this.loadModel(f.url, f.provider);
+  }
+
+  /** Test hook (window.__maeDebug.fault): make the active worker fail (docs/RELIABILITY.md). */
+  async fault(kind: 'crash' | 'gpu-device-lost'): Promise<string> {
+    if (!this.client) throw new Error('no worker');
+    return (await this.client.fault(kind)).detail;
+  }
+
+  private async listModels(): Promise<void> {
+    let list: { id: string; name: string }[] = [];
+    try {
+      const res = await fetch(`${BASE}models/index.json`);
+      if (res.ok) list = parseModelIndex(await res.json());
+    } catch {
+      /* no list: the selector shows the current model only */
+    }
+    useStore.getState().setModels(list);
+  }
+
+  /** The active worker crashed: start a new one with the same model; its rows run again. */
+  private onCrash(client: MaeClient, message: string): void {
+    if (client !== this.client) return;
+    this.client = null;
+    const now = Date.now();
+    this.crashes.push(now);
+    while (this.crashes.length > 0 && now - this.crashes[0] > CRASH_WINDOW_MS) this.crashes.shift();
     const store = useStore.getState();
-    store.setModel({ phase: 'probing', message: 'Starting…', loaded: 0, total: 0, error: null });
-    store.setProvider({ active: null, reason: '' });
-    let resolveReady: (ok: boolean) => void = () => undefined;
-    this.modelReady = new Promise<boolean>((r) => (resolveReady = r));
+    if (this.crashes.length > MAX_RESTARTS) {
+      this.failedLoad = { url: this.modelUrl, provider: this.provider };
+      this.newReadyPromise();
+      this.resolveReady?.(false);
+      store.setModel({ phase: 'error', error: `The worker crashed ${this.crashes.length} times in a minute (last: ${message}); stopped restarting it.`, message: 'Model failed' });
+      return;
+    }
+    store.setNotice(`The worker stopped unexpectedly (${message}). It was restarted and the images are being processed again.`);
+    this.newReadyPromise();
+    void this.loadModel(this.modelUrl, this.provider);
+  }
+
+  private onWorkerEvent(client: MaeClient, ev: EventMessage): void {
+    if (client !== this.client || ev.kind !== 'provider-changed') return;
+    useStore.getState().setProvider({ active: ev.provider, reason: ev.reason });
+    useStore.getState().setNotice(ev.reason);
+  }
+
+  private newReadyPromise(): void {
+    if (this.resolveReady) return; // one is already pending
+    this.modelReady = new Promise<boolean>((r) => {
+      this.resolveReady = (ok) => {
+        this.resolveReady = null;
+        r(ok);
+      };
+    });
+  }
+
+  /**
+   * Loads `url` with `provider` in a fresh worker. The active worker (if any) keeps answering until
+   * the new one is ready; then the new one takes over and every row is decoded and run again. If
+   * the load fails, the active model stays, and the error says which model failed and why.
+   */
+  private async loadModel(url: string, provider: ProviderRequest): Promise<void> {
+    const gen = ++this.generation;
+    this.loading?.terminate();
+    const maxBatch = this.options.maxBatch ?? DEFAULT_MAX_BATCH;
+    const client: MaeClient = new MaeClient(undefined, {
+      maxBatch,
+      onCrash: (message) => this.onCrash(client, message),
+      onEvent: (ev) => this.onWorkerEvent(client, ev),
+    });
+    this.loading = client;
+    const store = useStore.getState();
+    const hasActive = this.client !== null && store.model.manifest !== null;
+    if (!hasActive) {
+      this.modelUrl = url;
+      this.provider = provider;
+      this.newReadyPromise();
+      store.setProvider({ active: null, reason: '' });
+    }
+    store.setModel({ phase: 'probing', message: 'Starting…', loaded: 0, total: 0, error: null, switchError: null, loadingUrl: url });
     try {
       // Warm up at the page's ratio with the batch the first grid will use.
       const warmup = { maskRatio: store.maskRatio, batch: maxBatch };
       const threads = this.options.wasmThreads ?? undefined;
+      const inject = this.options.inject ?? [];
       const r = await client.load(
-        this.options.modelUrl,
+        url,
         provider,
         {
           onStatus: (phase, message) => {
@@ -142,17 +262,50 @@ export class Engine {
             if (gen === this.generation) useStore.getState().setModel({ loaded, total });
           },
         },
-        { warmup, ...(threads ? { wasmThreads: threads } : {}) },
+        { warmup, ...(threads ? { wasmThreads: threads } : {}), ...(inject.length > 0 ? { inject } : {}) },
       );
       if (gen !== this.generation) return;
-      useStore.getState().setModel({ phase: 'ready', manifest: r.manifest, downloadMs: r.downloadMs, compileMs: r.compileMs, warmupMs: r.warmupMs });
+      // The new worker takes over.
+      const old = this.client;
+      this.client = client;
+      this.loading = null;
+      this.failedLoad = null;
+      old?.terminate();
+      this.decoded = new Set();
+      this.modelUrl = url;
+      this.provider = provider;
+      useStore.getState().setModel({
+        phase: 'ready',
+        manifest: r.manifest,
+        downloadMs: r.downloadMs,
+        compileMs: r.compileMs,
+        warmupMs: r.warmupMs,
+        activeUrl: url,
+        loadingUrl: null,
+      });
       useStore.getState().setProvider({ active: r.provider, reason: r.reason, adapter: r.adapter, wasmThreads: r.wasmThreads });
-      resolveReady(true);
+      if (this.resolveReady) this.resolveReady(true);
+      else this.modelReady = Promise.resolve(true);
+      if (old !== null) syncModelParam(url);
       for (const row of useStore.getState().rows) if (!this.unreadable.has(row.id)) void this.decodeRow(row.id);
     } catch (e) {
       if (gen !== this.generation || isAbortError(e)) return;
-      useStore.getState().setModel({ phase: 'error', error: errorText(e), message: 'Model failed to load' });
-      resolveReady(false);
+      client.terminate();
+      this.loading = null;
+      this.failedLoad = { url, provider };
+      const message = errorText(e).replace(/([^.!?])$/, '$1.');
+      const s = useStore.getState();
+      if (this.client !== null && s.model.manifest !== null) {
+        const id = modelIdOf(url) ?? url;
+        s.setModel({
+          phase: 'ready',
+          loadingUrl: null,
+          switchError: `Could not load the model “${id}”: ${message} Still using “${s.model.manifest.name}”.`,
+        });
+      } else {
+        s.setModel({ phase: 'error', error: message, message: 'Model failed to load', loadingUrl: null });
+        this.resolveReady?.(false);
+      }
     }
   }
 
@@ -240,7 +393,7 @@ export class Engine {
       update({ status: 'waiting', sourceSize: { width: r.sourceWidth, height: r.sourceHeight }, decodeInfo: r });
       this.requestRow(id);
     } catch (e) {
-      if (client !== this.client || isAbortError(e)) return;
+      if (client !== this.client || isAbortError(e) || isCrash(e)) return;
       if (e instanceof MaeWorkerError && e.code === 'decode') this.unreadable.add(id);
       update({ status: 'error', busy: false, error: errorText(e) });
     }
@@ -266,7 +419,7 @@ export class Engine {
         useStore.getState().updateRow(id, { result, status: 'done', error: null, busy: this.latest.get(id) !== token });
       },
       (e: unknown) => {
-        if (isAbortError(e) || client !== this.client) return;
+        if (isAbortError(e) || isCrash(e) || client !== this.client) return;
         useStore.getState().updateRow(id, { status: 'error', busy: false, error: `Reconstruction failed: ${errorText(e)}` });
       },
     );

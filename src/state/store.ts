@@ -36,6 +36,12 @@ export interface ModelState {
   downloadMs: number | null;
   compileMs: number | null;
   warmupMs: number | null;
+  /** Folder URL of the model that answers (null before the first load succeeds). */
+  activeUrl: string | null;
+  /** Folder URL of a load in progress (a switch, retry or restart), else null. */
+  loadingUrl: string | null;
+  /** A switch that failed while another model stayed active: the message, else null. */
+  switchError: string | null;
 }
 
 export interface ProviderState {
@@ -58,6 +64,8 @@ export interface AppState {
   notice: string | null;
   /** Files added in the current drop / pick that have no answer yet (progress), or null. */
   uploads: { done: number; total: number } | null;
+  /** The model selector's list (models/index.json). */
+  models: { id: string; name: string }[];
 
   setModel(patch: Partial<ModelState>): void;
   setProvider(patch: Partial<ProviderState>): void;
@@ -69,6 +77,7 @@ export interface AppState {
   removeRow(id: string): void;
   setNotice(notice: string | null): void;
   setUploads(uploads: { done: number; total: number } | null): void;
+  setModels(models: { id: string; name: string }[]): void;
 }
 
 export const MAX_MASK_RATIO = 0.95;
@@ -85,7 +94,7 @@ export function normaliseSeed(s: number): number {
 }
 
 export const useStore = create<AppState>()((set, get) => ({
-  model: { phase: 'idle', message: '', loaded: 0, total: 0, error: null, manifest: null, downloadMs: null, compileMs: null, warmupMs: null },
+  model: { phase: 'idle', message: '', loaded: 0, total: 0, error: null, manifest: null, downloadMs: null, compileMs: null, warmupMs: null, activeUrl: null, loadingUrl: null, switchError: null },
   provider: { requested: 'auto', active: null, reason: '', adapter: null, wasmThreads: null },
   maskRatio: DEFAULT_MASK_RATIO,
   seed: 0,
@@ -94,6 +103,7 @@ export const useStore = create<AppState>()((set, get) => ({
   nextSeedIndex: 0,
   notice: null,
   uploads: null,
+  models: [],
 
   setModel: (patch) => set((s) => ({ model: { ...s.model, ...patch } })),
   setProvider: (patch) => set((s) => ({ provider: { ...s.provider, ...patch } })),
@@ -118,4 +128,5 @@ export const useStore = create<AppState>()((set, get) => ({
   removeRow: (id) => set((s) => ({ rows: s.rows.filter((r) => r.id !== id) })),
   setNotice: (notice) => set({ notice }),
   setUploads: (uploads) => set({ uploads }),
+  setModels: (models) => set({ models }),
 }));

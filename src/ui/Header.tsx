@@ -1,4 +1,5 @@
 import { useStore } from '../state/store.ts';
+import { ModelSelect } from './ModelSelect.tsx';
 import { ProviderBadge } from './ProviderBadge.tsx';
 import { ProviderSelect } from './ProviderSelect.tsx';
 
@@ -16,6 +17,7 @@ export function Header() {
           {manifest ? manifest.name : failed ? 'No model loaded' : 'Loading model…'}
         </div>
         <ProviderBadge />
+        <ModelSelect />
         <ProviderSelect />
       </div>
     </header>

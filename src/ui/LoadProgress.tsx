@@ -1,25 +1,45 @@
+import { modelIdOf } from '../state/model-index.ts';
 import { useStore } from '../state/store.ts';
+import { useEngine } from './EngineContext.ts';
 
 function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
 
-/** Download / compile progress of the model; an error banner if it failed. */
+/** Download / compile progress of a model load; an error with a Retry button if one failed. */
 export function LoadProgress() {
+  const engine = useEngine();
   const model = useStore((s) => s.model);
-  if (model.phase === 'ready' || model.phase === 'idle') return null;
+  const retry = (
+    <button type="button" className="link" data-testid="retry-model" onClick={() => engine.retryModel()}>
+      Retry
+    </button>
+  );
   if (model.phase === 'error') {
     return (
       <div className="banner banner-error" role="alert" data-testid="model-error">
-        The model could not be loaded: {model.error}
+        <span data-testid="model-error-text">The model could not be loaded: {model.error}</span> {retry}
       </div>
     );
   }
+  if (model.switchError) {
+    return (
+      <div className="banner banner-error" role="alert" data-testid="model-error">
+        <span data-testid="model-error-text">{model.switchError}</span> {retry}
+        <button type="button" className="link" onClick={() => useStore.getState().setModel({ switchError: null })}>
+          dismiss
+        </button>
+      </div>
+    );
+  }
+  if (model.phase === 'ready' || model.phase === 'idle') return null;
   const downloading = model.phase === 'downloading';
   const fraction = downloading && model.total > 0 ? Math.min(1, model.loaded / model.total) : null;
+  const switching = model.manifest !== null && model.loadingUrl !== null && model.loadingUrl !== model.activeUrl;
   return (
     <div className="load-progress" data-testid="load-progress" aria-live="polite">
       <div className="load-text">
+        {switching && `Loading “${modelIdOf(model.loadingUrl ?? '') ?? 'model'}” (“${model.manifest?.name ?? ''}” keeps running): `}
         {model.message}
         {downloading && model.total > 0 && ` ${mb(model.loaded)} / ${mb(model.total)} MB`}
       </div>
