@@ -1,6 +1,8 @@
-// npm run bench [-- --json] [--threads N] [--iters N] [--models default,vit-b16] [--no-torch]
+// npm run bench [-- --json | --markdown] [--threads N] [--iters N] [--models default,vit-b16] [--no-torch] [--batch 8]
 // onnxruntime-node vs PyTorch eager (CPU, same thread count) for the bundled model and a randomly
 // initialised official-size ViT-B/16 MAE (generated on demand into .cache/, never committed).
+// --batch B also times the bundled model with B images per call (what the app does with a grid).
+// The end of the output checks the targets of docs/BENCHMARKS.md with this run's numbers.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +16,8 @@ const opt = (name, dflt) => {
   return i >= 0 ? argv[i + 1] : dflt;
 };
 const asJson = argv.includes('--json');
+const asMarkdown = argv.includes('--markdown');
+const batch = Number(opt('batch', 8));
 const threads = Number(opt('threads', os.cpus().length));
 const iters = Number(opt('iters', 10));
 const warmup = Number(opt('warmup', 3));
@@ -22,8 +26,11 @@ const modelNames = opt('models', 'default,vit-b16').split(',');
 const PY = process.env.MAE_PYTHON ?? '/usr/bin/python3';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cacheDir = path.join(root, '.cache', 'bench');
+// Progress and the plain tables: stdout normally, stderr with --markdown (stdout = the markdown only).
 const log = (...a) => {
-  if (!asJson) console.log(...a);
+  if (asJson) return;
+  if (asMarkdown) console.error(...a);
+  else console.log(...a);
 };
 
 const hasTorch = !argv.includes('--no-torch') && spawnSync(PY, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
@@ -76,6 +83,33 @@ function masks(L, ratio, seed = 0) {
 }
 
 const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
+
+/** The bundled model with B images per call: per-image time and GFLOP/s. */
+async function benchOrtBatched(dir, B) {
+  const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  const enc = await ort.InferenceSession.create(path.join(dir, m.encoder.file), sessionOptions);
+  const dec = await ort.InferenceSession.create(path.join(dir, m.decoder.file), sessionOptions);
+  const L = (m.imgSize / m.patchSize) ** 2;
+  const img = new Float32Array(B * 3 * m.imgSize * m.imgSize).map((_, i) => Math.sin(i));
+  const image = new ort.Tensor('float32', img, [B, 3, m.imgSize, m.imgSize]);
+  const rows = [];
+  for (const ratio of ratios) {
+    const one = masks(L, ratio);
+    const keepData = one.idsKeep.data;
+    const restoreData = one.idsRestore.data;
+    const idsKeep = new ort.Tensor('int64', BigInt64Array.from({ length: B * one.keep }, (_, i) => keepData[i % one.keep]), [B, one.keep]);
+    const idsRestore = new ort.Tensor('int64', BigInt64Array.from({ length: B * L }, (_, i) => restoreData[i % L]), [B, L]);
+    const t = await time(async () => {
+      const out = await enc.run({ image, ids_keep: idsKeep });
+      await dec.run({ latent: out.latent, ids_restore: idsRestore });
+    });
+    const f = encoderFlops(m, one.keep) + decoderFlops(m, one.keep);
+    rows.push({ ratio, batch: B, perImageMs: t.median / B, callMs: t, gflops: (B * f) / 1e6 / t.median });
+  }
+  await enc.release();
+  await dec.release();
+  return rows;
+}
 
 async function benchOrt(dir) {
   const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
@@ -153,9 +187,88 @@ for (const name of modelNames) {
   const r0 = o.rows.find((r) => r.ratio === 0);
   const r75 = o.rows.find((r) => r.ratio === 0.75);
   if (r0 && r75) log(`encoder speed-up at 0.75 vs 0: ${(r0.encoderMs.median / r75.encoderMs.median).toFixed(2)}x (FLOP ratio ${(r0.encoderGflop / r75.encoderGflop).toFixed(2)}x)`);
+  if (name === 'default' && batch > 1) {
+    entry.ortBatched = await benchOrtBatched(model.dir, batch);
+    log(`batched, ${batch} images per call: ` + entry.ortBatched.map((b) => `ratio ${b.ratio}: ${b.perImageMs.toFixed(1)} ms/img, ${b.gflops.toFixed(1)} GFLOP/s`).join('; '));
+  }
 }
 if (hasTorch && fs.existsSync(path.join(cacheDir, 'matmul.onnx'))) {
   report.matmulPeak = { ortGflops: await ortMatmulPeak(path.join(cacheDir, 'matmul.onnx')), torchGflops: report.models[0]?.torch?.matmulGflops };
   log(`\nmatmul 1024³ peak: onnxruntime ${report.matmulPeak.ortGflops.toFixed(1)} GFLOP/s, PyTorch ${report.matmulPeak.torchGflops?.toFixed(1)} GFLOP/s`);
 }
+report.targets = targets(report);
+if (asMarkdown) console.log(markdown(report));
+else for (const t of report.targets) log(`target: ${t.target}: ${t.value} -> ${t.status}`);
 if (asJson) console.log(JSON.stringify(report));
+
+/** The issue's targets, from this run's numbers only (ratios within one run). */
+function targets(r) {
+  const out = [];
+  const fmt = (x) => `${x.toFixed(2)}x`;
+  for (const mdl of r.models) {
+    if (!mdl.torch) continue;
+    const sp = mdl.ort.map((o, i) => ({ ratio: o.ratio, x: mdl.torch.results[i].totalMs / o.totalMs.median }));
+    const worst = sp.reduce((a, b) => (b.x < a.x ? b : a));
+    out.push({
+      target: `${mdl.name}: onnxruntime-node >= 1.5x faster than PyTorch eager (same threads), every ratio`,
+      value: sp.map((x) => `${x.ratio}: ${fmt(x.x)}`).join(', '),
+      status: worst.x >= 1.5 ? 'reached' : `missed (worst ${fmt(worst.x)} at ${worst.ratio})`,
+    });
+  }
+  const vb = r.models.find((m) => m.name === 'vit-b16');
+  if (vb) {
+    const e0 = vb.ort.find((o) => o.ratio === 0);
+    const e75 = vb.ort.find((o) => o.ratio === 0.75);
+    if (e0 && e75) {
+      const x = e0.encoderMs.median / e75.encoderMs.median;
+      out.push({
+        target: 'ViT-B/16 encoder at ratio 0.75 >= 3x faster than at ratio 0 (onnxruntime-node)',
+        value: `${fmt(x)} (FLOP ratio ${fmt(e0.encoderGflop / e75.encoderGflop)})`,
+        status: x >= 3 ? 'reached' : 'missed',
+      });
+    }
+  }
+  const def = r.models.find((m) => m.name === 'default');
+  const peak = r.matmulPeak ? Math.max(r.matmulPeak.ortGflops ?? 0, r.matmulPeak.torchGflops ?? 0) : 0;
+  if (def && peak > 0) {
+    const best1 = def.ort.reduce((a, b) => (b.totalGflops > a.totalGflops ? b : a));
+    const at75 = def.ort.find((o) => o.ratio === 0.75);
+    const bb = def.ortBatched?.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+    const b75 = def.ortBatched?.find((o) => o.ratio === 0.75);
+    const pct = (g) => `${((100 * g) / peak).toFixed(0)}%`;
+    const parts = [`peak ${peak.toFixed(1)} GFLOP/s (max of onnxruntime and PyTorch 1024³ matmul)`,
+      `B=1: ${pct(best1.totalGflops)} at ratio ${best1.ratio}${at75 ? `, ${pct(at75.totalGflops)} at 0.75` : ''}`];
+    if (bb) parts.push(`B=${bb.batch}: ${pct(bb.gflops)} at ratio ${bb.ratio}${b75 ? `, ${pct(b75.gflops)} at 0.75` : ''}`);
+    const best = Math.max(best1.totalGflops, bb?.gflops ?? 0);
+    out.push({ target: 'bundled model >= 30% of the measured matmul peak (GFLOP/s)', value: parts.join('; '), status: best >= 0.3 * peak ? 'reached' : 'missed' });
+  }
+  return out;
+}
+
+function markdown(r) {
+  const L = [];
+  L.push(`Node benchmark, ${r.date}: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memGiB} GiB, Node ${r.machine.node}, onnxruntime-node ${r.machine.ort}, ${r.threads} threads, median of ${r.iters} (after ${r.warmup} warm-up runs)`);
+  for (const m of r.models) {
+    L.push('', `**${m.title}** (${m.name})`, '');
+    L.push('| ratio | visible | ORT enc ms | ORT dec ms | ORT total ms | GFLOP | GFLOP/s | torch enc ms | torch dec ms | torch total ms | ORT speed-up |');
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    m.ort.forEach((o, i) => {
+      const t = m.torch?.results[i];
+      const cells = [o.ratio.toFixed(2), o.visible, o.encoderMs.median.toFixed(1), o.decoderMs.median.toFixed(1), o.totalMs.median.toFixed(1),
+        (o.encoderGflop + o.decoderGflop).toFixed(2), o.totalGflops.toFixed(1),
+        t ? t.encoderMs.toFixed(1) : '–', t ? t.decoderMs.toFixed(1) : '–', t ? t.totalMs.toFixed(1) : '–', t ? `${(t.totalMs / o.totalMs.median).toFixed(2)}x` : '–'];
+      L.push(`| ${cells.join(' | ')} |`);
+    });
+    if (m.ortBatched) {
+      L.push('', `Batched (onnxruntime-node, ${m.ortBatched[0].batch} images per call):`, '');
+      L.push('| ratio | ms per image | call ms | GFLOP/s |', '|---|---|---|---|');
+      for (const b of m.ortBatched) L.push(`| ${b.ratio.toFixed(2)} | ${b.perImageMs.toFixed(1)} | ${b.callMs.median.toFixed(1)} | ${b.gflops.toFixed(1)} |`);
+    }
+  }
+  if (r.matmulPeak) L.push('', `Matmul 1024³: onnxruntime ${r.matmulPeak.ortGflops.toFixed(1)} GFLOP/s, PyTorch ${r.matmulPeak.torchGflops?.toFixed(1) ?? '–'} GFLOP/s`);
+  if (r.targets.length > 0) {
+    L.push('', '| target | this run | status |', '|---|---|---|');
+    for (const t of r.targets) L.push(`| ${t.target} | ${t.value} | ${t.status} |`);
+  }
+  return L.join('\n');
+}

@@ -178,12 +178,28 @@ function pooledNative(runs) {
 /** Installed before the page's scripts: long tasks on the main thread, from the start. */
 function initScript() {
   window.__benchLongTasks = [];
+  window.__benchFrames = [];
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__benchLongTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
   } catch {
     window.__benchLongTasks = null; // not supported: reported as such
+  }
+  // Long animation frames (> 50 ms, Chromium): what the main thread spent them on.
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        window.__benchFrames.push({
+          start: e.startTime,
+          duration: e.duration,
+          render: e.renderStart > 0 ? e.startTime + e.duration - e.renderStart : 0,
+          scripts: e.scripts.map((s) => ({ invoker: s.invoker, fn: s.sourceFunctionName, duration: s.duration })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {
+    window.__benchFrames = null;
   }
 }
 
@@ -340,12 +356,29 @@ async function measureDrag(page, steps, settleTimeout) {
   const info = await page.evaluate(
     ({ tStart, tEnd }) => ({
       longTasks: window.__benchLongTasks === null ? null : window.__benchLongTasks.filter((t) => t.start >= tStart && t.start <= tEnd),
+      frames: window.__benchFrames === null ? null : window.__benchFrames.filter((t) => t.start >= tStart && t.start <= tEnd),
       stats: window.__maeDebug.stats(),
       finalRatio: Number(document.querySelector('[data-testid="ratio-slider"]').value),
     }),
     { tStart, tEnd },
   );
   const lt = info.longTasks;
+  // Where the long frames' time went: script time by invoker, and rendering (style, layout, paint).
+  let loaf = null;
+  if (info.frames) {
+    const byInvoker = new Map();
+    let render = 0;
+    for (const f of info.frames) {
+      render += f.render;
+      for (const s of f.scripts) byInvoker.set(s.invoker, (byInvoker.get(s.invoker) ?? 0) + s.duration);
+    }
+    loaf = {
+      frames: info.frames.length,
+      totalMs: round(info.frames.reduce((a, f) => a + f.duration, 0), 0),
+      renderMs: round(render, 0),
+      scripts: [...byInvoker.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([invoker, ms]) => ({ invoker, ms: round(ms, 0) })),
+    };
+  }
   return {
     steps,
     dragMs: round(tUp - tStart, 0),
@@ -356,6 +389,7 @@ async function measureDrag(page, steps, settleTimeout) {
     longTasks: lt === null ? null : lt.length,
     longTaskMaxMs: lt === null || lt.length === 0 ? 0 : round(Math.max(...lt.map((t) => t.duration)), 0),
     longTaskTotalMs: lt === null ? null : round(lt.reduce((a, t) => a + t.duration, 0), 0),
+    longFrames: loaf,
   };
 }
 
@@ -374,12 +408,14 @@ function markdown(report) {
     );
   }
   lines.push('');
-  lines.push('| config | drag: steps / ms | requests asked / ran | release → settled ms | long tasks (> 50 ms) | longest ms | total ms |');
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push('| config | drag: steps / ms | requests asked / ran | release → settled ms | long tasks (> 50 ms) | longest ms | total ms | long frames: render ms, top scripts |');
+  lines.push('|---|---|---|---|---|---|---|---|');
   for (const r of report.browser) {
     const d = r.drag;
     if (!d) continue;
-    lines.push(`| ${r.config} | ${d.steps} / ${d.dragMs} | ${d.requested} / ${d.ran} | ${d.releaseToSettledMs} | ${d.longTasks ?? 'n/a'} | ${d.longTaskMaxMs} | ${d.longTaskTotalMs} |`);
+    const lf = d.longFrames;
+    const lfText = lf ? `${lf.frames} frames, ${lf.totalMs} ms: render ${lf.renderMs}; ${lf.scripts.map((s) => `${s.invoker} ${s.ms}`).join(', ') || 'no script'}` : 'n/a';
+    lines.push(`| ${r.config} | ${d.steps} / ${d.dragMs} | ${d.requested} / ${d.ran} | ${d.releaseToSettledMs} | ${d.longTasks ?? 'n/a'} | ${d.longTaskMaxMs} | ${d.longTaskTotalMs} | ${lfText} |`);
   }
   if (n) {
     lines.push('');
