@@ -3,7 +3,7 @@
  * reconstructions whenever the ratio / seed / mask mode changes, and exposes window.__maeDebug.
  */
 import { imageSeed } from '../mae/index.ts';
-import { DEFAULT_MAX_BATCH, isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
+import { isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
 import type { AdapterFault, EventMessage, ProviderRequest } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
 import { MODEL_ID, modelIdOf, parseModelIndex } from './model-index.ts';
@@ -20,7 +20,7 @@ export interface EngineOptions {
   sampleLimit: number | null;
   /** WASM threads (?threads=N); null = one per logical core. */
   wasmThreads?: number | null;
-  /** Most rows per inference call (?batch=N); null = DEFAULT_MAX_BATCH. */
+  /** Most rows per inference call (?batch=N); null = GRID_BATCH. */
   maxBatch?: number | null;
   /** Test hooks (?inject=no-webgpu,adapter-error,adapter-null): simulated WebGPU adapter faults. */
   inject?: AdapterFault[];
@@ -33,6 +33,14 @@ const MAX_RESTARTS = 3;
 const CRASH_WINDOW_MS = 60_000;
 
 const BASE = import.meta.env.BASE_URL;
+
+/**
+ * Rows per inference call when a slider move asks for every row at once. Measured (see
+ * docs/BENCHMARKS.md): batches of 8 cut the per-image time and the slider-to-last-row time on WASM
+ * (about 1.3-1.5x) and on WebGPU (2.4x for 2 rows on SwiftShader); the cost is that rows appear
+ * together instead of one by one.
+ */
+export const GRID_BATCH = 8;
 
 /** Reads ?ep=, ?samples=, ?model=, ?ratio=, ?seed=, ?same=, ?threads=, ?batch= from the page URL. */
 export function optionsFromUrl(search: string): EngineOptions & { ratio: number | null; seed: number | null; same: boolean | null } {
@@ -230,7 +238,7 @@ export class Engine {
   private async loadModel(url: string, provider: ProviderRequest): Promise<void> {
     const gen = ++this.generation;
     this.loading?.terminate();
-    const maxBatch = this.options.maxBatch ?? DEFAULT_MAX_BATCH;
+    const maxBatch = this.options.maxBatch ?? GRID_BATCH;
     const client: MaeClient = new MaeClient(undefined, {
       maxBatch,
       onCrash: (message) => this.onCrash(client, message),
@@ -248,7 +256,9 @@ export class Engine {
     store.setModel({ phase: 'probing', message: 'Starting…', loaded: 0, total: 0, error: null, switchError: null, loadingUrl: url });
     try {
       // Warm up at the page's ratio with the batch the first grid will use.
-      const warmup = { maskRatio: store.maskRatio, batch: maxBatch };
+      // One row: a batch-sized warm-up costs B inferences (seconds) before the page says ready,
+      // and the first grid starts with one decoded row anyway.
+      const warmup = { maskRatio: store.maskRatio, batch: 1 };
       const threads = this.options.wasmThreads ?? undefined;
       const inject = this.options.inject ?? [];
       const r = await client.load(
@@ -432,7 +442,7 @@ export class Engine {
   }
 
   get maxBatch(): number {
-    return this.client?.maxBatch ?? this.options.maxBatch ?? DEFAULT_MAX_BATCH;
+    return this.client?.maxBatch ?? this.options.maxBatch ?? GRID_BATCH;
   }
 
   get queued(): number {
