@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench:browser [-- --json | --markdown] [--configs wasm:b1,wasm:b8,webgpu:b1] [--images 8]
 //     [--webgpu-images 2] [--iters 6] [--webgpu-iters 2] [--ratio 0.75] [--drag-steps 40] [--no-native]
+//     [--model default]   (a folder under models/, e.g. default-int8; native runs the same files)
 //
 // The playground in headless Debian Chromium (the e2e flags: WebGPU is SwiftShader here), served
 // from the BUILT site by `vite preview` on a free localhost port with COOP/COEP. Per config:
@@ -47,6 +48,8 @@ const ratio = Number(opt('ratio', 0.75));
 const dragSteps = Number(opt('drag-steps', 40));
 const nativeIters = Number(opt('native-iters', 20));
 const withNative = !argv.includes('--no-native');
+const modelId = opt('model', 'default');
+if (!/^[\w-]+$/.test(modelId) || !existsSync(join(root, 'models', modelId, 'manifest.json'))) throw new Error(`no model folder models/${modelId}/`);
 const log = (...a) => {
   if (!asJson) console.error(...a);
 };
@@ -125,7 +128,7 @@ async function startPreview() {
 // ---- native onnxruntime-node on the same model ---------------------------------------------------
 
 async function benchNative(threads) {
-  const dir = join(root, 'models', 'default');
+  const dir = join(root, 'models', modelId);
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const so = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
   const enc = await ort.InferenceSession.create(join(dir, m.encoder.file), so);
@@ -248,6 +251,7 @@ async function runConfig(browser, base, cfg) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const q = new URLSearchParams({ ep: cfg.ep, samples: String(n), batch: String(cfg.batch), ratio: String(ratio), seed: '0' });
+  if (modelId !== 'default') q.set('model', modelId);
   if (cfg.threads) q.set('threads', String(cfg.threads));
   const tNav = Date.now();
   await page.goto(`${base}/?${q}`);
@@ -302,6 +306,7 @@ async function runConfig(browser, base, cfg) {
   const gridLast = grid.map((g) => g.lastMs);
   return {
     config: cfg.name,
+    model: env.model.name,
     ep: env.provider.active,
     images: n,
     maxBatch: env.maxBatch,
@@ -398,7 +403,7 @@ async function measureDrag(page, steps, settleTimeout) {
 function markdown(report) {
   const lines = [];
   const n = report.native;
-  lines.push(`Browser benchmark, ${report.date}: ${report.machine.cpu}, ${report.machine.cores} logical cores, ${report.chromium}`);
+  lines.push(`Browser benchmark, ${report.date}: ${report.machine.cpu}, ${report.machine.cores} logical cores, ${report.chromium}, model ${report.model}, ratio ${report.ratio}`);
   lines.push('');
   lines.push('| config | EP | threads | images | batch | enc ms/img | dec ms/img | graphs ms/img | worker ms/img | slider→first row ms | slider→last row ms | slider→last / img | load: compile + warm-up ms |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
@@ -482,6 +487,7 @@ const report = {
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg().map((x) => round(x, 2)) },
   chromium: (results.find((r) => r.userAgent)?.userAgent.match(/Chrome\/[\d.]+/) ?? ['Chromium'])[0],
   ortNode: ort.env.versions?.node,
+  model: modelId,
   ratio,
   native,
   browser: results,

@@ -109,7 +109,9 @@ def main() -> None:
         files[name] = {"bytes": (args.out / name).stat().st_size, "sha256": sha256(args.out / name)}
         print(f"{part}: {n} MatMuls quantised, {(args.src / name).stat().st_size / 1e6:.1f} MB -> {files[name]['bytes'] / 1e6:.1f} MB")
     source_files = manifest.get("files", {})
-    manifest["name"] = f"{manifest['name']} (int8 dynamic)"
+    manifest["name"] = f"{manifest['name']}, int8"
+    manifest["description"] = (manifest.get("description", "") + " Weights quantised to int8 (dynamic quantisation): "
+                               "about 2x faster on WASM, predictions close to the fp32 model.").strip()
     manifest["files"] = files
     manifest["quantization"] = {
         "kind": "dynamic-int8",

@@ -255,9 +255,8 @@ export class Engine {
     }
     store.setModel({ phase: 'probing', message: 'Starting…', loaded: 0, total: 0, error: null, switchError: null, loadingUrl: url });
     try {
-      // Warm up at the page's ratio with the batch the first grid will use.
-      // One row: a batch-sized warm-up costs B inferences (seconds) before the page says ready,
-      // and the first grid starts with one decoded row anyway.
+      // Warm up at the page's ratio with one row: a batch-sized warm-up costs B inferences
+      // (seconds) before the page says ready, and the first grid starts with one decoded row anyway.
       const warmup = { maskRatio: store.maskRatio, batch: 1 };
       const threads = this.options.wasmThreads ?? undefined;
       const inject = this.options.inject ?? [];
