@@ -376,9 +376,7 @@ export class Engine {
 
   private async decodeRow(id: string): Promise<void> {
     const src = this.sources.get(id);
-    const client = this.client;
-    if (!src || !client || this.decodingBy.get(id) === client) return;
-    this.decodingBy.set(id, client);
+    if (!src || (this.client !== null && this.decodingBy.get(id) === this.client)) return;
     const update = (patch: Partial<Row>): void => useStore.getState().updateRow(id, patch);
     let blob: Blob;
     try {
@@ -388,12 +386,15 @@ export class Engine {
       update({ status: 'error', busy: false, error: `Could not fetch “${src.name}”: ${errorText(e)}` });
       return;
     }
+    // Before the first model is ready there is no worker to decode in: wait for it.
     const ready = await this.modelReady;
-    if (client !== this.client) return;
-    if (!ready) {
-      update({ status: 'error', busy: false, error: 'Not processed: the model did not load (see the message above).' });
+    const client = this.client;
+    if (!ready || !client) {
+      if (!this.resolveReady) update({ status: 'error', busy: false, error: 'Not processed: the model did not load (see the message above).' });
       return;
     }
+    if (this.decodingBy.get(id) === client || !this.sources.has(id)) return;
+    this.decodingBy.set(id, client);
     update({ status: 'decoding', busy: true });
     try {
       const r = await client.decode(id, src.name, blob);

@@ -311,7 +311,7 @@ async function releaseModel(m: Model): Promise<void> {
 // Losing the GPU: device.lost, or a WebGPU run that fails, moves the model to WASM and re-runs.
 
 async function watchGpuDevice(rt: OrtRuntime): Promise<void> {
-  const device = (await (rt.env.webgpu.device as unknown as Promise<GpuDeviceLike | undefined>)) ?? null;
+  const device = (await Promise.resolve(rt.env.webgpu.device as unknown as GpuDeviceLike | Promise<GpuDeviceLike> | undefined)) ?? null;
   if (!device) return;
   gpuLost = null;
   gpuLostSignal = device.lost.then((info) => {
@@ -342,16 +342,30 @@ async function createWasmSessions(rt: OrtRuntime, manifest: ModelManifest, bytes
 
 let moving: Promise<Model> | null = null;
 
-/** Rebuilds the model on WASM (same runtime: the JSEP build runs both) and tells the page why. */
+/**
+ * The WASM-only onnxruntime-web build, as a module instance of its own. After a device loss in the
+ * middle of a run the JSEP build's state still holds that run ("Session already started"), so the
+ * fallback must not share it.
+ */
+async function freshWasmRuntime(): Promise<OrtRuntime> {
+  const rt: OrtRuntime = await import('onnxruntime-web/wasm');
+  rt.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, self.location.href).href;
+  rt.env.wasm.numThreads = wasmThreads;
+  rt.env.logLevel = 'error';
+  return rt;
+}
+
+/** Rebuilds the model on WASM (the WASM-only runtime) and tells the page why. */
 function moveToWasm(why: string): Promise<Model> {
   moving ??= (async () => {
     const m = requireModel();
-    const rt = runtimes.get('webgpu');
     if (m.provider === 'wasm') return m;
-    if (!m.bytes || !rt) throw new WorkerError(`WebGPU stopped working (${why}) and the model cannot be rebuilt.`, 'model');
-    await Promise.allSettled([m.sessions.encoder.release(), m.sessions.decoder.release()]);
+    if (!m.bytes) throw new WorkerError(`WebGPU stopped working (${why}) and the model cannot be rebuilt.`, 'model');
+    void Promise.allSettled([m.sessions.encoder.release(), m.sessions.decoder.release()]);
     let sessions: MaeSessions;
+    let rt: OrtRuntime;
     try {
+      rt = await freshWasmRuntime();
       sessions = await createWasmSessions(rt, m.manifest, m.bytes);
     } catch (e) {
       model = null;
@@ -359,6 +373,7 @@ function moveToWasm(why: string): Promise<Model> {
     }
     const next: Model = { manifest: m.manifest, sessions, provider: 'wasm', numPatches: m.numPatches, Tensor: rt.Tensor };
     model = next;
+    runtimes.set('wasm', rt);
     post({ type: 'event', id: 0, kind: 'provider-changed', provider: 'wasm', reason: `WebGPU stopped working: ${why}. Moved to WASM.` });
     return next;
   })().finally(() => {
@@ -402,7 +417,8 @@ function handleFault(req: FaultRequest): void {
     post({ type: 'error', id: req.id, request: 'fault', message: 'gpu-device-lost: the model is not running on WebGPU', code: 'not-ready' });
     return;
   }
-  void (rt.env.webgpu.device as unknown as Promise<GpuDeviceLike>).then((device) => {
+  // After the first session, env.webgpu.device is the device itself (a promise before that).
+  void Promise.resolve(rt.env.webgpu.device as unknown as GpuDeviceLike | Promise<GpuDeviceLike>).then((device) => {
     device.destroy();
     answer('GPUDevice.destroy() called');
   });
