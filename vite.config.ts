@@ -37,6 +37,43 @@ const mimeTypes: Record<string, string> = {
   '.mjs': 'text/javascript',
 };
 
+/**
+ * Content-Security-Policy of the built site: only this origin, for everything. onnxruntime-web
+ * compiles WebAssembly ('wasm-unsafe-eval'; no 'unsafe-eval', no inline scripts or styles). Sent as
+ * a header by `vite preview` (the header is what governs the worker and onnxruntime's threads, whose
+ * scripts carry it) and written into dist/index.html as a <meta> for static hosting. Not used by the
+ * dev server, whose HMR client runs inline scripts. Tested in e2e/privacy.spec.ts.
+ */
+export const CSP_DIRECTIVES: Record<string, string> = {
+  'default-src': "'self'",
+  'script-src': "'self' 'wasm-unsafe-eval'",
+  'worker-src': "'self'",
+  'connect-src': "'self'",
+  'img-src': "'self' data:",
+  'style-src': "'self'",
+  'font-src': "'self'",
+  'object-src': "'none'",
+  'base-uri': "'none'",
+  'form-action': "'none'",
+  'frame-ancestors': "'none'",
+};
+
+/** frame-ancestors is ignored (with a console warning) in a <meta> policy. */
+const cspText = (meta: boolean): string =>
+  Object.entries(CSP_DIRECTIVES)
+    .filter(([k]) => !(meta && k === 'frame-ancestors'))
+    .map(([k, v]) => `${k} ${v}`)
+    .join('; ');
+export const CONTENT_SECURITY_POLICY = cspText(false);
+
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'mae-csp',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: cspText(true) }, injectTo: 'head-prepend' }],
+  };
+}
+
 type Next = (err?: unknown) => void;
 
 /** Serves files under `dir` at URL prefix `prefix`, refusing anything that escapes `dir`. */
@@ -105,7 +142,7 @@ function maeAssets(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), maeAssets()],
+  plugins: [react(), maeAssets(), contentSecurityPolicy()],
   resolve: {
     // The non-bundled ESM build: it loads the runtime from ort.env.wasm.wasmPaths (/ort/) instead of
     // making the bundler emit a second 28 MB copy of the .wasm that would never be used.
@@ -115,7 +152,7 @@ export default defineConfig({
     ],
   },
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   worker: { format: 'es' },
   // Pre-bundling would rewrite onnxruntime-web's import.meta.url based loading.
   optimizeDeps: { exclude: ['onnxruntime-web'] },

@@ -1,7 +1,9 @@
 /** Helpers of the reliability tests (bad inputs, faults, load, privacy): see docs/RELIABILITY.md. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { expect, type Browser, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { DebugRow } from '../src/state/debug.ts';
+import { FIXTURES } from './helpers.ts';
 
 /** The app's view of every row (window.__maeDebug.rows()). */
 export async function rows(page: Page): Promise<DebugRow[]> {
@@ -170,4 +172,32 @@ export function mimeOf(name: string): string {
     { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', svg: 'image/svg+xml', webp: 'image/webp' }[ext] ??
     'application/octet-stream'
   );
+}
+
+// ---- model folders served on the page's own origin ----------------------------------------------
+
+/** Serves `files` (name → body) at /models/<id>/ of the page's origin; other names are 404. */
+export async function routeModelFolder(context: BrowserContext, id: string, files: Record<string, string | Buffer>): Promise<void> {
+  await context.route(`**/models/${id}/*`, (route) => {
+    const file = new URL(route.request().url()).pathname.split('/').pop() ?? '';
+    const body = files[file];
+    if (body === undefined) return route.fulfill({ status: 404, body: 'not found' });
+    return route.fulfill({ status: 200, contentType: file.endsWith('.json') ? 'application/json' : 'application/octet-stream', body });
+  });
+}
+
+/** The model selector's list (models/index.json) replaced by `models`. */
+export async function routeModelIndex(context: BrowserContext, models: { id: string; name: string }[]): Promise<void> {
+  await context.route('**/models/index.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ models }) }));
+}
+
+/** The files of a fixture model folder (e2e/fixtures/models/<name>), manifest fields overridden. */
+export function fixtureModel(name: string, manifest: Record<string, unknown> = {}): Record<string, string | Buffer> {
+  const dir = join(FIXTURES, 'models', name);
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  return {
+    'manifest.json': JSON.stringify({ ...m, ...manifest }),
+    'encoder.onnx': readFileSync(join(dir, 'encoder.onnx')),
+    'decoder.onnx': readFileSync(join(dir, 'decoder.onnx')),
+  };
 }

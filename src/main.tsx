@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { installCspListener } from './state/csp-log.ts';
 import { installDebug } from './state/debug.ts';
 import { Engine, optionsFromUrl } from './state/engine.ts';
 import { useStore } from './state/store.ts';
@@ -7,6 +8,7 @@ import { App } from './ui/App.tsx';
 import { EngineContext } from './ui/EngineContext.ts';
 import './styles.css';
 
+installCspListener();
 const opts = optionsFromUrl(window.location.search);
 const store = useStore.getState();
 if (opts.ratio !== null) store.setMaskRatio(opts.ratio);

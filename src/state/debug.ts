@@ -3,6 +3,7 @@
  * people. Float arrays travel as base64 of their little-endian bytes (exact, and far smaller
  * than JSON number lists).
  */
+import { cspViolations, type CspViolation } from './csp-log.ts';
 import type { Engine } from './engine.ts';
 import { paintMarks, type PaintMark } from './paint-log.ts';
 import { useStore } from './store.ts';
@@ -67,6 +68,8 @@ export interface MaeDebug {
    * restarted and its work re-run); "gpu-device-lost" destroys onnxruntime's WebGPU device.
    */
   fault(kind: 'crash' | 'gpu-device-lost'): Promise<string>;
+  /** Content-Security-Policy violations seen by the page or reported by the worker (none expected). */
+  cspViolations(): CspViolation[];
 }
 
 declare global {
@@ -158,6 +161,7 @@ export function installDebug(engine: Engine): void {
     stats: () => engine.stats,
     queued: () => engine.queued,
     fault: (kind) => engine.fault(kind),
+    cspViolations: () => cspViolations(),
     paints: (since) => paintMarks(since),
     maxBatch: () => engine.maxBatch,
     settled: () => {

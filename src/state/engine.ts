@@ -6,6 +6,7 @@ import { imageSeed } from '../mae/index.ts';
 import { isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
 import type { AdapterFault, EventMessage, ProviderRequest } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
+import { recordCspViolation } from './csp-log.ts';
 import { MODEL_ID, modelIdOf, parseModelIndex } from './model-index.ts';
 import { useStore, type Row } from './store.ts';
 import { admitFiles, UploadTracker } from './uploads.ts';
@@ -215,7 +216,11 @@ export class Engine {
   }
 
   private onWorkerEvent(client: MaeClient, ev: EventMessage): void {
-    if (client !== this.client || ev.kind !== 'provider-changed') return;
+    if (ev.kind === 'csp-violation') {
+      recordCspViolation({ where: 'worker', directive: ev.directive, blockedURI: ev.blockedURI });
+      return;
+    }
+    if (client !== this.client) return;
     useStore.getState().setProvider({ active: ev.provider, reason: ev.reason });
     useStore.getState().setNotice(ev.reason);
   }

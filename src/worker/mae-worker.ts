@@ -581,6 +581,12 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+// The page's CSP report covers the page; the worker has its own policy (its script's header).
+self.addEventListener('securitypolicyviolation', (ev: Event) => {
+  const e = ev as SecurityPolicyViolationEvent;
+  post({ type: 'event', id: 0, kind: 'csp-violation', directive: e.effectiveDirective, blockedURI: e.blockedURI });
+});
+
 let chain: Promise<void> = Promise.resolve();
 self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const req = ev.data;

@@ -219,13 +219,10 @@ export interface ErrorMessage {
 }
 
 /** Unsolicited news from the worker (id 0), e.g. the model moved to WASM after a GPU loss. */
-export interface EventMessage {
-  type: 'event';
-  id: 0;
-  kind: 'provider-changed';
-  provider: Provider;
-  reason: string;
-}
+export type EventMessage =
+  | { type: 'event'; id: 0; kind: 'provider-changed'; provider: Provider; reason: string }
+  /** The worker's Content-Security-Policy blocked something (it should never happen). */
+  | { type: 'event'; id: 0; kind: 'csp-violation'; directive: string; blockedURI: string };
 
 export type WorkerResponse = StatusMessage | ProgressMessage | ResultMessage | ErrorMessage | EventMessage;
 
