@@ -186,7 +186,7 @@ test('d) uploads add rows with four panels; an undecodable file gets its own err
 
   const bad = row('not-an-image.jpg');
   await expect(bad).toHaveAttribute('data-status', 'error');
-  await expect(bad.getByTestId('row-error')).toContainText('Could not decode “not-an-image.jpg”');
+  await expect(bad.getByTestId('row-error')).toHaveText('“not-an-image.jpg” is a text file, not an image.');
   await expect(bad.locator('canvas')).toHaveCount(0);
   // The rest of the grid stays as it was.
   for (const name of ['goldfinch', 'macaw', 'golden_retriever']) await expect(row(name)).toHaveAttribute('data-status', 'done');
