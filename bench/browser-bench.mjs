@@ -13,8 +13,9 @@
 //     new ratio (median over --iters updates, alternating --ratio and --ratio + 0.01),
 //   - long tasks (PerformanceObserver 'longtask', > 50 ms) on the main thread during a mouse drag
 //     across the slider and until every row shows the final value.
-// and onnxruntime-node on the same model, same thread count, in the same run (before and after the
-// browser runs, pooled) for the "browser WASM within 2x of native" ratio.
+// and onnxruntime-node on the same model, same thread count, in the same run (between the browser
+// rounds) for the "browser WASM within 2x of native" ratio. All configs' pages stay loaded and the
+// timed updates run in rounds across them, so a background load that varies hits them alike.
 //
 // Config syntax: <ep>:b<maxBatch>[:t<threads>], e.g. wasm:b8:t1 = WASM, batches of up to 8 rows,
 // one thread. Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
@@ -127,7 +128,8 @@ async function startPreview() {
 
 // ---- native onnxruntime-node on the same model ---------------------------------------------------
 
-async function benchNative(threads) {
+/** Native sessions on the same model files; `round()` adds a few timed runs at B = 1 and B = 8. */
+async function openNative(threads) {
   const dir = join(root, 'models', modelId);
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const so = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
@@ -135,42 +137,55 @@ async function benchNative(threads) {
   const dec = await ort.InferenceSession.create(join(dir, m.decoder.file), so);
   const L = (m.imgSize / m.patchSize) ** 2;
   const keep = Math.max(1, Math.floor(L * (1 - ratio)));
-  const out = {};
+  const perm = Array.from({ length: L }, (_, i) => (i * 67) % L); // 67 is coprime with 196
+  const restore = new Array(L);
+  perm.forEach((id, pos) => (restore[id] = pos));
+  const inputs = {};
+  const samples = {};
   for (const B of [1, 8]) {
     const img = new Float32Array(B * 3 * m.imgSize * m.imgSize).map((_, i) => Math.sin(i * 0.001));
-    const image = new ort.Tensor('float32', img, [B, 3, m.imgSize, m.imgSize]);
-    const perm = Array.from({ length: L }, (_, i) => (i * 67) % L); // 67 is coprime with 196
-    const restore = new Array(L);
-    perm.forEach((id, pos) => (restore[id] = pos));
-    const idsKeep = new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => perm.slice(0, keep)).flat().map(BigInt)), [B, keep]);
-    const idsRestore = new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => restore).flat().map(BigInt)), [B, L]);
-    const enc1 = [];
-    const dec1 = [];
-    const n = B === 1 ? nativeIters : Math.max(3, Math.round(nativeIters / 4));
-    for (let i = 0; i < n + 3; i++) {
-      const t0 = performance.now();
-      const { latent } = await enc.run({ image, ids_keep: idsKeep });
-      const t1 = performance.now();
-      await dec.run({ latent, ids_restore: idsRestore });
-      const t2 = performance.now();
-      if (i >= 3) {
-        enc1.push((t1 - t0) / B);
-        dec1.push((t2 - t1) / B);
-      }
-    }
-    out[`b${B}`] = { encoderMs: enc1, decoderMs: dec1 };
+    inputs[B] = {
+      image: new ort.Tensor('float32', img, [B, 3, m.imgSize, m.imgSize]),
+      idsKeep: new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => perm.slice(0, keep)).flat().map(BigInt)), [B, keep]),
+      idsRestore: new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => restore).flat().map(BigInt)), [B, L]),
+    };
+    samples[`b${B}`] = { encoderMs: [], decoderMs: [] };
   }
-  await enc.release();
-  await dec.release();
-  return out;
+  const once = async (B, record) => {
+    const x = inputs[B];
+    const t0 = performance.now();
+    const { latent } = await enc.run({ image: x.image, ids_keep: x.idsKeep });
+    const t1 = performance.now();
+    await dec.run({ latent, ids_restore: x.idsRestore });
+    const t2 = performance.now();
+    if (record) {
+      samples[`b${B}`].encoderMs.push((t1 - t0) / B);
+      samples[`b${B}`].decoderMs.push((t2 - t1) / B);
+    }
+  };
+  for (let i = 0; i < 3; i++) {
+    await once(1, false);
+    await once(8, false);
+  }
+  return {
+    samples,
+    /** A few timed runs (called between the browser rounds, so both see the same load). */
+    async round(n) {
+      for (let i = 0; i < n; i++) await once(1, true);
+      await once(8, true);
+    },
+    async close() {
+      await enc.release();
+      await dec.release();
+    },
+  };
 }
 
-function pooledNative(runs) {
+function pooledNative(samples) {
   const res = {};
   for (const key of ['b1', 'b8']) {
-    const e = runs.flatMap((r) => r[key].encoderMs);
-    const d = runs.flatMap((r) => r[key].decoderMs);
-    const tot = runs.flatMap((r) => r[key].encoderMs.map((x, i) => x + r[key].decoderMs[i]));
+    const { encoderMs: e, decoderMs: d } = samples[key];
+    const tot = e.map((x, i) => x + d[i]);
     res[key] = { encoderMs: round(median(e), 2), decoderMs: round(median(d), 2), perImageMs: round(median(tot), 2), samples: tot.length };
   }
   return res;
@@ -239,11 +254,11 @@ async function waitSettled(page, timeoutMs) {
   await page.waitForFunction(() => window.__maeDebug?.settled() === true, undefined, { timeout: timeoutMs, polling: 50 });
 }
 
-async function runConfig(browser, base, cfg) {
+/** Loads the page for one config and waits for its first grid. */
+async function openConfig(browser, base, cfg) {
   const gpu = cfg.ep === 'webgpu';
   const n = gpu ? nImagesGpu : nImages;
-  const nIter = gpu ? itersGpu : iters;
-  // SwiftShader WebGPU: ~8 s per image on this machine; give it room.
+  // SwiftShader WebGPU: ~8-12 s per image on this machine; give it room.
   const settleTimeout = gpu ? 120_000 + 40_000 * n : 120_000;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(initScript);
@@ -265,34 +280,47 @@ async function runConfig(browser, base, cfg) {
     model: window.__maeDebug.model(),
     maxBatch: window.__maeDebug.maxBatch(),
   }));
-  const rowErrors = (await page.evaluate(() => window.__maeDebug.rows())).filter((r) => r.error).map((r) => `${r.name}: ${r.error}`);
+  const state = {
+    cfg, gpu, n, nIter: gpu ? itersGpu : iters, settleTimeout, context, page, errors, env, firstGridMs,
+    grid: [],
+    perRow: { encoderMs: [], decoderMs: [], graphMs: [], workerMs: [], batchSizes: new Set(), latentLocations: new Set() },
+  };
+  // Two untimed updates, so both ratios' shapes are warm.
+  await gridUpdate(state, -2);
+  await gridUpdate(state, -1);
+  return state;
+}
 
-  // Timed grid updates: alternate ratio and ratio + 0.01; the per-image numbers come from the
-  // updates at `ratio` (K fixed), slider-to-painted from all.
-  const grid = [];
-  const perRow = { encoderMs: [], decoderMs: [], graphMs: [], workerMs: [], batchSizes: new Set(), latentLocations: new Set() };
-  // One untimed round first, so both ratios' shapes are warm.
-  for (let i = -2; i < nIter; i++) {
-    const value = Math.round((i % 2 === 0 ? ratio + 0.01 : ratio) * 100) / 100;
-    const r = await sliderToPainted(page, value, settleTimeout);
-    await waitSettled(page, settleTimeout);
-    if (i < 0) continue;
-    grid.push(r);
-    if (value !== ratio) continue;
-    for (const row of await page.evaluate(() => window.__maeDebug.rows())) {
-      if (row.maskRatio !== value || row.encoderMs === null) continue;
-      perRow.encoderMs.push(row.encoderMs);
-      perRow.decoderMs.push(row.decoderMs);
-      perRow.graphMs.push(row.encoderMs + row.decoderMs);
-      perRow.workerMs.push(row.totalMs);
-      perRow.batchSizes.add(row.batchSize);
-      perRow.latentLocations.add(row.latentLocation);
-    }
+/**
+ * One timed grid update: alternate ratio and ratio + 0.01; the per-image numbers come from the
+ * updates at `ratio` (K fixed), slider-to-painted from all.
+ */
+async function gridUpdate(state, i) {
+  const value = Math.round((i % 2 === 0 ? ratio + 0.01 : ratio) * 100) / 100;
+  const r = await sliderToPainted(state.page, value, state.settleTimeout);
+  await waitSettled(state.page, state.settleTimeout);
+  if (i < 0) return;
+  state.grid.push(r);
+  if (value !== ratio) return;
+  const { perRow } = state;
+  for (const row of await state.page.evaluate(() => window.__maeDebug.rows())) {
+    if (row.maskRatio !== value || row.encoderMs === null) continue;
+    perRow.encoderMs.push(row.encoderMs);
+    perRow.decoderMs.push(row.decoderMs);
+    perRow.graphMs.push(row.encoderMs + row.decoderMs);
+    perRow.workerMs.push(row.totalMs);
+    perRow.batchSizes.add(row.batchSize);
+    perRow.latentLocations.add(row.latentLocation);
   }
+}
 
+/** The drag, the checks, the summary; closes the page. */
+async function closeConfig(state) {
+  const { cfg, gpu, n, env, page, perRow, grid } = state;
+  const rowErrors = (await page.evaluate(() => window.__maeDebug.rows())).filter((r) => r.error).map((r) => `${r.name}: ${r.error}`);
   // A real mouse drag across the slider (from its left end to the right), then until settled.
-  const drag = await measureDrag(page, gpu ? Math.min(10, dragSteps) : dragSteps, settleTimeout);
-  await context.close();
+  const drag = await measureDrag(page, gpu ? Math.min(10, dragSteps) : dragSteps, state.settleTimeout);
+  await state.context.close();
 
   const checks = [];
   if (!env.crossOriginIsolated) checks.push('page is not cross-origin isolated (no SharedArrayBuffer threads)');
@@ -301,7 +329,7 @@ async function runConfig(browser, base, cfg) {
     checks.push(`WASM runs ${env.provider.wasmThreads} thread(s) on ${env.hardwareConcurrency} logical cores`);
   }
   if (gpu && !perRow.latentLocations.has('gpu-buffer')) checks.push(`WebGPU latent was not kept on the GPU (${[...perRow.latentLocations].join(', ')})`);
-  checks.push(...rowErrors, ...errors.map((e) => `page error: ${e}`));
+  checks.push(...rowErrors, ...state.errors.map((e) => `page error: ${e}`));
 
   const gridLast = grid.map((g) => g.lastMs);
   return {
@@ -315,7 +343,7 @@ async function runConfig(browser, base, cfg) {
     crossOriginIsolated: env.crossOriginIsolated,
     adapter: env.provider.adapter,
     latentLocation: [...perRow.latentLocations].join(','),
-    load: { downloadMs: round(env.model.downloadMs, 0), compileMs: round(env.model.compileMs, 0), warmupMs: round(env.model.warmupMs, 0), firstGridMs },
+    load: { downloadMs: round(env.model.downloadMs, 0), compileMs: round(env.model.compileMs, 0), warmupMs: round(env.model.warmupMs, 0), firstGridMs: state.firstGridMs },
     perImage: {
       encoderMs: round(median(perRow.encoderMs)),
       decoderMs: round(median(perRow.decoderMs)),
@@ -424,7 +452,7 @@ function markdown(report) {
   }
   if (n) {
     lines.push('');
-    lines.push(`Native onnxruntime-node ${report.ortNode}, ${n.threads} threads, ratio ${report.ratio} (median of ${n.b1.samples} runs, before and after the browser runs):`);
+    lines.push(`Native onnxruntime-node ${report.ortNode}, ${n.threads} threads, ratio ${report.ratio} (median of ${n.b1.samples} runs at B=1 and ${n.b8.samples} at B=8, between the browser rounds):`);
     lines.push('');
     lines.push('| | enc ms/img | dec ms/img | graphs ms/img |');
     lines.push('|---|---|---|---|');
@@ -445,35 +473,58 @@ function markdown(report) {
 
 ensureBuild();
 const threadsNative = os.cpus().length;
-const nativeRuns = [];
-if (withNative) {
-  log(`native onnxruntime-node, ${threadsNative} threads ...`);
-  nativeRuns.push(await benchNative(threadsNative));
-}
 const server = await startPreview();
 log(`vite preview at ${server.base} (COOP ${server.headers.coop}, COEP ${server.headers.coep})`);
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 const results = [];
+let nativeRunner = null;
+const failed = (cfg, e) => ({ config: cfg.name, ep: cfg.ep, checks: [`run failed: ${e instanceof Error ? e.message : String(e)}`], perImage: {}, sliderToPainted: {}, load: {}, drag: null });
 try {
+  // Every config's page is loaded first (one at a time: loading is CPU-heavy), then the timed
+  // updates run in rounds, config after config, with native runs between the rounds: a background
+  // load that comes and goes hits every config alike.
+  const states = [];
   for (const cfg of configs) {
-    log(`${cfg.name}: ${cfg.ep === 'webgpu' ? nImagesGpu : nImages} images ...`);
-    const t = Date.now();
+    log(`${cfg.name}: loading, ${cfg.ep === 'webgpu' ? nImagesGpu : nImages} images ...`);
     try {
-      results.push(await runConfig(browser, server.base, cfg));
+      states.push(await openConfig(browser, server.base, cfg));
     } catch (e) {
-      results.push({ config: cfg.name, ep: cfg.ep, checks: [`run failed: ${e instanceof Error ? e.message : String(e)}`], perImage: {}, sliderToPainted: {}, load: {}, drag: null });
+      results.push(failed(cfg, e));
     }
-    log(`${cfg.name}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  }
+  if (withNative) {
+    log(`native onnxruntime-node, ${threadsNative} threads ...`);
+    nativeRunner = await openNative(threadsNative);
+  }
+  const rounds = Math.max(0, ...states.map((st) => st.nIter));
+  for (let i = 0; i < rounds; i++) {
+    log(`round ${i + 1} of ${rounds}`);
+    for (const st of states) {
+      if (i >= st.nIter || st.failed) continue;
+      try {
+        await gridUpdate(st, i);
+      } catch (e) {
+        st.failed = e;
+      }
+    }
+    if (nativeRunner) await nativeRunner.round(Math.max(1, Math.round(nativeIters / rounds)));
+  }
+  for (const st of states) {
+    log(`${st.cfg.name}: drag ...`);
+    try {
+      if (st.failed) throw st.failed;
+      results.push(await closeConfig(st));
+    } catch (e) {
+      await st.context.close().catch(() => undefined);
+      results.push(failed(st.cfg, e));
+    }
   }
 } finally {
   await browser.close();
   server.proc.kill();
+  await nativeRunner?.close();
 }
-if (withNative) {
-  log('native onnxruntime-node again ...');
-  nativeRuns.push(await benchNative(threadsNative));
-}
-const native = withNative ? { threads: threadsNative, ...pooledNative(nativeRuns) } : null;
+const native = nativeRunner ? { threads: threadsNative, ...pooledNative(nativeRunner.samples) } : null;
 const ratios = [];
 if (native) {
   for (const r of results) {
