@@ -17,8 +17,8 @@
 // rounds) for the "browser WASM within 2x of native" ratio. All configs' pages stay loaded and the
 // timed updates run in rounds across them, so a background load that varies hits them alike.
 //
-// Config syntax: <ep>:b<maxBatch>[:t<threads>], e.g. wasm:b8:t1 = WASM, batches of up to 8 rows,
-// one thread. Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
+// Config syntax: <ep>:b<maxBatch>[:t<threads>][@<model>], e.g. wasm:b8:t1 = WASM, batches of up to
+// 8 rows, one thread; wasm:b8@default-int8 = the same with models/default-int8 (default: --model). Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -56,9 +56,9 @@ const log = (...a) => {
 };
 
 function parseConfig(s) {
-  const m = /^(wasm|webgpu):b(\d+)(?::t(\d+))?$/.exec(s.trim());
-  if (!m) throw new Error(`bad config "${s}" (expected e.g. wasm:b8 or wasm:b1:t1)`);
-  return { name: s.trim(), ep: m[1], batch: Number(m[2]), threads: m[3] ? Number(m[3]) : null };
+  const m = /^(wasm|webgpu):b(\d+)(?::t(\d+))?(?:@([\w-]+))?$/.exec(s.trim());
+  if (!m) throw new Error(`bad config "${s}" (expected e.g. wasm:b8, wasm:b1:t1 or wasm:b8@default-int8)`);
+  return { name: s.trim(), ep: m[1], batch: Number(m[2]), threads: m[3] ? Number(m[3]) : null, model: m[4] ?? null };
 }
 
 const median = (xs) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
@@ -266,7 +266,8 @@ async function openConfig(browser, base, cfg) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const q = new URLSearchParams({ ep: cfg.ep, samples: String(n), batch: String(cfg.batch), ratio: String(ratio), seed: '0' });
-  if (modelId !== 'default') q.set('model', modelId);
+  const model = cfg.model ?? modelId;
+  if (model !== 'default') q.set('model', model);
   if (cfg.threads) q.set('threads', String(cfg.threads));
   const tNav = Date.now();
   await page.goto(`${base}/?${q}`);
@@ -334,6 +335,7 @@ async function closeConfig(state) {
   const gridLast = grid.map((g) => g.lastMs);
   return {
     config: cfg.name,
+    modelId: cfg.model ?? modelId,
     model: env.model.name,
     ep: env.provider.active,
     images: n,
@@ -528,7 +530,7 @@ const native = nativeRunner ? { threads: threadsNative, ...pooledNative(nativeRu
 const ratios = [];
 if (native) {
   for (const r of results) {
-    if (r.ep !== 'wasm' || !r.perImage.graphMs || r.wasmThreads !== threadsNative) continue;
+    if (r.ep !== 'wasm' || !r.perImage.graphMs || r.wasmThreads !== threadsNative || r.modelId !== modelId) continue;
     const nb = r.maxBatch >= 8 ? 'b8' : 'b1';
     ratios.push({ config: r.config, nativeBatch: nb === 'b8' ? 8 : 1, ratio: r.perImage.graphMs / native[nb].perImageMs });
   }
