@@ -37,10 +37,10 @@ test('WebGPU unavailable in the browser (started without it): WebGPU forced fall
   }
 });
 
+// ("adapter-null" gives the message of the browser without WebGPU above; not repeated here.)
 for (const [inject, why] of [
   ['no-webgpu', 'this browser has no navigator.gpu'],
   ['adapter-error', 'requestAdapter() failed: simulated adapter failure (test hook)'],
-  ['adapter-null', 'requestAdapter() returned no adapter'],
 ] as const) {
   test(`adapter fault "${inject}": the page says so and runs on WASM`, async ({ page }) => {
     await page.goto(`/?ep=webgpu&samples=1&inject=${inject}`);
@@ -52,14 +52,14 @@ for (const [inject, why] of [
 
 test('GPU device lost during a run: the run moves to WASM, the page says so, the row still fills in', async ({ page }) => {
   test.setTimeout(360_000);
-  await page.goto('/?ep=webgpu&samples=1&ratio=0.75');
+  await page.goto('/?ep=webgpu&samples=1&ratio=0.6');
   await expect(page.getByTestId('provider-badge')).toHaveText('WebGPU', { timeout: 180_000 });
-  await expectGridFilled(page, 'webgpu', 1, 0.75);
-  // A new ratio starts a WebGPU run (seconds on SwiftShader); the device is destroyed while it runs.
-  await page.getByTestId('ratio-slider').fill('0.6');
-  await expect.poll(() => page.evaluate(() => window.__maeDebug!.rows()[0].busy)).toBe(true);
+  // The row's first reconstruction is a WebGPU run of seconds on SwiftShader: the device is
+  // destroyed while it runs.
+  await expect.poll(() => page.evaluate(() => window.__maeDebug!.rows()[0]?.status)).toBe('waiting');
+  await page.waitForTimeout(1500); // into the run (it takes ~8 s here); the worker says whether it was
   const detail = await page.evaluate(() => window.__maeDebug!.fault('gpu-device-lost'));
-  expect(detail).toBe('GPUDevice.destroy() called');
+  expect(detail).toBe('GPUDevice.destroy() called during a run');
   await expectGridFilled(page, 'wasm', 1, 0.6);
   await expect(page.getByTestId('provider-badge')).toHaveText('WASM');
   const reason = (await page.getByTestId('provider-reason').textContent()) ?? '';

@@ -386,10 +386,13 @@ function moveToWasm(why: string): Promise<Model> {
  * Runs `run` on the current model. On WebGPU, a lost device (before or during the run) or a run
  * that fails moves the model to WASM, and the same work runs again there.
  */
+let gpuRunsInFlight = 0;
+
 async function withGpuFallback<T>(run: (m: Model) => Promise<T>): Promise<{ value: T; m: Model }> {
   let m = requireModel();
   if (m.provider === 'webgpu' && gpuLost) m = await moveToWasm(`the GPU device was lost (${gpuLost})`);
   if (m.provider !== 'webgpu') return { value: await run(m), m };
+  gpuRunsInFlight += 1;
   try {
     const value = await (gpuLostSignal ? Promise.race([run(m), gpuLostSignal]) : run(m));
     return { value, m };
@@ -397,6 +400,8 @@ async function withGpuFallback<T>(run: (m: Model) => Promise<T>): Promise<{ valu
     const why = gpuLost ? `the GPU device was lost (${gpuLost})` : `a WebGPU run failed (${errorText(e)})`;
     m = await moveToWasm(why);
     return { value: await run(m), m };
+  } finally {
+    gpuRunsInFlight -= 1;
   }
 }
 
@@ -419,8 +424,9 @@ function handleFault(req: FaultRequest): void {
   }
   // After the first session, env.webgpu.device is the device itself (a promise before that).
   void Promise.resolve(rt.env.webgpu.device as unknown as GpuDeviceLike | Promise<GpuDeviceLike>).then((device) => {
+    const during = gpuRunsInFlight > 0;
     device.destroy();
-    answer('GPUDevice.destroy() called');
+    answer(`GPUDevice.destroy() called ${during ? 'during a run' : 'while idle'}`);
   });
 }
 
