@@ -7,7 +7,8 @@
 // and onnxruntime-node:
 //   - quality: masked MSE (normalised pixels, the MAE loss) of fp32 and of each int8 variant, its
 //     relative change, and how far int8's prediction is from fp32's (mean / max |delta|);
-//   - speed: per-image encoder + decoder time, B = 1 and B = 8, all cores, median of --iters.
+//   - speed: per-image encoder + decoder time, B = 1 and B = 8, all cores, median of --iters
+//     (interleaved across the variants).
 // The browser side (onnxruntime-web WASM) of the same files: bench/browser-bench.mjs --model.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -74,9 +75,11 @@ const photos = readdirSync(sampleDir)
 const cases = photos.flatMap((p, i) => Array.from({ length: seeds }, (_, s) => ({ photo: p, masks: core.randomMasking(core.imageSeed(s, i, false), L, ratio) })));
 
 const results = [];
+const models = [];
 let fp32Preds = null;
 for (const v of variants) {
   const model = await loadNodeModel(v.dir, { threads });
+  models.push(model);
   const preds = [];
   const mses = [];
   for (const c of cases) {
@@ -101,21 +104,28 @@ for (const v of variants) {
   } else {
     fp32Preds = preds;
   }
-  // Speed, B = 1 and B = 8 at the same ratio.
-  const speed = {};
-  for (const B of [1, 8]) {
-    const items = cases.slice(0, B).map((c) => ({ image: c.photo.chw, masks: core.randomMasking(1, L, ratio) }));
-    const t = [];
-    for (let i = 0; i < iters + 2; i++) {
-      const r = await core.reconstructBatch(model.sessions, ort.Tensor, items, imgSize);
-      if (i >= 2) t.push((r.encoderMs + r.decoderMs) / B);
-    }
-    speed[`b${B}`] = median(t);
-  }
-  await model.release();
   const bytes = ['encoder.onnx', 'decoder.onnx'].reduce((a, f) => a + readFileSync(join(v.dir, f)).byteLength, 0);
-  results.push({ variant: v.name, dir: v.dir, megabytes: bytes / 1e6, maskedMse: meanMse, predMeanAbsDiff: n ? sumAbs / n : 0, predMaxAbsDiff: maxAbs, msPerImageB1: speed.b1, msPerImageB8: speed.b8 });
-  log(`${v.name}: masked MSE ${meanMse.toFixed(4)}, B=1 ${speed.b1.toFixed(1)} ms/img, B=8 ${speed.b8.toFixed(1)} ms/img`);
+  results.push({ variant: v.name, dir: v.dir, megabytes: bytes / 1e6, maskedMse: meanMse, predMeanAbsDiff: n ? sumAbs / n : 0, predMaxAbsDiff: maxAbs });
+  log(`${v.name}: masked MSE ${meanMse.toFixed(4)}`);
+}
+
+// Speed, B = 1 and B = 8 at the same ratio, in rounds across the variants (a background load that
+// comes and goes hits them alike).
+const times = models.map(() => ({ b1: [], b8: [] }));
+for (let i = 0; i < iters + 2; i++) {
+  for (const [k, model] of models.entries()) {
+    for (const B of [1, 8]) {
+      const items = cases.slice(0, B).map((c) => ({ image: c.photo.chw, masks: core.randomMasking(1, L, ratio) }));
+      const r = await core.reconstructBatch(model.sessions, ort.Tensor, items, imgSize);
+      if (i >= 2) times[k][`b${B}`].push((r.encoderMs + r.decoderMs) / B);
+    }
+  }
+}
+for (const [k, model] of models.entries()) {
+  results[k].msPerImageB1 = median(times[k].b1);
+  results[k].msPerImageB8 = median(times[k].b8);
+  log(`${results[k].variant}: B=1 ${results[k].msPerImageB1.toFixed(1)} ms/img, B=8 ${results[k].msPerImageB8.toFixed(1)} ms/img`);
+  await model.release();
 }
 
 const base = results[0];
