@@ -281,6 +281,9 @@ async function openConfig(browser, base, cfg) {
     model: window.__maeDebug.model(),
     maxBatch: window.__maeDebug.maxBatch(),
   }));
+  // What really runs: onnxruntime-web's WASM threads are the MAE worker's thread plus one Web
+  // Worker per extra pthread (ort-wasm-simd-threaded*.mjs), which Playwright lists with the page's.
+  env.ortPthreads = page.workers().filter((w) => /ort-wasm-simd-threaded[\w.]*\.mjs/.test(w.url())).length;
   const state = {
     cfg, gpu, n, nIter: gpu ? itersGpu : iters, settleTimeout, context, page, errors, env, firstGridMs,
     grid: [],
@@ -329,6 +332,9 @@ async function closeConfig(state) {
   if (cfg.ep === 'wasm' && !cfg.threads && !(env.provider.wasmThreads > 1) && env.hardwareConcurrency > 1) {
     checks.push(`WASM runs ${env.provider.wasmThreads} thread(s) on ${env.hardwareConcurrency} logical cores`);
   }
+  if (cfg.ep === 'wasm' && env.provider.wasmThreads > 1 && env.ortPthreads + 1 < env.provider.wasmThreads) {
+    checks.push(`numThreads is ${env.provider.wasmThreads} but onnxruntime started ${env.ortPthreads} extra thread worker(s)`);
+  }
   if (gpu && !perRow.latentLocations.has('gpu-buffer')) checks.push(`WebGPU latent was not kept on the GPU (${[...perRow.latentLocations].join(', ')})`);
   checks.push(...rowErrors, ...state.errors.map((e) => `page error: ${e}`));
 
@@ -342,6 +348,8 @@ async function closeConfig(state) {
     maxBatch: env.maxBatch,
     batchSizes: [...perRow.batchSizes],
     wasmThreads: env.provider.active === 'wasm' ? env.provider.wasmThreads : null,
+    /** threads onnxruntime really runs: the worker's own + its pthread workers */
+    ortThreads: env.provider.active === 'wasm' ? 1 + env.ortPthreads : null,
     crossOriginIsolated: env.crossOriginIsolated,
     adapter: env.provider.adapter,
     latentLocation: [...perRow.latentLocations].join(','),
@@ -435,11 +443,11 @@ function markdown(report) {
   const n = report.native;
   lines.push(`Browser benchmark, ${report.date}: ${report.machine.cpu}, ${report.machine.cores} logical cores, ${report.chromium}, model ${report.model}, ratio ${report.ratio}`);
   lines.push('');
-  lines.push('| config | EP | threads | images | batch | enc ms/img | dec ms/img | graphs ms/img | worker ms/img | slider→first row ms | slider→last row ms | slider→last / img | load: compile + warm-up ms |');
+  lines.push('| config | EP | threads (set / running) | images | batch | enc ms/img | dec ms/img | graphs ms/img | worker ms/img | slider→first row ms | slider→last row ms | slider→last / img | load: compile + warm-up ms |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of report.browser) {
     lines.push(
-      `| ${r.config} | ${r.ep} | ${r.wasmThreads ?? '–'} | ${r.images} | ${r.maxBatch} | ${r.perImage.encoderMs} | ${r.perImage.decoderMs} | ${r.perImage.graphMs} | ${r.perImage.workerMs} | ${r.sliderToPainted.firstRowMs} | ${r.sliderToPainted.lastRowMs} | ${r.sliderToPainted.perImageMs} | ${r.load.compileMs} + ${r.load.warmupMs} |`,
+      `| ${r.config} | ${r.ep} | ${r.wasmThreads ? `${r.wasmThreads} / ${r.ortThreads}` : '–'} | ${r.images} | ${r.maxBatch} | ${r.perImage.encoderMs} | ${r.perImage.decoderMs} | ${r.perImage.graphMs} | ${r.perImage.workerMs} | ${r.sliderToPainted.firstRowMs} | ${r.sliderToPainted.lastRowMs} | ${r.sliderToPainted.perImageMs} | ${r.load.compileMs} + ${r.load.warmupMs} |`,
     );
   }
   lines.push('');
