@@ -20,13 +20,13 @@
 // Config syntax: <ep>:b<maxBatch>[:t<threads>][@<model>], e.g. wasm:b8:t1 = WASM, batches of up to
 // 8 rows, one thread; wasm:b8@default-int8 = the same with models/default-int8 (default: --model). Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
+import { distIsStale, freePort } from '../scripts/site-build.mjs';
 
 // Chromium's flags come from the e2e config (TypeScript: load it through the repo's TS hooks).
 await import('../src/cli/register-ts.mjs');
@@ -66,37 +66,14 @@ const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x
 
 // ---- build + server ------------------------------------------------------------------------------
 
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let m = st.mtimeMs;
-  for (const e of readdirSync(path)) m = Math.max(m, newestMtime(join(path, e)));
-  return m;
-}
-
 function ensureBuild() {
-  const built = join(root, 'dist', 'index.html');
-  const sources = ['src', 'public', 'models', 'index.html', 'vite.config.ts', 'package-lock.json'].map((p) => newestMtime(join(root, p)));
-  if (!argv.includes('--build') && existsSync(built) && Math.max(...sources) <= statSync(built).mtimeMs) return;
+  if (!argv.includes('--build') && !distIsStale(root)) return;
   log('building the site (vite build) ...');
   const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (r.status !== 0) throw new Error('vite build failed');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function startPreview() {

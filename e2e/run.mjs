@@ -5,10 +5,10 @@
 // 2. builds the site when dist/ is missing or older than its sources (E2E_BUILD=always|never),
 // 3. picks a free localhost port and runs Playwright, which serves dist/ with `vite preview`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { distIsStale, freePort } from '../scripts/site-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -33,15 +33,6 @@ function ensureChromium() {
   }
 }
 
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let m = st.mtimeMs;
-  for (const e of readdirSync(path)) m = Math.max(m, newestMtime(join(path, e)));
-  return m;
-}
-
 function ensureBuild() {
   const mode = process.env.E2E_BUILD ?? 'auto';
   const built = join(root, 'dist', 'index.html');
@@ -52,26 +43,13 @@ function ensureBuild() {
     }
     return;
   }
-  const sources = ['src', 'public', 'models', 'index.html', 'vite.config.ts', 'package-lock.json'].map((p) => newestMtime(join(root, p)));
-  const stale = !existsSync(built) || Math.max(...sources) > statSync(built).mtimeMs;
+  const stale = distIsStale(root);
   if (mode !== 'always' && !stale) {
     console.log('e2e: dist/ is up to date');
     return;
   }
   console.log('e2e: building the site (vite build)');
   if (run('npx', ['vite', 'build', '--logLevel', 'warn']) !== 0) process.exit(1);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 ensureChromium();

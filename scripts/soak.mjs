@@ -15,11 +15,11 @@
 // page heap > 10 MB, worker > 20 MB, renderer RSS > 150 MB, or any row ends in an error.
 // Results: printed, and written to artifacts/soak/soak-<time>.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { distIsStale, freePort } from './site-build.mjs';
 
 await import('../src/cli/register-ts.mjs');
 const { CHROMIUM_ARGS, CHROMIUM_PATH } = await import('../e2e/config.ts');
@@ -38,34 +38,11 @@ const LIMITS = { pageHeapMb: 10, workerMb: 20, rendererMb: 150 };
 
 // ---- build + server (as bench/browser-bench.mjs) --------------------------------------------------
 
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let m = st.mtimeMs;
-  for (const e of readdirSync(path)) m = Math.max(m, newestMtime(join(path, e)));
-  return m;
-}
-
 function ensureBuild() {
-  const built = join(root, 'dist', 'index.html');
-  const sources = ['src', 'public', 'models', 'index.html', 'vite.config.ts', 'package-lock.json'].map((p) => newestMtime(join(root, p)));
-  if (existsSync(built) && Math.max(...sources) <= statSync(built).mtimeMs) return;
+  if (!distIsStale(root)) return;
   console.error('soak: building the site (vite build)');
   const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('vite build failed');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function startPreview() {
