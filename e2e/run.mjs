@@ -12,6 +12,8 @@ import { distIsStale, freePort } from '../scripts/site-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// E2E_DIST=dist-x builds and serves another folder, so two runs at once never share a build.
+const distDir = process.env.E2E_DIST ?? 'dist';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
@@ -35,21 +37,21 @@ function ensureChromium() {
 
 function ensureBuild() {
   const mode = process.env.E2E_BUILD ?? 'auto';
-  const built = join(root, 'dist', 'index.html');
+  const built = join(root, distDir, 'index.html');
   if (mode === 'never') {
     if (!existsSync(built)) {
-      console.error('e2e: E2E_BUILD=never but dist/ is missing');
+      console.error(`e2e: E2E_BUILD=never but ${distDir}/ is missing`);
       process.exit(1);
     }
     return;
   }
-  const stale = distIsStale(root);
+  const stale = distIsStale(root, distDir);
   if (mode !== 'always' && !stale) {
-    console.log('e2e: dist/ is up to date');
+    console.log(`e2e: ${distDir}/ is up to date`);
     return;
   }
   console.log('e2e: building the site (vite build)');
-  if (run('npx', ['vite', 'build', '--logLevel', 'warn']) !== 0) process.exit(1);
+  if (run('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', distDir]) !== 0) process.exit(1);
 }
 
 ensureChromium();
@@ -59,7 +61,7 @@ console.log(`e2e: Chromium ${chromium}, vite preview on 127.0.0.1:${port}`);
 const resultsFile = join(root, 'test-results', 'e2e-results.json');
 rmSync(resultsFile, { force: true });
 const status = run('npx', ['playwright', 'test', '-c', 'playwright.config.ts', ...process.argv.slice(2)], {
-  env: { ...process.env, E2E_PORT: port, CHROMIUM_PATH: chromium },
+  env: { ...process.env, E2E_PORT: port, CHROMIUM_PATH: chromium, E2E_DIST: distDir },
 });
 
 // One closing line a CI log reader understands.

@@ -21,9 +21,44 @@ def list_images(*folders: Path) -> list[Path]:
     return files
 
 
-def train_files(root: Path = SHARED_DATA) -> list[Path]:
-    """Everything except val/: the held-out photos are never trained on."""
-    return list_images(root / "imagenet-samples", root / "more-photos")
+def train_files(root: Path = SHARED_DATA, exclude_probe_test: bool = False) -> list[Path]:
+    """Everything except val/: the held-out photos are never trained on. The zoo also leaves out the
+    linear probe's test photos, so the probe is scored on photos its encoder never saw."""
+    files = list_images(root / "imagenet-samples", root / "more-photos")
+    return [f for f in files if not (exclude_probe_test and is_probe_test(f))]
+
+
+# Cat-vs-dog linear probe. more-photos/ names each photo's source set; the pet sets carry the label:
+# cat_breeds_* (cats), dog_breeds_* (dogs), dogs_vs_cats_*_{cats,dogs}_*. The Kaggle Dogs-vs-Cats
+# "test_set" photos (balanced, about 135 of each) are the probe's test split; all other pets train it.
+def pet_label(path: Path) -> int | None:
+    """1 for a dog, 0 for a cat, None for a photo that is neither (scenes, benchmarks, ImageNet)."""
+    name = Path(path).name
+    if name.startswith("cat_breeds"):
+        return 0
+    if name.startswith("dog_breeds"):
+        return 1
+    if name.startswith("dogs_vs_cats"):
+        if "_cats_" in name:
+            return 0
+        if "_dogs_" in name:
+            return 1
+    return None
+
+
+def is_probe_test(path: Path) -> bool:
+    return Path(path).name.startswith("dogs_vs_cats_dataset_test_set")
+
+
+def probe_split(root: Path = SHARED_DATA) -> dict[str, tuple[list[Path], list[int]]]:
+    split: dict[str, tuple[list[Path], list[int]]] = {"train": ([], []), "test": ([], [])}
+    for f in list_images(root / "more-photos"):
+        label = pet_label(f)
+        if label is not None:
+            files, labels = split["test" if is_probe_test(f) else "train"]
+            files.append(f)
+            labels.append(label)
+    return split
 
 
 def val_files(root: Path = SHARED_DATA) -> list[Path]:

@@ -228,6 +228,14 @@ def mae_vit_tiny_patch16_dec128d4b(**kw):
                                 decoder_depth=4, decoder_num_heads=4, mlp_ratio=4, **kw)
 
 
+def mae_vit_zoo(**kw):
+    """The zoo's small MAE (112 px): one architecture for every training ratio and patch size, so that
+    only the variable under study changes between zoo models."""
+    kw = {"img_size": 112, "patch_size": 16, **kw}
+    return MaskedAutoencoderViT(embed_dim=192, depth=6, num_heads=3, decoder_embed_dim=128,
+                                decoder_depth=2, decoder_num_heads=4, mlp_ratio=4, **kw)
+
+
 mae_vit_base_patch16 = mae_vit_base_patch16_dec512d8b
 mae_vit_large_patch16 = mae_vit_large_patch16_dec512d8b
 mae_vit_huge_patch14 = mae_vit_huge_patch14_dec512d8b
@@ -238,6 +246,7 @@ FACTORIES = {
     "mae_vit_large_patch16": mae_vit_large_patch16,
     "mae_vit_huge_patch14": mae_vit_huge_patch14,
     "mae_vit_tiny_patch16": mae_vit_tiny_patch16,
+    "mae_vit_zoo": mae_vit_zoo,
 }
 
 

@@ -15,9 +15,9 @@ function newestMtime(path) {
   return m;
 }
 
-/** True when dist/index.html is missing or older than any file the build reads. */
-export function distIsStale(root) {
-  const built = join(root, 'dist', 'index.html');
+/** True when <outDir>/index.html is missing or older than any file the build reads. */
+export function distIsStale(root, outDir = 'dist') {
+  const built = join(root, outDir, 'index.html');
   if (!existsSync(built)) return true;
   return Math.max(...BUILD_SOURCES.map((p) => newestMtime(join(root, p)))) > statSync(built).mtimeMs;
 }
