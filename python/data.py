@@ -39,9 +39,12 @@ def pet_label(path: Path) -> int | None:
     if name.startswith("dog_breeds"):
         return 1
     if name.startswith("dogs_vs_cats"):
-        if "_cats_" in name:
+        # dogs_vs_cats_dataset_{training,test}_set_{cats,dogs}_...: the label is after "_set_" (the
+        # prefix itself names both classes).
+        label = name.split("_set_", 1)[-1]
+        if label.startswith("cats_"):
             return 0
-        if "_dogs_" in name:
+        if label.startswith("dogs_"):
             return 1
     return None
 

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { installCspListener } from './state/csp-log.ts';
 import { installDebug } from './state/debug.ts';
 import { Engine, optionsFromUrl } from './state/engine.ts';
+import { applyMaskParams, installMaskUrlSync, maskParamsFromUrl } from './state/mask-url.ts';
 import { useStore } from './state/store.ts';
 import { App } from './ui/App.tsx';
 import { EngineContext } from './ui/EngineContext.ts';
@@ -14,6 +15,8 @@ const store = useStore.getState();
 if (opts.ratio !== null) store.setMaskRatio(opts.ratio);
 if (opts.seed !== null) store.setSeed(opts.seed);
 if (opts.same !== null) store.setSameMaskForAll(opts.same);
+applyMaskParams(maskParamsFromUrl(window.location.search));
+installMaskUrlSync();
 
 const engine = new Engine(opts);
 installDebug(engine);

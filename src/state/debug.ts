@@ -3,10 +3,12 @@
  * people. Float arrays travel as base64 of their little-endian bytes (exact, and far smaller
  * than JSON number lists).
  */
+import { useCompareStore } from './compare.ts';
 import { cspViolations, type CspViolation } from './csp-log.ts';
 import type { Engine } from './engine.ts';
 import { paintMarks, type PaintMark } from './paint-log.ts';
 import { useStore } from './store.ts';
+import { sweepSnapshot } from './sweep.ts';
 
 export interface DebugRow {
   id: string;
@@ -30,6 +32,8 @@ export interface DebugRow {
   /** rows in the inference call that produced this result */
   batchSize: number | null;
   latentLocation: string | null;
+  /** the strategy that made the shown mask (random / block / grid / paint) */
+  maskStrategy: string | null;
 }
 
 export interface MaeDebug {
@@ -70,6 +74,35 @@ export interface MaeDebug {
   fault(kind: 'crash' | 'gpu-device-lost'): Promise<string>;
   /** Content-Security-Policy violations seen by the page or reported by the worker (none expected). */
   cspViolations(): CspViolation[];
+  /** The Mask control's strategy and the painted mask (per patch, 1 = hidden; null before painting). */
+  maskStrategy(): { strategy: string; painted: number[] | null };
+  /** Row i's shown mask, per patch (1 = hidden), or null before its first result. */
+  hiddenMask(i: number): number[] | null;
+  /**
+   * The zoo compare view: status, mask settings, and per model its hidden mask (1 = hidden), result
+   * numbers, feature-map colours (RGBA base64) and card numbers.
+   */
+  compare(): {
+    status: string;
+    message: string | null;
+    maskRatio: number;
+    seed: number;
+    models: {
+      id: string;
+      status: string;
+      error: string | null;
+      patchSize: number;
+      numPatches: number | null;
+      visible: number | null;
+      mse: number | null;
+      hidden: number[] | null;
+      featureMapBase64: string | null;
+      maskedBase64: string | null;
+      probeAccuracy: number;
+    }[];
+  };
+  /** The masking-ratio sweep panel: status ('closed' when none), progress, per-ratio mean/s.d. */
+  sweep(): ReturnType<typeof sweepSnapshot>;
 }
 
 declare global {
@@ -149,6 +182,7 @@ export function installDebug(engine: Engine): void {
           : null,
         batchSize: r.result ? (r.result.batchSize ?? 1) : null,
         latentLocation: r.result?.latentLocation ?? null,
+        maskStrategy: r.result?.maskStrategy ?? null,
       })),
     predBase64: (i) => {
       const r = rowAt(i)?.result;
@@ -162,6 +196,37 @@ export function installDebug(engine: Engine): void {
     queued: () => engine.queued,
     fault: (kind) => engine.fault(kind),
     cspViolations: () => cspViolations(),
+    maskStrategy: () => {
+      const s = useStore.getState();
+      return { strategy: s.maskStrategy, painted: s.paintedMask ? Array.from(s.paintedMask) : null };
+    },
+    hiddenMask: (i) => {
+      const m = rowAt(i)?.result?.hiddenMask;
+      return m ? Array.from(m) : null;
+    },
+    sweep: () => sweepSnapshot(),
+    compare: () => {
+      const c = useCompareStore.getState();
+      return {
+        status: c.status,
+        message: c.message,
+        maskRatio: c.maskRatio,
+        seed: c.seed,
+        models: c.models.map((m) => ({
+          id: m.entry.id,
+          status: m.status,
+          error: m.error,
+          patchSize: m.entry.patchSize,
+          numPatches: m.result?.numPatches ?? null,
+          visible: m.result?.visible ?? null,
+          mse: m.result?.mse ?? null,
+          hidden: m.hidden ? Array.from(m.hidden) : null,
+          featureMapBase64: m.featureMap ? bytesToBase64(viewBytes(m.featureMap.data)) : null,
+          maskedBase64: m.result ? bytesToBase64(viewBytes(m.result.panels.masked.data)) : null,
+          probeAccuracy: m.entry.probeAccuracy,
+        })),
+      };
+    },
     paints: (since) => paintMarks(since),
     maxBatch: () => engine.maxBatch,
     settled: () => {

@@ -4,9 +4,11 @@
  */
 import { imageSeed } from '../mae/index.ts';
 import { isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
-import type { AdapterFault, EventMessage, ProviderRequest } from '../worker/messages.ts';
+import type { AdapterFault, EventMessage, LoadRequest, ProviderRequest, SweepPoint, SweepResult } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
 import { recordCspViolation } from './csp-log.ts';
+import { folderLabel, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
+import { maskRequest, modelPatches } from './mask-mode.ts';
 import { MODEL_ID, modelIdOf, parseModelIndex } from './model-index.ts';
 import { useStore, type Row } from './store.ts';
 import { admitFiles, UploadTracker } from './uploads.ts';
@@ -133,6 +135,9 @@ export class Engine {
   private readonly crashes: number[] = [];
   private unsubscribe: (() => void) | null = null;
   private readonly uploads = new UploadTracker();
+  /** Files of the models opened from disk, by their local URL (model-files.ts); the active one is kept. */
+  private readonly localModels = new Map<string, NonNullable<LoadRequest['local']>>();
+  private localCount = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.modelUrl = options.modelUrl;
@@ -141,7 +146,13 @@ export class Engine {
 
   start(): void {
     this.unsubscribe = useStore.subscribe((s, prev) => {
-      if (s.maskRatio !== prev.maskRatio || s.seed !== prev.seed || s.sameMaskForAll !== prev.sameMaskForAll) {
+      if (
+        s.maskRatio !== prev.maskRatio ||
+        s.seed !== prev.seed ||
+        s.sameMaskForAll !== prev.sameMaskForAll ||
+        s.maskStrategy !== prev.maskStrategy ||
+        s.paintedMask !== prev.paintedMask
+      ) {
         this.requestAll();
       }
     });
@@ -149,6 +160,16 @@ export class Engine {
     void this.loadModel(this.options.modelUrl, this.options.provider);
     void this.addSamples();
     void this.listModels();
+  }
+
+  /** The encoded file behind a row (the compare view decodes it again at each zoo model's size). */
+  rowBlob(rowId: string): Promise<Blob> | null {
+    return this.sources.get(rowId)?.blob ?? null;
+  }
+
+  /** What the user asked for (auto / webgpu / wasm): the compare view's workers follow it. */
+  get requestedProvider(): ProviderRequest {
+    return useStore.getState().provider.requested;
   }
 
   stop(): void {
@@ -169,6 +190,18 @@ export class Engine {
     if (!MODEL_ID.test(id)) return;
     const url = `${BASE}models/${id}/`;
     if (url === this.modelUrl && this.loading === null && useStore.getState().model.phase === 'ready') return;
+    void this.loadModel(url, useStore.getState().provider.requested);
+  }
+
+  /**
+   * A model folder from the user's disk (picker or drop). The worker reads and checks the files;
+   * as with switchModel, the current model keeps working until it is ready, and stays if it fails.
+   */
+  loadLocalModel(files: readonly PickedFile[]): void {
+    const label = folderLabel(files.map((f) => f.path));
+    const url = localModelUrl(++this.localCount, label);
+    for (const known of this.localModels.keys()) if (known !== this.modelUrl) this.localModels.delete(known);
+    this.localModels.set(url, { name: label, files: files.map((f) => ({ path: f.path, blob: f.file })) });
     void this.loadModel(url, useStore.getState().provider.requested);
   }
 
@@ -265,6 +298,8 @@ export class Engine {
       const warmup = { maskRatio: store.maskRatio, batch: 1 };
       const threads = this.options.wasmThreads ?? undefined;
       const inject = this.options.inject ?? [];
+      // A model from disk: its files (gone only if pruned, which the worker then reports as "no files").
+      const local = isLocalModelUrl(url) ? (this.localModels.get(url) ?? { name: localModelLabel(url), files: [] }) : undefined;
       const r = await client.load(
         url,
         provider,
@@ -276,7 +311,7 @@ export class Engine {
             if (gen === this.generation) useStore.getState().setModel({ loaded, total });
           },
         },
-        { warmup, ...(threads ? { wasmThreads: threads } : {}), ...(inject.length > 0 ? { inject } : {}) },
+        { warmup, ...(threads ? { wasmThreads: threads } : {}), ...(inject.length > 0 ? { inject } : {}), ...(local ? { local } : {}) },
       );
       if (gen !== this.generation) return;
       // The new worker takes over.
@@ -311,10 +346,11 @@ export class Engine {
       const s = useStore.getState();
       if (this.client !== null && s.model.manifest !== null) {
         const id = modelIdOf(url) ?? url;
+        const what = isLocalModelUrl(url) ? `the model from your disk${localModelLabel(url) ? ` (“${localModelLabel(url)}”)` : ''}` : `the model “${id}”`;
         s.setModel({
           phase: 'ready',
           loadingUrl: null,
-          switchError: `Could not load the model “${id}”: ${message} Still using “${s.model.manifest.name}”.`,
+          switchError: `Could not load ${what}: ${message} Still using “${s.model.manifest.name}”.`,
         });
       } else {
         s.setModel({ phase: 'error', error: message, message: 'Model failed to load', loadingUrl: null });
@@ -428,7 +464,7 @@ export class Engine {
     this.latest.set(id, token);
     const seed = imageSeed(s.seed, row.seedIndex, s.sameMaskForAll);
     if (!row.busy) s.updateRow(id, { busy: true });
-    client.reconstruct({ imageId: id, maskRatio: s.maskRatio, seed }).then(
+    client.reconstruct({ imageId: id, seed, ...maskRequest(s, modelPatches(s)) }).then(
       (result) => {
         if (client !== this.client || !this.sources.has(id)) return;
         useStore.getState().updateRow(id, { result, status: 'done', error: null, busy: this.latest.get(id) !== token });
@@ -438,6 +474,21 @@ export class Engine {
         useStore.getState().updateRow(id, { status: 'error', busy: false, error: `Reconstruction failed: ${errorText(e)}` });
       },
     );
+  }
+
+  /**
+   * Masking-ratio sweep of a row on the active worker (MaeClient.sweep); state/sweep.ts drives it.
+   * Rejects when the row is not decoded by the active worker yet (a model switch re-decodes it).
+   */
+  sweep(
+    rowId: string,
+    params: { ratios: number[]; seeds: number[]; strategy: 'random' | 'block' | 'grid' },
+    onPoint: (point: SweepPoint, done: number, total: number) => void,
+    signal: AbortSignal,
+  ): Promise<SweepResult> {
+    const client = this.client;
+    if (!client || !this.decoded.has(rowId)) return Promise.reject(new DOMException('the image is not decoded by the active model yet', 'AbortError'));
+    return client.sweep({ imageId: rowId, ...params }, onPoint, signal);
   }
 
   /** Debug/test: raw graphs on a given tensor and ids (see __maeDebug.runRaw). */

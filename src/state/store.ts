@@ -3,7 +3,7 @@
  * scheduling) are in engine.ts, which subscribes to this store.
  */
 import { create } from 'zustand';
-import type { ModelManifest } from '../mae/index.ts';
+import type { MaskStrategy, ModelManifest } from '../mae/index.ts';
 import type { DecodeResult, LoadPhase, Provider, ProviderRequest, ReconstructResult } from '../worker/messages.ts';
 
 export type ModelPhase = 'idle' | LoadPhase | 'error';
@@ -58,6 +58,10 @@ export interface AppState {
   maskRatio: number;
   seed: number;
   sameMaskForAll: boolean;
+  /** How masks are made (see src/mae/mask-strategies.ts). */
+  maskStrategy: MaskStrategy;
+  /** The painted mask shared by every row (per patch, 1 = hidden); null until paint is first used. */
+  paintedMask: Uint8Array | null;
   rows: Row[];
   nextSeedIndex: number;
   /** Page-level notice (e.g. "pasted clipboard had no image"). */
@@ -72,6 +76,9 @@ export interface AppState {
   setMaskRatio(ratio: number): void;
   setSeed(seed: number): void;
   setSameMaskForAll(same: boolean): void;
+  setMaskStrategy(strategy: MaskStrategy): void;
+  /** A new painted mask (always a new array, so subscribers see the change). */
+  setPaintedMask(mask: Uint8Array | null): void;
   addRow(row: Pick<Row, 'id' | 'name' | 'origin'>, atTop?: boolean): Row;
   updateRow(id: string, patch: Partial<Row>): void;
   removeRow(id: string): void;
@@ -99,6 +106,8 @@ export const useStore = create<AppState>()((set, get) => ({
   maskRatio: DEFAULT_MASK_RATIO,
   seed: 0,
   sameMaskForAll: false,
+  maskStrategy: 'random',
+  paintedMask: null,
   rows: [],
   nextSeedIndex: 0,
   notice: null,
@@ -110,6 +119,8 @@ export const useStore = create<AppState>()((set, get) => ({
   setMaskRatio: (ratio) => set({ maskRatio: clampRatio(ratio) }),
   setSeed: (seed) => set({ seed: normaliseSeed(seed) }),
   setSameMaskForAll: (same) => set({ sameMaskForAll: same }),
+  setMaskStrategy: (maskStrategy) => set({ maskStrategy }),
+  setPaintedMask: (paintedMask) => set({ paintedMask }),
   addRow: (partial, atTop = false) => {
     const row: Row = {
       ...partial,

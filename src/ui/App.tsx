@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
+import { dispatchDrop } from '../state/model-files.ts';
 import { useStore } from '../state/store.ts';
+import { CompareView } from './CompareView.tsx';
 import { Controls } from './Controls.tsx';
 import { DropOverlay } from './DropOverlay.tsx';
 import { useEngine } from './EngineContext.ts';
@@ -42,8 +44,14 @@ export function App() {
       e.preventDefault();
       depth = 0;
       setDragging(false);
-      const files = Array.from(e.dataTransfer?.files ?? []);
-      if (files.length > 0) engine.addFiles(files);
+      // A model folder (manifest.json, .onnx) goes to the model loader; images get rows.
+      if (e.dataTransfer) {
+        dispatchDrop(e.dataTransfer, {
+          images: (files) => engine.addFiles(files),
+          model: (files) => engine.loadLocalModel(files),
+          notice: (message) => useStore.getState().setNotice(message),
+        });
+      }
     };
     const onPaste = (e: ClipboardEvent) => {
       const target = e.target as HTMLElement | null;
@@ -79,6 +87,7 @@ export function App() {
       <Controls />
       <Explainer />
       <ImageGrid />
+      <CompareView />
       <footer className="footer">
         MAE: He et al., “Masked Autoencoders Are Scalable Vision Learners”, CVPR 2022 · Kong et al., “Understanding Masked
         Autoencoders via Hierarchical Latent Variable Models”, CVPR 2023 · runs with onnxruntime-web.

@@ -1,3 +1,4 @@
+import { MaskStrategyControl } from './MaskStrategyControl.tsx';
 import { RatioSlider } from './RatioSlider.tsx';
 import { SeedControls } from './SeedControls.tsx';
 import { UploadButton } from './UploadButton.tsx';
@@ -5,6 +6,7 @@ import { UploadButton } from './UploadButton.tsx';
 export function Controls() {
   return (
     <section className="controls" aria-label="Controls">
+      <MaskStrategyControl />
       <RatioSlider />
       <SeedControls />
       <UploadButton />

@@ -26,6 +26,16 @@ export function Explainer() {
         colour); moderate ratios recover higher-level ones, and the <strong>patch size</strong> sets the level of what
         is learned too. Drag the slider to see the reconstructions and the error change.
       </p>
+      <p data-testid="explainer-mask-strategy">
+        <strong>How the patches are picked matters too.</strong> The MAE paper compares three ways (the{' '}
+        <em>Mask</em> control): <em>random</em> sampling, which it uses and which works best; <em>block</em>-wise
+        masking as in BEiT, which hides large regions together: it does reasonably at about half the patches but gets
+        worse at high ratios, and its reconstructions get blurrier; and <em>grid</em>-wise sampling, which keeps one
+        patch in every 2×2 at 75%: the easiest to fill in (lower training loss, sharper reconstructions), yet it
+        learns a worse representation: a gap with visible neighbours on every side can be filled without much
+        understanding of the scene.
+        With <em>paint</em> you hide and show patches yourself.
+      </p>
       {manifest && (
         <p className="fineprint" data-testid="model-description">
           This model: {manifest.name}

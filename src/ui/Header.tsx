@@ -1,5 +1,6 @@
 import { useStore } from '../state/store.ts';
 import { ModelSelect } from './ModelSelect.tsx';
+import { OpenModelFolder } from './OpenModelFolder.tsx';
 import { ProviderBadge } from './ProviderBadge.tsx';
 import { ProviderSelect } from './ProviderSelect.tsx';
 
@@ -18,6 +19,7 @@ export function Header() {
         </div>
         <ProviderBadge />
         <ModelSelect />
+        <OpenModelFolder />
         <ProviderSelect />
       </div>
     </header>

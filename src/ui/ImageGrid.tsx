@@ -1,4 +1,5 @@
 import { useStore } from '../state/store.ts';
+import { downloadGridPng } from './export-png.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { ImageRow } from './ImageRow.tsx';
 
@@ -7,6 +8,16 @@ export function ImageGrid() {
   if (rows.length === 0) return <EmptyState />;
   return (
     <section className="grid" data-testid="image-grid" aria-label="Images">
+      <div className="grid-toolbar">
+        <button
+          type="button"
+          data-testid="download-grid"
+          disabled={!rows.some((r) => r.status === 'done' && r.result)}
+          onClick={() => void downloadGridPng(rows).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${e instanceof Error ? e.message : String(e)}`))}
+        >
+          Download grid PNG
+        </button>
+      </div>
       {rows.map((row) => (
         <ImageRow key={row.id} row={row} />
       ))}

@@ -1,10 +1,14 @@
 import { memo, useEffect } from 'react';
 import { recordPaint } from '../state/paint-log.ts';
-import type { Row } from '../state/store.ts';
+import { useStore, type Row } from '../state/store.ts';
+import { openSweep } from '../state/sweep.ts';
 import { DecodeNotes } from './DecodeNotes.tsx';
 import { useEngine } from './EngineContext.ts';
+import { PaintSurface } from './PaintSurface.tsx';
 import { PanelCanvas } from './PanelCanvas.tsx';
 import { RowMetrics } from './RowMetrics.tsx';
+import { downloadRowPng } from './export-png.ts';
+import { SweepPanel } from './SweepPanel.tsx';
 
 const PANELS = [
   { key: 'masked', label: 'masked' },
@@ -40,6 +44,18 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
         </span>
         {row.origin === 'upload' && <span className="tag">yours</span>}
         {status && <span className="row-status">{status}</span>}
+        <button type="button" className="row-action row-actions-start" data-testid="sweep-row" disabled={row.status === 'error'} onClick={() => openSweep(engine, row.id)}>
+          Sweep
+        </button>
+        <button
+          type="button"
+          className="row-action"
+          data-testid="download-row"
+          disabled={!result || row.status !== 'done'}
+          onClick={() => void downloadRowPng(row).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${e instanceof Error ? e.message : String(e)}`))}
+        >
+          Download PNG
+        </button>
         <button type="button" className="remove" data-testid="remove-row" aria-label={`Remove ${row.name}`} onClick={() => engine.removeRow(row.id)}>
           ×
         </button>
@@ -51,9 +67,16 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
       ) : (
         <>
           <div className="panels">
-            {PANELS.map((p) => (
-              <PanelCanvas key={p.key} panel={p.key} label={p.label} image={result ? result.panels[p.key] : null} busy={row.busy} />
-            ))}
+            {PANELS.map((p) => {
+              const panel = <PanelCanvas key={p.key} panel={p.key} label={p.label} image={result ? result.panels[p.key] : null} busy={row.busy} />;
+              return p.key === 'masked' ? (
+                <PaintSurface key={p.key} row={row}>
+                  {panel}
+                </PaintSurface>
+              ) : (
+                panel
+              );
+            })}
           </div>
           <RowMetrics result={result} />
           <DecodeNotes info={row.decodeInfo} />
@@ -62,6 +85,7 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
           )}
         </>
       )}
+      <SweepPanel rowId={row.id} />
     </article>
   );
 });

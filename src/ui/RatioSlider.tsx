@@ -8,8 +8,13 @@ export function RatioSlider() {
   const ratio = useStore((s) => s.maskRatio);
   const setRatio = useStore((s) => s.setMaskRatio);
   const manifest = useStore((s) => s.model.manifest);
-  const total = manifest ? (manifest.imgSize / manifest.patchSize) ** 2 : DEFAULT_PATCHES;
-  const visible = lenKeep(total, ratio);
+  const modelTotal = manifest ? (manifest.imgSize / manifest.patchSize) ** 2 : DEFAULT_PATCHES;
+  // Paint mode: the ratio is the painted mask's; the slider shows it but is off (pick another
+  // strategy to use it again; the slider's own value is kept for then).
+  const painted = useStore((s) => (s.maskStrategy === 'paint' ? s.paintedMask : null));
+  const total = painted ? painted.length : modelTotal;
+  const visible = painted ? painted.reduce((n, v) => n + (v ? 0 : 1), 0) : lenKeep(total, ratio);
+  const shown = painted ? (total - visible) / total : ratio;
   return (
     <div className="control ratio">
       <label htmlFor="ratio">Masking ratio</label>
@@ -19,12 +24,14 @@ export function RatioSlider() {
         min={0}
         max={MAX_MASK_RATIO}
         step={0.01}
-        value={ratio}
+        value={painted ? Math.min(MAX_MASK_RATIO, shown) : ratio}
+        disabled={painted !== null}
+        title={painted ? 'The painted mask sets the ratio; choose another mask strategy to use the slider' : undefined}
         data-testid="ratio-slider"
         onChange={(e) => setRatio(Number(e.target.value))}
       />
       <output htmlFor="ratio" data-testid="ratio-label">
-        {Math.round(ratio * 100)}% · {visible} of {total} visible
+        {Math.round(shown * 100)}% · {visible} of {total} visible{painted ? ' · painted' : ''}
       </output>
     </div>
   );

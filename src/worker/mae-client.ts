@@ -23,9 +23,12 @@ import type {
   RequestType,
   ResultMap,
   RunRawResult,
+  SweepPoint,
+  SweepResult,
   WorkerRequest,
   WorkerResponse,
 } from './messages.ts';
+import type { MaskSpec } from '../mae/index.ts';
 
 export interface LoadCallbacks {
   onStatus?: (phase: LoadPhase, message: string) => void;
@@ -37,6 +40,17 @@ export interface ReconstructParams {
   maskRatio: number;
   seed: number;
   imageChw?: Float32Array;
+  /** Mask strategy (absent = random). */
+  mask?: MaskSpec;
+}
+
+/** Jobs can share a batch when their masks come from the same strategy (one painted mask for all). */
+function sameMaskSpec(a: MaskSpec | undefined, b: MaskSpec | undefined): boolean {
+  const sa = a?.strategy ?? 'random';
+  const sb = b?.strategy ?? 'random';
+  if (sa !== sb) return false;
+  if (a?.strategy !== 'paint' || b?.strategy !== 'paint') return true;
+  return a.hidden === b.hidden || (a.hidden.length === b.hidden.length && a.hidden.every((v, i) => v === b.hidden[i]));
 }
 
 /** Error from the worker, with its machine-readable code. */
@@ -65,6 +79,8 @@ interface Pending {
   callbacks?: LoadCallbacks;
   /** The caller gave up; drop the worker's answer when it comes. */
   cancelled?: boolean;
+  /** A sweep's per-ratio answers. */
+  onSweepPoint?: (point: SweepPoint, done: number, total: number) => void;
 }
 
 interface QueuedReconstruct {
@@ -157,7 +173,7 @@ export class MaeClient {
     modelUrl: string,
     provider: ProviderRequest,
     callbacks: LoadCallbacks = {},
-    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup' | 'inject'> = {},
+    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup' | 'inject' | 'local'> = {},
   ): Promise<LoadResult> {
     return this.send<'load'>({ type: 'load', id: this.nextId++, modelUrl, provider, ...extra }, [], callbacks);
   }
@@ -175,6 +191,41 @@ export class MaeClient {
     const running = this.running?.jobs.find((j) => j.params.imageId === imageId);
     if (running) this.cancelRunning('image removed', running);
     void this.send<'forget'>({ type: 'forget', id: this.nextId++, imageId }).catch(() => undefined);
+  }
+
+  /**
+   * Masking-ratio sweep of a decoded image (see SweepRequest). Not subject to latest-wins: the
+   * worker interleaves it ratio by ratio with row requests. Aborting `signal` stops the worker
+   * before its next ratio and rejects at once with an AbortError.
+   */
+  sweep(
+    params: { imageId: string; ratios: number[]; seeds: number[]; strategy?: 'random' | 'block' | 'grid' },
+    onPoint: (point: SweepPoint, done: number, total: number) => void,
+    signal?: AbortSignal,
+  ): Promise<SweepResult> {
+    if (signal?.aborted) return Promise.reject(abortError('aborted'));
+    const id = this.nextId++;
+    const result = this.send<'sweep'>({ type: 'sweep', id, ...params });
+    const pending = this.pending.get(id);
+    if (pending) pending.onSweepPoint = onPoint;
+    if (!signal) return result;
+    const onAbort = (): void => {
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      p.reject(abortError('sweep cancelled'));
+      void this.send<'cancelSweep'>({ type: 'cancelSweep', id: this.nextId++, sweepId: id }).catch(() => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return result.finally(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /**
+   * The compare view: a decoded image with an explicit hidden mask, plus its encoder features.
+   * Not latest-wins: the compare view keeps one request per model in flight and ignores stale answers.
+   */
+  compare(imageId: string, hidden: Uint8Array): Promise<ResultMap['compare']> {
+    return this.send<'compare'>({ type: 'compare', id: this.nextId++, imageId, hidden });
   }
 
   /** Debug/test path: explicit ids, no caching, not subject to latest-wins. */
@@ -252,7 +303,7 @@ export class MaeClient {
     if (this.maxBatch > 1 && !lead.params.imageChw) {
       for (const job of this.queue.values()) {
         if (jobs.length >= this.maxBatch) break;
-        if (job !== lead && !job.params.imageChw && job.params.maskRatio === lead.params.maskRatio) jobs.push(job);
+        if (job !== lead && !job.params.imageChw && job.params.maskRatio === lead.params.maskRatio && sameMaskSpec(job.params.mask, lead.params.mask)) jobs.push(job);
       }
     }
     for (const job of jobs) this.queue.delete(job.params.imageId);
@@ -273,6 +324,7 @@ export class MaeClient {
         imageId: lead.params.imageId,
         maskRatio: lead.params.maskRatio,
         seed: lead.params.seed,
+        ...(lead.params.mask ? { mask: lead.params.mask } : {}),
         ...(chw ? { imageChw: chw } : {}),
       };
       this.track<'reconstruct'>(id, 'reconstruct', undefined)
@@ -289,6 +341,7 @@ export class MaeClient {
       id,
       maskRatio: lead.params.maskRatio,
       items: jobs.map((j) => ({ imageId: j.params.imageId, seed: j.params.seed })),
+      ...(lead.params.mask ? { mask: lead.params.mask } : {}),
     };
     this.track<'reconstructBatch'>(id, 'reconstructBatch', undefined)
       .then(
@@ -363,6 +416,9 @@ export class MaeClient {
         return;
       case 'progress':
         p.callbacks?.onProgress?.(msg.loaded, msg.total, msg.file);
+        return;
+      case 'sweepProgress':
+        p.onSweepPoint?.(msg.point, msg.done, msg.total);
         return;
       case 'result':
         this.pending.delete(msg.id);

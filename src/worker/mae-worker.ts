@@ -11,6 +11,10 @@ import type * as ort from 'onnxruntime-web';
 import {
   compositeOnBackground,
   compositePanels,
+  encodePatchFeatures,
+  maskFromHidden,
+  masksFor,
+  type MaskSpec,
   numPatches as manifestNumPatches,
   graphSignatureProblems,
   ModelContractError,
@@ -29,6 +33,7 @@ import {
 import {
   transferablesOf,
   type AdapterFault,
+  type CompareRequest,
   type DecodeRequest,
   type FaultRequest,
   type ErrorMessage,
@@ -39,12 +44,15 @@ import {
   type ReconstructRequest,
   type ResultMap,
   type RunRawRequest,
+  type SweepRequest,
   type WorkerRequest,
   type WorkerResponse,
 } from './messages.ts';
 import { decodeImageFile, ImageDecodeError, type DecodedImage } from './decode-image.ts';
 import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-download.ts';
+import { readLocalModel, type LocalModel } from './model-local.ts';
 import { chooseProvider, describeAdapter, type AdapterSummary } from './provider.ts';
+import { SweepRunner } from './sweep-runner.ts';
 
 /** Transparent pixels are composited on white (what most viewers show behind a PNG); rows say so. */
 const DECODE_BACKGROUND: [number, number, number] = [255, 255, 255];
@@ -166,6 +174,17 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   if (!backendStarted && self.crossOriginIsolated && req.wasmThreads !== undefined && req.wasmThreads >= 1) {
     wasmThreads = Math.floor(req.wasmThreads);
   }
+  // A folder from the user's disk is read and checked before anything heavy (GPU probe, runtime).
+  let local: LocalModel | null = null;
+  if (req.local) {
+    post({ type: 'status', id: req.id, phase: 'downloading', message: 'Reading the model files…' });
+    try {
+      local = await readLocalModel(req.local.files, (loaded, total, file) => post({ type: 'progress', id: req.id, loaded, total, file }));
+    } catch (e) {
+      if (e instanceof ModelLoadError) throw new WorkerError(e.message, 'model');
+      throw e;
+    }
+  }
   post({ type: 'status', id: req.id, phase: 'probing', message: 'Looking for a GPU…' });
   const probe = await probeAdapter(req.inject);
   const choice = { ...chooseProvider(req.provider, probe.summary, probe.why) };
@@ -182,16 +201,22 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   }
 
   const base = new URL(req.modelUrl, self.location.href);
-  post({ type: 'status', id: req.id, phase: 'downloading', message: 'Downloading the model…' });
   let manifest: ModelManifest;
   let bytes: Map<string, Uint8Array<ArrayBuffer>>;
-  try {
-    manifest = await fetchManifest(base);
-    bytes = await downloadModelFiles(base, manifest, (loaded, total, file) => post({ type: 'progress', id: req.id, loaded, total, file }));
-  } catch (e) {
-    if (e instanceof ModelLoadError) throw new WorkerError(e.message, 'model');
-    throw e;
+  if (local) {
+    ({ manifest, bytes } = local);
+  } else {
+    post({ type: 'status', id: req.id, phase: 'downloading', message: 'Downloading the model…' });
+    try {
+      manifest = await fetchManifest(base);
+      bytes = await downloadModelFiles(base, manifest, (loaded, total, file) => post({ type: 'progress', id: req.id, loaded, total, file }));
+    } catch (e) {
+      if (e instanceof ModelLoadError) throw new WorkerError(e.message, 'model');
+      throw e;
+    }
   }
+  // Who "does not fit its manifest" in a contract error.
+  const where = local ? 'The folder' : `The model at ${base.pathname}`;
   const parts = [manifest.encoder, manifest.decoder];
   const t1 = performance.now();
 
@@ -247,7 +272,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   try {
     sessions = await createBoth();
   } catch (e) {
-    if (e instanceof ModelContractError) throw new WorkerError(`The model at ${base.pathname} does not fit its manifest: ${e.message}`, 'model');
+    if (e instanceof ModelContractError) throw new WorkerError(`${where} does not fit its manifest: ${e.message}`, 'model');
     if (choice.provider === 'wasm') throw new WorkerError(`Could not create the WASM session: ${errorText(e)}`, 'model');
     // WebGPU can fail late (device lost, missing op, limits): say so and run on WASM instead.
     choice.reason = `WebGPU session failed (${errorText(e)}): using WASM`;
@@ -255,7 +280,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     try {
       sessions = await createBoth();
     } catch (e2) {
-      if (e2 instanceof ModelContractError) throw new WorkerError(`The model at ${base.pathname} does not fit its manifest: ${e2.message}`, 'model');
+      if (e2 instanceof ModelContractError) throw new WorkerError(`${where} does not fit its manifest: ${e2.message}`, 'model');
       throw new WorkerError(`Could not create the WASM session: ${errorText(e2)}`, 'model');
     }
   }
@@ -466,10 +491,10 @@ async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['re
   if (req.imageChw) images.set(req.imageId, req.imageChw);
   const chw = images.get(req.imageId);
   if (!chw) throw new WorkerError(`Unknown image ${req.imageId}`, 'unknown-image');
-  const masks = randomMasking(req.seed, m.numPatches, req.maskRatio);
+  const masks = requestMasks(req.mask, req.seed, m.numPatches, req.maskRatio);
   const { value: out, m: ran } = await withGpuFallback((cur) => reconstruct(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, masks));
   const row = rowResult(ran, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
-  return { ...row, encoderMs: out.encoderMs, decoderMs: out.decoderMs, totalMs: performance.now() - t0, latentLocation: out.latentLocation };
+  return { ...row, maskStrategy: req.mask?.strategy ?? 'random', hiddenMask: masks.mask, encoderMs: out.encoderMs, decoderMs: out.decoderMs, totalMs: performance.now() - t0, latentLocation: out.latentLocation };
 }
 
 /**
@@ -484,7 +509,7 @@ async function handleReconstructBatch(req: ReconstructBatchRequest): Promise<Res
   for (const it of req.items) {
     const chw = images.get(it.imageId);
     if (!chw) failed.push({ imageId: it.imageId, message: `Unknown image ${it.imageId}`, code: 'unknown-image' });
-    else rows.push({ ...it, chw, masks: randomMasking(it.seed, m.numPatches, req.maskRatio) });
+    else rows.push({ ...it, chw, masks: requestMasks(req.mask, it.seed, m.numPatches, req.maskRatio) });
   }
   if (rows.length === 0) return { results: [], failed };
   const { value: out, m: ran } = await withGpuFallback((cur) =>
@@ -493,6 +518,10 @@ async function handleReconstructBatch(req: ReconstructBatchRequest): Promise<Res
   const results = rows.map((r, b) => rowResult(ran, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]));
   const B = rows.length;
   const totalMs = performance.now() - t0;
+  results.forEach((r, b) => {
+    r.maskStrategy = req.mask?.strategy ?? 'random';
+    r.hiddenMask = rows[b].masks.mask;
+  });
   for (const r of results) {
     r.encoderMs = out.encoderMs / B;
     r.decoderMs = out.decoderMs / B;
@@ -501,6 +530,43 @@ async function handleReconstructBatch(req: ReconstructBatchRequest): Promise<Res
     r.latentLocation = out.latentLocation;
   }
   return { results, failed };
+}
+
+/** The compare view: a given hidden mask (not a seed), and the encoder's features with nothing hidden. */
+async function handleCompare(req: CompareRequest): Promise<ResultMap['compare']> {
+  const m = requireModel();
+  const chw = images.get(req.imageId);
+  if (!chw) throw new WorkerError(`Unknown image ${req.imageId}`, 'unknown-image');
+  if (req.hidden.length !== m.numPatches) {
+    throw new WorkerError(`the mask has ${req.hidden.length} patches; this model has ${m.numPatches}`, 'internal');
+  }
+  const masks = maskFromHidden(req.hidden);
+  const { value: out, m: ran } = await withGpuFallback((cur) => reconstruct(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, masks));
+  const { value: features } = await withGpuFallback((cur) => encodePatchFeatures(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, cur.numPatches));
+  const row = rowResult(ran, { imageId: req.imageId, maskRatio: 1 - masks.idsKeep.length / m.numPatches, seed: 0 }, chw, masks, out.pred);
+  return {
+    imageId: req.imageId,
+    provider: ran.provider,
+    numPatches: m.numPatches,
+    visible: masks.idsKeep.length,
+    panels: row.panels,
+    mse: row.mse,
+    psnr: row.psnr,
+    features: features.data,
+    dim: features.dim,
+    encoderMs: out.encoderMs,
+    decoderMs: out.decoderMs,
+  };
+}
+
+/** The mask a request asks for (random when it names none); a painted mask that does not fit is the request's error. */
+function requestMasks(spec: MaskSpec | undefined, seed: number, numPatches: number, maskRatio: number): MaskIds {
+  try {
+    return masksFor(spec, seed, numPatches, maskRatio);
+  } catch (e) {
+    if (e instanceof RangeError) throw new WorkerError(`Cannot use this mask: ${e.message}`, 'internal');
+    throw e;
+  }
 }
 
 function rowResult(
@@ -535,6 +601,54 @@ function rowResult(
   };
 }
 
+/** One ratio of a sweep: every seed of it in one encoder/decoder batch, metrics as for a row. */
+async function sweepStep(imageId: string, maskRatio: number, seeds: number[], strategy: SweepRequest['strategy']) {
+  const m = requireModel();
+  const chw = images.get(imageId);
+  if (!chw) throw new WorkerError(`Unknown image ${imageId}`, 'unknown-image');
+  const spec = strategy ? { strategy } : undefined;
+  const masks = seeds.map((seed) => masksFor(spec, seed, m.numPatches, maskRatio));
+  const { value: out, m: ran } = await withGpuFallback((cur) =>
+    reconstructBatch(cur.sessions, cur.Tensor, masks.map((mk) => ({ image: chw, masks: mk })), cur.manifest.imgSize),
+  );
+  const rows = masks.map((mk, b) => rowResult(ran, { imageId, maskRatio, seed: seeds[b] }, chw, mk, out.preds[b]));
+  const first = rows[0];
+  const point = {
+    maskRatio,
+    visible: first.visible,
+    numPatches: first.numPatches,
+    seeds,
+    mse: rows.map((r) => r.mse),
+    psnr: rows.map((r) => r.psnr),
+    baselineMse: rows.map((r) => r.visibleMeanMse),
+    masked: first.panels.masked,
+    reconstructionWithVisible: first.panels.reconstructionWithVisible,
+  };
+  return { point, provider: ran.provider };
+}
+
+const sweeps = new SweepRunner({
+  enqueue: <T,>(work: () => Promise<T>): Promise<T> => {
+    const done = chain.then(work);
+    chain = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
+  },
+  step: sweepStep,
+  post,
+});
+
+async function handleSweep(req: SweepRequest): Promise<void> {
+  try {
+    if (req.seeds.length === 0) throw new WorkerError('A sweep needs at least one seed.', 'internal');
+    post({ type: 'result', id: req.id, request: 'sweep', result: await sweeps.run(req) });
+  } catch (e) {
+    post({ type: 'error', id: req.id, request: 'sweep', message: errorText(e), code: e instanceof WorkerError ? e.code : 'internal' });
+  }
+}
+
 async function handleRunRaw(req: RunRawRequest): Promise<ResultMap['runRaw']> {
   const m = requireModel();
   const keep = req.idsKeep.length;
@@ -567,6 +681,9 @@ async function handle(req: WorkerRequest): Promise<void> {
       case 'runRaw':
         post({ type: 'result', id: req.id, request: 'runRaw', result: await handleRunRaw(req) });
         break;
+      case 'compare':
+        post({ type: 'result', id: req.id, request: 'compare', result: await handleCompare(req) });
+        break;
       case 'forget':
         images.delete(req.imageId);
         post({ type: 'result', id: req.id, request: 'forget', result: { imageId: req.imageId } });
@@ -598,6 +715,15 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const req = ev.data;
   if (req.type === 'fault') {
     handleFault(req); // now, not behind a running inference: that is the point
+    return;
+  }
+  if (req.type === 'cancelSweep') {
+    // at once: the sweep reads the flag before its next ratio
+    post({ type: 'result', id: req.id, request: 'cancelSweep', result: { sweepId: req.sweepId, found: sweeps.cancel(req.sweepId) } });
+    return;
+  }
+  if (req.type === 'sweep') {
+    void handleSweep(req); // queues its ratios on the chain one by one
     return;
   }
   if (req.type === 'forget') {

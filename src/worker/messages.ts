@@ -2,7 +2,7 @@
  * Typed messages between the main thread (MaeClient) and the MAE worker.
  * Every request carries an `id`; every response names the request it belongs to.
  */
-import type { ModelManifest, RgbaImage } from '../mae/index.ts';
+import type { MaskSpec, MaskStrategy, ModelManifest, RgbaImage } from '../mae/index.ts';
 
 /** What the user (or the URL flag ?ep=) asked for. */
 export type ProviderRequest = 'auto' | 'webgpu' | 'wasm';
@@ -27,6 +27,17 @@ export interface LoadRequest {
    * ("no-webgpu"), or that requestAdapter() throws ("adapter-error") or returns null ("adapter-null").
    */
   inject?: AdapterFault[];
+  /**
+   * A model folder from the user's disk (picker or drop): the worker reads these files instead of
+   * fetching modelUrl (src/worker/model-local.ts). `name` is the folder's name, if it had one.
+   */
+  local?: { name: string | null; files: LocalModelFile[] };
+}
+
+/** One chosen file; `path` as the browser gave it ("my-model/encoder.onnx" or "encoder.onnx"). */
+export interface LocalModelFile {
+  path: string;
+  blob: Blob;
 }
 
 export type AdapterFault = 'no-webgpu' | 'adapter-error' | 'adapter-null';
@@ -53,6 +64,8 @@ export interface ReconstructRequest {
    * the tensor cached by a previous decode of `imageId`.
    */
   imageChw?: Float32Array;
+  /** Mask strategy (absent = random); for paint, maskRatio is the painted mask's. */
+  mask?: MaskSpec;
 }
 
 /**
@@ -64,6 +77,8 @@ export interface ReconstructBatchRequest {
   id: number;
   maskRatio: number;
   items: { imageId: string; seed: number }[];
+  /** One strategy for every item (absent = random). */
+  mask?: MaskSpec;
 }
 
 /** Debug/test path: run the graphs on a given tensor with explicit ids (e.g. reference vectors). */
@@ -73,6 +88,18 @@ export interface RunRawRequest {
   imageChw: Float32Array;
   idsKeep: Int32Array;
   idsRestore: Int32Array;
+}
+
+/**
+ * The compare view: one cached image with an explicit hidden mask (the same pixels for every model,
+ * see src/mae/compare-mask.ts), plus the encoder's patch features with nothing hidden (feature map).
+ */
+export interface CompareRequest {
+  type: 'compare';
+  id: number;
+  imageId: string;
+  /** per patch, 1 = hidden; length = the model's numPatches */
+  hidden: Uint8Array;
 }
 
 /** Drop an image from the worker's cache (row removed). */
@@ -95,7 +122,40 @@ export interface FaultRequest {
   kind: FaultKind;
 }
 
-export type WorkerRequest = LoadRequest | DecodeRequest | ReconstructRequest | ReconstructBatchRequest | RunRawRequest | ForgetRequest | FaultRequest;
+/**
+ * Masking-ratio sweep of one cached image: for each ratio, every seed in one encoder/decoder batch.
+ * The worker answers each ratio with a SweepProgressMessage and goes back to its queue between
+ * ratios, so row requests sent meanwhile are not starved. Ends with a SweepResult.
+ */
+export interface SweepRequest {
+  type: 'sweep';
+  id: number;
+  imageId: string;
+  ratios: number[];
+  /** Per-image seeds (already resolved); the first one's panels make the filmstrip. */
+  seeds: number[];
+  /** Seeded mask strategy (absent = random); a painted mask has one ratio only, so it is never swept. */
+  strategy?: 'random' | 'block' | 'grid';
+}
+
+/** Stops a running sweep (handled at once, not queued behind it). */
+export interface CancelSweepRequest {
+  type: 'cancelSweep';
+  id: number;
+  sweepId: number;
+}
+
+export type WorkerRequest =
+  | LoadRequest
+  | DecodeRequest
+  | ReconstructRequest
+  | ReconstructBatchRequest
+  | RunRawRequest
+  | ForgetRequest
+  | CompareRequest
+  | FaultRequest
+  | SweepRequest
+  | CancelSweepRequest;
 export type RequestType = WorkerRequest['type'];
 
 export interface LoadResult {
@@ -163,6 +223,9 @@ export interface ReconstructResult {
   batchSize?: number;
   /** Where the encoder's latent stayed on its way to the decoder ('gpu-buffer' on WebGPU). */
   latentLocation?: string;
+  /** The strategy that made the mask, and the mask itself (per patch, 1 = hidden). */
+  maskStrategy?: MaskStrategy;
+  hiddenMask?: Uint8Array;
 }
 
 export interface ReconstructBatchResult {
@@ -176,14 +239,56 @@ export interface RunRawResult {
   decoderMs: number;
 }
 
+/** One ratio of a sweep: per-seed metrics (in the request's seed order) and the first seed's panels. */
+export interface SweepPoint {
+  maskRatio: number;
+  visible: number;
+  numPatches: number;
+  seeds: number[];
+  mse: (number | null)[];
+  psnr: (number | null)[];
+  /** visible-mean baseline MSE per seed */
+  baselineMse: (number | null)[];
+  masked: RgbaImage;
+  reconstructionWithVisible: RgbaImage;
+}
+
+export interface SweepResult {
+  imageId: string;
+  /** ratios finished before the end (all of them unless cancelled) */
+  completed: number;
+  total: number;
+  cancelled: boolean;
+  /** what ran the last ratio; null when none ran */
+  provider: Provider | null;
+}
+
+export interface CompareResult {
+  imageId: string;
+  provider: Provider;
+  numPatches: number;
+  visible: number;
+  panels: PanelImages;
+  mse: number | null;
+  psnr: number | null;
+  /** encoder patch tokens with nothing hidden: [numPatches, dim], raster order */
+  features: Float32Array;
+  dim: number;
+  encoderMs: number;
+  decoderMs: number;
+}
+
 export interface ResultMap {
   load: LoadResult;
   decode: DecodeResult;
   reconstruct: ReconstructResult;
   reconstructBatch: ReconstructBatchResult;
   runRaw: RunRawResult;
+  compare: CompareResult;
   forget: { imageId: string };
   fault: { kind: FaultKind; detail: string };
+  sweep: SweepResult;
+  cancelSweep: { sweepId: number; found: boolean };
 }
 
 export type LoadPhase = 'probing' | 'downloading' | 'compiling' | 'ready';
@@ -224,14 +329,28 @@ export type EventMessage =
   /** The worker's Content-Security-Policy blocked something (it should never happen). */
   | { type: 'event'; id: 0; kind: 'csp-violation'; directive: string; blockedURI: string };
 
-export type WorkerResponse = StatusMessage | ProgressMessage | ResultMessage | ErrorMessage | EventMessage;
+/** One more ratio of a sweep is done (done/total count ratios × seeds). */
+export interface SweepProgressMessage {
+  type: 'sweepProgress';
+  id: number;
+  done: number;
+  total: number;
+  point: SweepPoint;
+}
+
+export type WorkerResponse = StatusMessage | ProgressMessage | SweepProgressMessage | ResultMessage | ErrorMessage | EventMessage;
 
 /** Buffers of a result that can be transferred instead of copied. */
 export function transferablesOf(msg: WorkerResponse): Transferable[] {
+  if (msg.type === 'sweepProgress') return uniqueBuffers([msg.point.masked.data, msg.point.reconstructionWithVisible.data]);
   if (msg.type !== 'result') return [];
   if (msg.request === 'reconstruct') return uniqueBuffers(resultViews(msg.result));
   if (msg.request === 'reconstructBatch') return uniqueBuffers(msg.result.results.flatMap(resultViews));
   if (msg.request === 'runRaw') return uniqueBuffers([msg.result.pred]);
+  if (msg.request === 'compare') {
+    const p = msg.result.panels;
+    return uniqueBuffers([msg.result.features, p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data]);
+  }
   return [];
 }
 

@@ -1,0 +1,115 @@
+/**
+ * Layout and text of the exported PNGs (one row, or the whole grid): pure maths so it is unit
+ * tested; src/ui/export-png.ts draws it. Each row is a caption band (two text lines), a strip of
+ * panel labels, then the panels side by side at their native size (pixels copied 1:1, so the
+ * export holds exactly what the page shows).
+ */
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface ExportRowLayout {
+  /** the whole row, caption included */
+  row: Rect;
+  caption: Rect;
+  /** one label cell above each panel */
+  labels: Rect[];
+  panels: Rect[];
+}
+
+export interface ExportLayout {
+  width: number;
+  height: number;
+  rows: ExportRowLayout[];
+}
+
+export interface ExportLayoutOptions {
+  rows: number;
+  /** panel side in pixels (the model's image size) */
+  panelSize: number;
+  panels?: number;
+  /** outer margin */
+  pad?: number;
+  /** between panels, and half the space between rows */
+  gap?: number;
+  captionHeight?: number;
+  labelHeight?: number;
+}
+
+export const EXPORT_DEFAULTS = { panels: 4, pad: 12, gap: 8, captionHeight: 40, labelHeight: 18 } as const;
+
+export function exportLayout(opts: ExportLayoutOptions): ExportLayout {
+  const { rows, panelSize } = opts;
+  const panels = opts.panels ?? EXPORT_DEFAULTS.panels;
+  const pad = opts.pad ?? EXPORT_DEFAULTS.pad;
+  const gap = opts.gap ?? EXPORT_DEFAULTS.gap;
+  const captionHeight = opts.captionHeight ?? EXPORT_DEFAULTS.captionHeight;
+  const labelHeight = opts.labelHeight ?? EXPORT_DEFAULTS.labelHeight;
+  for (const [name, v] of Object.entries({ rows, panelSize, panels })) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer (got ${v})`);
+  }
+  for (const [name, v] of Object.entries({ pad, gap, captionHeight, labelHeight })) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative integer (got ${v})`);
+  }
+  const innerWidth = panels * panelSize + (panels - 1) * gap;
+  const rowHeight = captionHeight + labelHeight + panelSize;
+  const rowGap = 2 * gap;
+  const out: ExportRowLayout[] = [];
+  for (let i = 0; i < rows; i++) {
+    const y = pad + i * (rowHeight + rowGap);
+    const panelY = y + captionHeight + labelHeight;
+    const xs = Array.from({ length: panels }, (_, p) => pad + p * (panelSize + gap));
+    out.push({
+      row: { x: pad, y, w: innerWidth, h: rowHeight },
+      caption: { x: pad, y, w: innerWidth, h: captionHeight },
+      labels: xs.map((x) => ({ x, y: y + captionHeight, w: panelSize, h: labelHeight })),
+      panels: xs.map((x) => ({ x, y: panelY, w: panelSize, h: panelSize })),
+    });
+  }
+  return { width: 2 * pad + innerWidth, height: 2 * pad + rows * rowHeight + (rows - 1) * rowGap, rows: out };
+}
+
+export interface ExportCaption {
+  imageName: string;
+  modelName: string;
+  maskRatio: number;
+  visible: number;
+  numPatches: number;
+  /** the per-image seed the mask was drawn with */
+  seed: number;
+  maskStrategy: string;
+  mse: number | null;
+  psnr: number | null;
+}
+
+function fmt(v: number | null, digits: number, unit = ''): string {
+  return v === null || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(digits)}${unit}`;
+}
+
+/** The caption band's two lines. */
+export function captionLines(c: ExportCaption): [string, string] {
+  return [
+    `${c.imageName} — model ${c.modelName}`,
+    `mask ratio ${c.maskRatio.toFixed(2)} (${c.visible}/${c.numPatches} visible) · seed ${c.seed} · ${c.maskStrategy} masking · masked MSE ${fmt(c.mse, 3)} · PSNR ${fmt(c.psnr, 1, ' dB')}`,
+  ];
+}
+
+/** File-name-safe stem of an image name: extension dropped, anything but [A-Za-z0-9_-] → "-". */
+export function fileStem(name: string): string {
+  const stem = name
+    .replace(/\.[A-Za-z0-9]{1,5}$/, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
+  return stem || 'image';
+}
+
+/** "mae-<image>-r75-s0.png" for a row, "mae-grid-<n>-r75-s0.png" for the grid (page seed). */
+export function exportFileName(what: { imageName: string } | { gridRows: number }, maskRatio: number, seed: number): string {
+  const tail = `r${Math.round(maskRatio * 100)}-s${seed >>> 0}.png`;
+  return 'imageName' in what ? `mae-${fileStem(what.imageName)}-${tail}` : `mae-grid-${what.gridRows}-${tail}`;
+}

@@ -1,0 +1,196 @@
+/**
+ * The masking-ratio sweep of one row: its own small store (so sweep progress never re-renders the
+ * grid) and the controller that runs it on the engine.
+ *
+ * One sweep at a time: opening another, closing, or cancelling aborts the running one (the worker
+ * stops before its next ratio). When the row is decoded again by a new worker (model or provider
+ * switch, crash restart) an open sweep starts over with the model now active.
+ */
+import { create } from 'zustand';
+import { imageSeed, type RgbaImage } from '../mae/index.ts';
+import { summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal, type SweepPointSummary } from '../mae/sweep.ts';
+import { isAbortError } from '../worker/mae-client.ts';
+import type { SweepPoint } from '../worker/messages.ts';
+import type { Engine } from './engine.ts';
+import { useStore } from './store.ts';
+
+export type SweepStatus = 'waiting' | 'running' | 'done' | 'cancelled' | 'error';
+
+export interface SweepEntry {
+  maskRatio: number;
+  visible: number;
+  numPatches: number;
+  /** masked-patch MSE per seed, in the order of imageSeeds */
+  mse: (number | null)[];
+  summary: SweepPointSummary;
+  /** the first seed's panels (the filmstrip) */
+  masked: RgbaImage;
+  reconstructionWithVisible: RgbaImage;
+}
+
+export interface SweepState {
+  /** the row swept; null = no sweep panel open */
+  rowId: string | null;
+  imageName: string;
+  modelName: string;
+  trainMaskRatio: number | null;
+  status: SweepStatus;
+  /** reconstructions done / to do (ratios × seeds) */
+  done: number;
+  total: number;
+  ratios: number[];
+  /** page seeds: setting the page's seed to gridSeeds[k] reproduces seed k in the row */
+  gridSeeds: number[];
+  /** the per-image seeds the worker used */
+  imageSeeds: number[];
+  /** the page's strategy when it is a seeded one; paint sweeps random masks */
+  strategy: 'random' | 'block' | 'grid';
+  entries: SweepEntry[];
+  error: string | null;
+}
+
+const CLOSED: SweepState = {
+  rowId: null,
+  imageName: '',
+  modelName: '',
+  trainMaskRatio: null,
+  status: 'waiting',
+  done: 0,
+  total: 0,
+  ratios: [],
+  gridSeeds: [],
+  imageSeeds: [],
+  strategy: 'random',
+  entries: [],
+  error: null,
+};
+
+export const useSweep = create<SweepState>()(() => ({ ...CLOSED }));
+
+let running: AbortController | null = null;
+/** The row's decode the current sweep ran on: a new one means a new worker (model). */
+let decodeSeen: unknown = null;
+let watching: (() => void) | null = null;
+
+function abortRunning(): void {
+  const ac = running;
+  running = null;
+  ac?.abort();
+}
+
+/** Opens (or restarts) the sweep panel for a row. */
+export function openSweep(engine: Engine, rowId: string): void {
+  watch(engine);
+  start(engine, rowId);
+}
+
+/** Stops the sweep and keeps what it found so far. */
+export function cancelSweep(): void {
+  if (!running) return;
+  abortRunning();
+  useSweep.setState({ status: 'cancelled' });
+}
+
+export function closeSweep(): void {
+  abortRunning();
+  decodeSeen = null;
+  useSweep.setState({ ...CLOSED });
+}
+
+function start(engine: Engine, rowId: string): void {
+  abortRunning();
+  const s = useStore.getState();
+  const row = s.rows.find((r) => r.id === rowId);
+  if (!row) return;
+  const ratios = sweepRatios();
+  const gridSeeds = sweepGridSeeds(s.seed);
+  const imageSeeds = gridSeeds.map((g) => imageSeed(g, row.seedIndex, s.sameMaskForAll));
+  const strategy = s.maskStrategy === 'paint' ? 'random' : s.maskStrategy;
+  const ac = new AbortController();
+  running = ac;
+  decodeSeen = row.decodeInfo;
+  useSweep.setState({
+    rowId,
+    imageName: row.name,
+    modelName: s.model.manifest?.name ?? '',
+    trainMaskRatio: s.model.manifest?.trainMaskRatio ?? null,
+    status: 'running',
+    done: 0,
+    total: sweepTotal(ratios.length, imageSeeds.length),
+    ratios,
+    gridSeeds,
+    imageSeeds,
+    strategy,
+    entries: [],
+    error: null,
+  });
+  const onPoint = (p: SweepPoint, done: number, total: number): void => {
+    if (running !== ac) return;
+    const entry: SweepEntry = {
+      maskRatio: p.maskRatio,
+      visible: p.visible,
+      numPatches: p.numPatches,
+      mse: p.mse,
+      summary: summarisePoint({ maskRatio: p.maskRatio, mse: p.mse, baselineMse: p.baselineMse }),
+      masked: p.masked,
+      reconstructionWithVisible: p.reconstructionWithVisible,
+    };
+    useSweep.setState((st) => ({ done, total, entries: [...st.entries, entry] }));
+  };
+  engine.sweep(rowId, { ratios, seeds: imageSeeds, strategy }, onPoint, ac.signal).then(
+    (r) => {
+      if (running !== ac) return;
+      running = null;
+      useSweep.setState({ status: r.cancelled ? 'cancelled' : 'done' });
+    },
+    (e: unknown) => {
+      if (running !== ac) return; // we aborted it ourselves
+      running = null;
+      // The worker went away (model switch, crash) or the row is not decoded yet: the row's next
+      // decode starts the sweep again (see watch).
+      const lost = isAbortError(e) || (e instanceof Error && 'code' in e && (e as { code: unknown }).code === 'crashed');
+      useSweep.setState(lost ? { status: 'waiting' } : { status: 'error', error: `The sweep failed: ${e instanceof Error ? e.message : String(e)}` });
+    },
+  );
+}
+
+function watch(engine: Engine): void {
+  if (watching) return;
+  watching = useStore.subscribe((s) => {
+    const { rowId } = useSweep.getState();
+    if (!rowId) return;
+    const row = s.rows.find((r) => r.id === rowId);
+    if (!row) {
+      closeSweep(); // the row was removed
+      return;
+    }
+    if (row.decodeInfo && row.decodeInfo !== decodeSeen) start(engine, rowId);
+  });
+}
+
+/** What window.__maeDebug.sweep() reports. */
+export function sweepSnapshot() {
+  const st = useSweep.getState();
+  return {
+    rowId: st.rowId,
+    imageName: st.imageName,
+    model: st.modelName,
+    status: st.rowId ? st.status : 'closed',
+    done: st.done,
+    total: st.total,
+    ratios: st.ratios,
+    gridSeeds: st.gridSeeds,
+    imageSeeds: st.imageSeeds,
+    strategy: st.strategy,
+    points: st.entries.map((e) => ({
+      maskRatio: e.maskRatio,
+      visible: e.visible,
+      mse: e.mse,
+      mean: e.summary.mse?.mean ?? null,
+      std: e.summary.mse?.std ?? null,
+      min: e.summary.mse?.min ?? null,
+      max: e.summary.mse?.max ?? null,
+      baselineMean: e.summary.baseline?.mean ?? null,
+    })),
+  };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { captionLines, exportFileName, exportLayout, fileStem } from '../../src/mae/export-layout.ts';
+
+describe('exportLayout', () => {
+  it('lays one row out as caption, labels, then four native-size panels', () => {
+    const l = exportLayout({ rows: 1, panelSize: 224 });
+    // 12 + 4*224 + 3*8 + 12; 12 + 40 + 18 + 224 + 12
+    expect(l.width).toBe(944);
+    expect(l.height).toBe(306);
+    const r = l.rows[0];
+    expect(r.caption).toEqual({ x: 12, y: 12, w: 920, h: 40 });
+    expect(r.panels.map((p) => p.x)).toEqual([12, 244, 476, 708]);
+    expect(r.panels.every((p) => p.y === 70 && p.w === 224 && p.h === 224)).toBe(true);
+    expect(r.labels[2]).toEqual({ x: 476, y: 52, w: 224, h: 18 });
+  });
+
+  it('stacks rows with a gap, and nothing overlaps or leaves the canvas', () => {
+    const l = exportLayout({ rows: 3, panelSize: 224 });
+    expect(l.rows).toHaveLength(3);
+    expect(l.height).toBe(12 + 3 * 282 + 2 * 16 + 12);
+    for (let i = 1; i < 3; i++) expect(l.rows[i].caption.y).toBe(l.rows[i - 1].row.y + l.rows[i - 1].row.h + 16);
+    const last = l.rows[2].panels[3];
+    expect(last.x + last.w).toBeLessThanOrEqual(l.width);
+    expect(last.y + last.h).toBeLessThanOrEqual(l.height);
+    const all = l.rows.flatMap((r) => [...r.panels, r.caption, ...r.labels]);
+    for (let a = 0; a < all.length; a++) {
+      for (let b = a + 1; b < all.length; b++) {
+        const p = all[a];
+        const q = all[b];
+        const overlap = p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+        expect(overlap, `${JSON.stringify(p)} / ${JSON.stringify(q)}`).toBe(false);
+      }
+    }
+  });
+
+  it('refuses nonsense sizes', () => {
+    expect(() => exportLayout({ rows: 0, panelSize: 224 })).toThrow(/rows/);
+    expect(() => exportLayout({ rows: 1, panelSize: 22.5 })).toThrow(/panelSize/);
+    expect(() => exportLayout({ rows: 1, panelSize: 224, gap: -1 })).toThrow(/gap/);
+  });
+});
+
+describe('captions and file names', () => {
+  it('names image, model, ratio with visible count, seed, strategy and metrics', () => {
+    const [a, b] = captionLines({ imageName: 'cat.jpg', modelName: 'MAE ViT-Ti/16', maskRatio: 0.75, visible: 49, numPatches: 196, seed: 2654435769, maskStrategy: 'random', mse: 0.4731, psnr: 17.26 });
+    expect(a).toBe('cat.jpg — model MAE ViT-Ti/16');
+    expect(b).toBe('mask ratio 0.75 (49/196 visible) · seed 2654435769 · random masking · masked MSE 0.473 · PSNR 17.3 dB');
+    expect(captionLines({ imageName: 'x', modelName: 'm', maskRatio: 0, visible: 196, numPatches: 196, seed: 0, maskStrategy: 'grid', mse: null, psnr: null })[1]).toContain('MSE n/a · PSNR n/a');
+  });
+  it('builds safe file names with ratio and seed', () => {
+    expect(exportFileName({ imageName: 'my photo (1).JPG' }, 0.75, 0)).toBe('mae-my-photo-1-r75-s0.png');
+    expect(exportFileName({ imageName: 'a' }, 0.05, 12)).toBe('mae-a-r5-s12.png');
+    expect(exportFileName({ gridRows: 3 }, 0.6, 7)).toBe('mae-grid-3-r60-s7.png');
+    expect(fileStem('../../etc/passwd')).toBe('etc-passwd');
+    expect(fileStem('???.png')).toBe('image');
+  });
+});
