@@ -4,14 +4,10 @@
  * coarsest is patch 16) hides every fine patch inside a hidden coarse one. So the ratio is the same for
  * all models and no model sees a pixel another one does not.
  */
+import { gridSide } from './grid.ts';
 import { imageSeed, randomMasking } from './masking.ts';
 
-/** Side of the patch grid: sqrt(numPatches), which must be a whole number. */
-export function gridSide(numPatches: number): number {
-  const side = Math.round(Math.sqrt(numPatches));
-  if (side * side !== numPatches) throw new RangeError(`${numPatches} patches do not make a square grid`);
-  return side;
-}
+export { gridSide };
 
 /** Coarse per-patch hidden mask (1 = hidden) expanded to a finer grid whose side is a multiple. */
 export function expandMask(coarse: Uint8Array, fineSide: number): Uint8Array {

@@ -81,6 +81,9 @@ export interface ExportCaption {
   numPatches: number;
   /** the per-image seed the mask was drawn with */
   seed: number;
+  /** the page's seed and the row's image index it was derived from (imageSeed), when known */
+  pageSeed?: number;
+  imageIndex?: number;
   maskStrategy: string;
   mse: number | null;
   psnr: number | null;
@@ -90,12 +93,21 @@ function fmt(v: number | null, digits: number, unit = ''): string {
   return v === null || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(digits)}${unit}`;
 }
 
+/**
+ * "seed S", plus where it came from when it is not the page's seed itself (rows get per-image
+ * seeds unless "same mask for all" is on); a painted mask has no seed.
+ */
+export function seedText(c: Pick<ExportCaption, 'seed' | 'pageSeed' | 'imageIndex' | 'maskStrategy'>): string | null {
+  if (c.maskStrategy === 'paint') return null;
+  if (c.pageSeed === undefined || c.pageSeed === c.seed) return `seed ${c.seed}`;
+  return `seed ${c.seed} (page seed ${c.pageSeed}${c.imageIndex !== undefined ? `, image ${c.imageIndex}` : ''})`;
+}
+
 /** The caption band's two lines. */
 export function captionLines(c: ExportCaption): [string, string] {
-  return [
-    `${c.imageName} — model ${c.modelName}`,
-    `mask ratio ${c.maskRatio.toFixed(2)} (${c.visible}/${c.numPatches} visible) · seed ${c.seed} · ${c.maskStrategy} masking · masked MSE ${fmt(c.mse, 3)} · PSNR ${fmt(c.psnr, 1, ' dB')}`,
-  ];
+  const mask = c.maskStrategy === 'paint' ? 'painted mask' : `${c.maskStrategy} masking`;
+  const parts = [`mask ratio ${c.maskRatio.toFixed(2)} (${c.visible}/${c.numPatches} visible)`, seedText(c), mask, `masked MSE ${fmt(c.mse, 3)}`, `PSNR ${fmt(c.psnr, 1, ' dB')}`];
+  return [`${c.imageName} — model ${c.modelName}`, parts.filter((p): p is string => p !== null).join(' · ')];
 }
 
 /** File-name-safe stem of an image name: extension dropped, anything but [A-Za-z0-9_-] → "-". */
@@ -108,8 +120,33 @@ export function fileStem(name: string): string {
   return stem || 'image';
 }
 
-/** "mae-<image>-r75-s0.png" for a row, "mae-grid-<n>-r75-s0.png" for the grid (page seed). */
-export function exportFileName(what: { imageName: string } | { gridRows: number }, maskRatio: number, seed: number): string {
-  const tail = `r${Math.round(maskRatio * 100)}-s${seed >>> 0}.png`;
-  return 'imageName' in what ? `mae-${fileStem(what.imageName)}-${tail}` : `mae-grid-${what.gridRows}-${tail}`;
+/** What an export's file name says about its masks. */
+export interface ExportNameMask {
+  /** the results' ratio; null when the rows' ratios differ */
+  maskRatio: number | null;
+  /** a painted mask: "paint" instead of a seed */
+  painted: boolean;
+  /** the seed (a row's own, the page's for the grid); null to leave it out */
+  seed: number | null;
+}
+
+/**
+ * "mae-<image>-r75-s0.png" for a row, "mae-grid-<n>-r75-s0.png" for the grid (page seed);
+ * "mae-<image>-paint-r63.png" for a painted mask.
+ */
+export function exportFileName(what: { imageName: string } | { gridRows: number }, mask: ExportNameMask): string {
+  const parts = [
+    mask.painted ? 'paint' : null,
+    mask.maskRatio !== null ? `r${Math.round(mask.maskRatio * 100)}` : null,
+    !mask.painted && mask.seed !== null ? `s${mask.seed >>> 0}` : null,
+  ].filter((p): p is string => p !== null);
+  const head = 'imageName' in what ? `mae-${fileStem(what.imageName)}` : `mae-grid-${what.gridRows}`;
+  return `${[head, ...parts].join('-')}.png`;
+}
+
+/** The file-name facts of a grid export: the rows' common ratio, paint or the page's seed. */
+export function gridNameMask(rows: readonly Pick<ExportCaption, 'maskRatio' | 'maskStrategy'>[], pageSeed: number): ExportNameMask {
+  const ratios = new Set(rows.map((r) => r.maskRatio));
+  const painted = rows.length > 0 && rows.every((r) => r.maskStrategy === 'paint');
+  return { maskRatio: ratios.size === 1 ? rows[0].maskRatio : null, painted, seed: painted ? null : pageSeed };
 }

@@ -13,3 +13,7 @@ export * from './reference.ts';
 export * from './features.ts';
 export * from './pca.ts';
 export * from './compare-mask.ts';
+export * from './mask-resample.ts';
+export * from './paint-geometry.ts';
+export * from './base64.ts';
+export * from './error-text.ts';

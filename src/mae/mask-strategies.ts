@@ -6,10 +6,12 @@
  * - random: the official MAE sampling (randomMasking, unchanged: the reference vectors use it);
  * - block: BEiT-style block-wise masking, rectangles of several patches hidden until the count
  *   is reached;
- * - grid: evenly spread kept patches; at 75% exactly one kept patch per 2×2 cell (the MAE paper's
- *   grid-wise sampling);
+ * - grid: evenly spread kept patches; at 75% on an even grid exactly one kept patch per 2×2 cell
+ *   (the MAE paper's grid-wise sampling);
  * - paint: a hand-made mask (see maskFromHidden); its ratio is whatever was painted.
  */
+import { base64UrlToBytes, bytesToBase64Url } from './base64.ts';
+import { gridSide } from './grid.ts';
 import { lenKeep, maskFromHidden, mulberry32, randomMasking, type MaskIds } from './masking.ts';
 
 export const MASK_STRATEGIES = ['random', 'block', 'grid', 'paint'] as const;
@@ -22,15 +24,6 @@ export type MaskSpec = { strategy: SeededMaskStrategy } | { strategy: 'paint'; h
 
 export function isMaskStrategy(s: unknown): s is MaskStrategy {
   return typeof s === 'string' && (MASK_STRATEGIES as readonly string[]).includes(s);
-}
-
-/** Side of the square patch grid; throws for a patch count that is not a square. */
-function squareSide(numPatches: number): number {
-  const side = Math.round(Math.sqrt(numPatches));
-  if (!Number.isInteger(numPatches) || numPatches <= 0 || side * side !== numPatches) {
-    throw new RangeError(`numPatches must be a positive square number (got ${numPatches})`);
-  }
-  return side;
 }
 
 /** Uniform integer in [lo, hi] (inclusive) from a [0, 1) generator. */
@@ -75,7 +68,7 @@ function topUpNextToHidden(hidden: Uint8Array, side: number, count: number): voi
  * until the exact count is reached. Seeded with mulberry32.
  */
 export function blockMasking(seed: number, numPatches: number, maskRatio: number): MaskIds {
-  const side = squareSide(numPatches);
+  const side = gridSide(numPatches);
   const target = numPatches - lenKeep(numPatches, maskRatio);
   const hidden = new Uint8Array(numPatches);
   const next = mulberry32(seed);
@@ -131,7 +124,7 @@ function bayerMatrix(n: number): Int32Array {
  * an evenly spread pattern with the exact count. The seed shifts the pattern's phase.
  */
 export function gridMasking(seed: number, numPatches: number, maskRatio: number): MaskIds {
-  const side = squareSide(numPatches);
+  const side = gridSide(numPatches);
   const keep = lenKeep(numPatches, maskRatio);
   let n = 2;
   while (n < side) n *= 2;
@@ -150,7 +143,8 @@ export function gridMasking(seed: number, numPatches: number, maskRatio: number)
 
 /** The mask a request asks for; `spec` absent = random (the official sampling). */
 export function masksFor(spec: MaskSpec | undefined, seed: number, numPatches: number, maskRatio: number): MaskIds {
-  switch (spec?.strategy ?? 'random') {
+  if (!spec) return randomMasking(seed, numPatches, maskRatio);
+  switch (spec.strategy) {
     case 'random':
       return randomMasking(seed, numPatches, maskRatio);
     case 'block':
@@ -158,7 +152,7 @@ export function masksFor(spec: MaskSpec | undefined, seed: number, numPatches: n
     case 'grid':
       return gridMasking(seed, numPatches, maskRatio);
     case 'paint': {
-      const hidden = (spec as { hidden: Uint8Array }).hidden;
+      const hidden = spec.hidden;
       if (hidden.length !== numPatches) throw new RangeError(`the painted mask has ${hidden.length} patches, the model ${numPatches}`);
       return maskFromHidden(hidden);
     }
@@ -176,9 +170,7 @@ export function paintedRatio(hidden: ArrayLike<number>): number {
 export function encodeHiddenBits(hidden: ArrayLike<number>): string {
   const bytes = new Uint8Array(Math.ceil(hidden.length / 8));
   for (let i = 0; i < hidden.length; i++) if (hidden[i]) bytes[i >> 3] |= 1 << (i & 7);
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return bytesToBase64Url(bytes);
 }
 
 /**
@@ -186,17 +178,11 @@ export function encodeHiddenBits(hidden: ArrayLike<number>): string {
  * length for this grid, bits past the last patch, or nothing left visible.
  */
 export function decodeHiddenBits(text: string, numPatches: number): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  let raw: string;
-  try {
-    raw = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    return null;
-  }
-  if (raw.length !== Math.ceil(numPatches / 8)) return null;
+  const raw = base64UrlToBytes(text);
+  if (!raw || raw.length !== Math.ceil(numPatches / 8)) return null;
   const hidden = new Uint8Array(numPatches);
   for (let i = 0; i < raw.length * 8; i++) {
-    const bit = (raw.charCodeAt(i >> 3) >> (i & 7)) & 1;
+    const bit = (raw[i >> 3] >> (i & 7)) & 1;
     if (i >= numPatches) {
       if (bit) return null;
     } else hidden[i] = bit;

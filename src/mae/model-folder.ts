@@ -18,7 +18,8 @@ export class ModelFolderError extends Error {
 
 export const MANIFEST_FILE = 'manifest.json';
 
-function baseName(path: string): string {
+/** The last segment of a slash-separated path ("a/b/encoder.onnx" → "encoder.onnx"). */
+export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 

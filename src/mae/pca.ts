@@ -5,6 +5,8 @@
  * says "low-level".
  */
 
+import type { RgbaImage } from './image.ts';
+
 export interface PrincipalComponents {
   /** [k, dim] unit vectors, strongest first */
   components: Float64Array[];
@@ -90,4 +92,21 @@ export function pcaColours(rows: Float32Array, n: number, dim: number): Uint8Cla
     for (let i = 0; i < n; i++) rgb[i * 3 + c] = Math.round(((proj[i] - lo) / span) * 255);
   });
   return rgb;
+}
+
+/** The patch-feature colours blown up to the model's image size: one flat square per patch. */
+export function featureMapImage(rgb: Uint8ClampedArray, side: number, patchSize: number): RgbaImage {
+  const size = side * patchSize;
+  const data = new Uint8ClampedArray(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const p = Math.floor(y / patchSize) * side + Math.floor(x / patchSize);
+      const o = (y * size + x) * 4;
+      data[o] = rgb[p * 3];
+      data[o + 1] = rgb[p * 3 + 1];
+      data[o + 2] = rgb[p * 3 + 2];
+      data[o + 3] = 255;
+    }
+  }
+  return { width: size, height: size, data };
 }

@@ -5,7 +5,7 @@
  * Stale answers (the ratio moved on) are dropped by a generation counter.
  */
 import { create } from 'zustand';
-import { gridSide, pcaColours, sharedMasks, type RgbaImage } from '../mae/index.ts';
+import { errorText, featureMapImage, gridSide, pcaColours, sharedMasks, type RgbaImage } from '../mae/index.ts';
 import { MaeClient } from '../worker/mae-client.ts';
 import type { CompareResult, ProviderRequest } from '../worker/messages.ts';
 import { parseZooIndex, type ZooEntry, type ZooIndex } from './zoo-index.ts';
@@ -45,27 +45,14 @@ export const useCompareStore = create<CompareState>()(() => ({
 
 const BASE = import.meta.env.BASE_URL;
 
-/** The patch-feature colours blown up to the model's image size: one flat square per patch. */
-export function featureMapImage(rgb: Uint8ClampedArray, side: number, patchSize: number): RgbaImage {
-  const size = side * patchSize;
-  const data = new Uint8ClampedArray(size * size * 4);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const p = Math.floor(y / patchSize) * side + Math.floor(x / patchSize);
-      const o = (y * size + x) * 4;
-      data[o] = rgb[p * 3];
-      data[o + 1] = rgb[p * 3 + 1];
-      data[o + 2] = rgb[p * 3 + 2];
-      data[o + 3] = 255;
-    }
-  }
-  return { width: size, height: size, data };
-}
-
 export class CompareController {
   private clients = new Map<string, MaeClient>();
-  private ready = new Map<string, Promise<void>>();
+  /** Per model: its patch-grid side, from the manifest its worker loaded (not from zoo.json). */
+  private ready = new Map<string, Promise<number>>();
   private decodedRow = new Map<string, string>();
+  /** Bumped by close(): anything started in an earlier session drops its answers. */
+  private session = 0;
+  /** Bumped by every run: only the newest run's answers are shown. */
   private generation = 0;
 
   constructor(
@@ -81,9 +68,11 @@ export class CompareController {
     useCompareStore.setState((s) => ({ models: s.models.map((m) => (m.entry.id === id ? { ...m, ...patch } : m)) }));
   }
 
-  async open(rowId: string): Promise<void> {
+  /** Opens (or re-targets) the view on a row. `seed` starts the view's own mask seed (the page's seed). */
+  async open(rowId: string, seed?: number): Promise<void> {
+    const session = this.session;
     const state = useCompareStore.getState();
-    this.set({ rowId, status: 'loading', message: null });
+    this.set({ rowId, status: 'loading', message: null, ...(seed !== undefined && state.status === 'closed' ? { seed } : {}) });
     let zoo = state.zoo;
     if (!zoo) {
       try {
@@ -91,9 +80,10 @@ export class CompareController {
         if (!res.ok) throw new Error(`models/zoo.json: HTTP ${res.status}`);
         zoo = parseZooIndex(await res.json());
       } catch (e) {
-        this.set({ status: 'error', message: `The model zoo could not be listed: ${e instanceof Error ? e.message : String(e)}` });
+        if (session === this.session) this.set({ status: 'error', message: `The model zoo could not be listed: ${errorText(e)}` });
         return;
       }
+      if (session !== this.session) return; // closed while listing
       this.set({ zoo, models: zoo.models.map((entry) => ({ entry, status: 'loading', error: null, result: null, featureMap: null, hidden: null })) });
     }
     for (const entry of zoo.models) this.ensureClient(entry);
@@ -107,6 +97,7 @@ export class CompareController {
   }
 
   close(): void {
+    this.session += 1;
     this.generation += 1;
     for (const c of this.clients.values()) c.terminate();
     this.clients.clear();
@@ -121,60 +112,82 @@ export class CompareController {
 
   private ensureClient(entry: ZooEntry): void {
     if (this.clients.has(entry.id)) return;
-    const client = new MaeClient(undefined, { onCrash: (msg) => this.setModel(entry.id, { status: 'error', error: `worker crashed: ${msg}` }) });
+    // A client's callbacks only count while it is still this model's client (not after close()).
+    const current = (): boolean => this.clients.get(entry.id) === client;
+    const client: MaeClient = new MaeClient(undefined, {
+      onCrash: (msg) => {
+        if (!current()) return;
+        this.clients.delete(entry.id); // the next run starts a fresh worker for it
+        this.ready.delete(entry.id);
+        this.decodedRow.delete(entry.id);
+        this.setModel(entry.id, { status: 'error', error: `The worker for this model crashed (${msg}); the next run restarts it.` });
+      },
+    });
     this.clients.set(entry.id, client);
-    const ready = client
-      .load(`${BASE}models/${entry.id}/`, this.provider(), {}, { wasmThreads: 1 })
-      .then(() => undefined);
-    ready.catch((e: unknown) => this.setModel(entry.id, { status: 'error', error: `could not load: ${e instanceof Error ? e.message : String(e)}` }));
-    this.ready.set(entry.id, ready);
+    const ready = client.load(`${BASE}models/${entry.id}/`, this.provider(), {}, { wasmThreads: 1 }).then((r) => {
+      const L = r.manifest.imgSize / r.manifest.patchSize;
+      return L * L;
+    });
+    ready.catch((e: unknown) => {
+      if (current()) this.setModel(entry.id, { status: 'error', error: `Could not load ${entry.id}: ${errorText(e)}` });
+    });
+    const side = ready.then(gridSide);
+    side.catch(() => undefined); // reported above; run() reads the rejection itself
+    this.ready.set(entry.id, side);
   }
 
   private async run(): Promise<void> {
     const gen = ++this.generation;
     const { rowId, maskRatio, seed, zoo } = useCompareStore.getState();
-    if (!rowId || !zoo) return;
+    if (!zoo) return;
+    if (!rowId) {
+      this.set({ status: 'error', message: 'Pick an image to compare.' });
+      return;
+    }
     const blobPromise = this.rowBlob(rowId);
     if (!blobPromise) {
-      this.set({ status: 'error', message: 'That image is no longer in the grid.' });
+      this.set({ status: 'error', message: 'That image is no longer in the grid: pick another.' });
       return;
     }
-    this.set({ status: 'running' });
-    let blob: Blob;
+    this.set({ status: 'running', message: null });
     try {
-      blob = await blobPromise;
+      for (const entry of zoo.models) this.ensureClient(entry); // restarts crashed ones
+      const blob = await blobPromise;
+      // The shared mask needs every model's grid; a model that failed to load drops out of it.
+      const sides = await Promise.all(zoo.models.map((e) => (this.ready.get(e.id) ?? Promise.reject(new Error('no worker'))).catch(() => null)));
+      if (gen !== this.generation) return;
+      const live = zoo.models.map((entry, i) => ({ entry, side: sides[i] })).filter((m): m is { entry: ZooEntry; side: number } => m.side !== null);
+      if (live.length === 0) throw new Error('no zoo model could be loaded');
+      const masks = sharedMasks(live.map((m) => m.side), maskRatio, seed);
+      await Promise.all(live.map(({ entry, side }, i) => this.runModel(gen, entry, side, rowId, blob, masks[i])));
     } catch (e) {
-      this.set({ status: 'error', message: `Could not read the image: ${e instanceof Error ? e.message : String(e)}` });
+      if (gen === this.generation) this.set({ status: 'error', message: `The comparison failed: ${errorText(e)}` });
       return;
     }
-    const sides = zoo.models.map((m) => gridSide(m.numPatches));
-    const masks = sharedMasks(sides, maskRatio, seed);
-    await Promise.all(
-      zoo.models.map(async (entry, i) => {
-        const client = this.clients.get(entry.id);
-        if (!client) return;
-        try {
-          await this.ready.get(entry.id);
-          if (this.decodedRow.get(entry.id) !== rowId) {
-            await client.decode(rowId, rowId, blob);
-            this.decodedRow.set(entry.id, rowId);
-          }
-          if (gen !== this.generation) return;
-          this.setModel(entry.id, { status: 'running' });
-          const result = await client.compare(rowId, masks[i]);
-          if (gen !== this.generation) return;
-          const side = sides[i];
-          const featureMap = featureMapImage(pcaColours(result.features, result.numPatches, result.dim), side, entry.patchSize);
-          this.setModel(entry.id, { status: 'done', result, featureMap, hidden: masks[i], error: null });
-        } catch (e) {
-          if (gen !== this.generation) return;
-          this.setModel(entry.id, { status: 'error', error: e instanceof Error ? e.message : String(e) });
-        }
-      }),
-    );
     if (gen === this.generation) {
       const models = useCompareStore.getState().models;
       this.set({ status: models.every((m) => m.status === 'error') ? 'error' : 'done' });
+    }
+  }
+
+  private async runModel(gen: number, entry: ZooEntry, side: number, rowId: string, blob: Blob, hidden: Uint8Array): Promise<void> {
+    const client = this.clients.get(entry.id);
+    if (!client) return;
+    try {
+      if (this.decodedRow.get(entry.id) !== rowId) {
+        const previous = this.decodedRow.get(entry.id);
+        if (previous) client.forget(previous);
+        await client.decode(rowId, rowId, blob);
+        this.decodedRow.set(entry.id, rowId);
+      }
+      if (gen !== this.generation) return;
+      this.setModel(entry.id, { status: 'running' });
+      const result = await client.compare(rowId, hidden);
+      if (gen !== this.generation) return;
+      const featureMap = featureMapImage(pcaColours(result.features, result.numPatches, result.dim), side, entry.patchSize);
+      this.setModel(entry.id, { status: 'done', result, featureMap, hidden, error: null });
+    } catch (e) {
+      if (gen === this.generation) this.setModel(entry.id, { status: 'error', error: errorText(e) });
     }
   }
 }

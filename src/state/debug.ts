@@ -3,6 +3,7 @@
  * people. Float arrays travel as base64 of their little-endian bytes (exact, and far smaller
  * than JSON number lists).
  */
+import { base64ToBytes, bytesToBase64 } from '../mae/base64.ts';
 import { useCompareStore } from './compare.ts';
 import { cspViolations, type CspViolation } from './csp-log.ts';
 import type { Engine } from './engine.ts';
@@ -109,20 +110,6 @@ declare global {
   interface Window {
     __maeDebug?: MaeDebug;
   }
-}
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  let s = '';
-  const step = 0x8000;
-  for (let i = 0; i < bytes.length; i += step) s += String.fromCharCode(...bytes.subarray(i, i + step));
-  return btoa(s);
-}
-
-export function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }
 
 function viewBytes(v: ArrayBufferView): Uint8Array {

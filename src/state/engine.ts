@@ -2,13 +2,14 @@
  * Glue between the store and the worker: loads the model, decodes images, asks for
  * reconstructions whenever the ratio / seed / mask mode changes, and exposes window.__maeDebug.
  */
+import { errorText } from '../mae/error-text.ts';
 import { imageSeed } from '../mae/index.ts';
-import { isAbortError, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
+import { isAbortError, isCrash, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
 import type { AdapterFault, EventMessage, LoadRequest, ProviderRequest, SweepPoint, SweepResult } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
 import { recordCspViolation } from './csp-log.ts';
 import { folderLabel, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
-import { maskRequest, modelPatches } from './mask-mode.ts';
+import { maskRequest, maskSettingsChanged, modelPatches } from './mask-mode.ts';
 import { MODEL_ID, modelIdOf, parseModelIndex } from './model-index.ts';
 import { useStore, type Row } from './store.ts';
 import { admitFiles, UploadTracker } from './uploads.ts';
@@ -90,13 +91,12 @@ function newRowId(prefix: string): string {
   return `${prefix}-${rowCounter}`;
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** A request lost with a crashed worker: the restart runs it again, so it is not the row's error. */
-function isCrash(e: unknown): boolean {
-  return e instanceof MaeWorkerError && e.code === 'crashed';
+/** The sweep of a row cannot run, and waiting will not help (unreadable image, failed model): the message says why. */
+export class SweepUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SweepUnavailableError';
+  }
 }
 
 /** Keeps ?model= in the address bar in step with the selector, so a reload keeps the choice. */
@@ -134,6 +134,7 @@ export class Engine {
   private failedLoad: { url: string; provider: ProviderRequest } | null = null;
   private readonly crashes: number[] = [];
   private unsubscribe: (() => void) | null = null;
+  private readonly disposers: (() => void)[] = [];
   private readonly uploads = new UploadTracker();
   /** Files of the models opened from disk, by their local URL (model-files.ts); the active one is kept. */
   private readonly localModels = new Map<string, NonNullable<LoadRequest['local']>>();
@@ -146,15 +147,7 @@ export class Engine {
 
   start(): void {
     this.unsubscribe = useStore.subscribe((s, prev) => {
-      if (
-        s.maskRatio !== prev.maskRatio ||
-        s.seed !== prev.seed ||
-        s.sameMaskForAll !== prev.sameMaskForAll ||
-        s.maskStrategy !== prev.maskStrategy ||
-        s.paintedMask !== prev.paintedMask
-      ) {
-        this.requestAll();
-      }
+      if (maskSettingsChanged(s, prev)) this.requestAll();
     });
     useStore.getState().setProvider({ requested: this.options.provider });
     void this.loadModel(this.options.modelUrl, this.options.provider);
@@ -172,8 +165,14 @@ export class Engine {
     return useStore.getState().provider.requested;
   }
 
+  /** Runs `dispose` on stop(): listeners other modules hang on the engine (e.g. the sweep's watch). */
+  onStop(dispose: () => void): void {
+    this.disposers.push(dispose);
+  }
+
   stop(): void {
     this.unsubscribe?.();
+    for (const dispose of this.disposers.splice(0)) dispose();
     this.loading?.terminate();
     this.client?.terminate();
     this.client = null;
@@ -477,8 +476,24 @@ export class Engine {
   }
 
   /**
+   * Why a row that is not decoded by the active worker will not be (so a sweep waiting for it
+   * would wait forever): its file is unreadable, its decode failed, or the model failed. Null when
+   * the row is decoded, or its decode is still to come.
+   */
+  sweepBlocker(rowId: string): string | null {
+    if (this.client !== null && this.decoded.has(rowId)) return null;
+    const s = useStore.getState();
+    const row = s.rows.find((r) => r.id === rowId);
+    if (!row) return 'The image was removed.';
+    if (s.model.phase === 'error') return `The sweep cannot run: the model failed (${s.model.error ?? 'see the message above'}).`;
+    if (this.unreadable.has(rowId) || row.status === 'error') return `The sweep cannot run: “${row.name}” was not processed (${row.error ?? 'unreadable'}).`;
+    return null;
+  }
+
+  /**
    * Masking-ratio sweep of a row on the active worker (MaeClient.sweep); state/sweep.ts drives it.
-   * Rejects when the row is not decoded by the active worker yet (a model switch re-decodes it).
+   * Rejects with an AbortError when the row is not decoded by the active worker yet (its decode
+   * is coming: a model switch re-decodes it), with a SweepUnavailableError when it never will be.
    */
   sweep(
     rowId: string,
@@ -487,6 +502,8 @@ export class Engine {
     signal: AbortSignal,
   ): Promise<SweepResult> {
     const client = this.client;
+    const blocker = this.sweepBlocker(rowId);
+    if (blocker) return Promise.reject(new SweepUnavailableError(blocker));
     if (!client || !this.decoded.has(rowId)) return Promise.reject(new DOMException('the image is not decoded by the active model yet', 'AbortError'));
     return client.sweep({ imageId: rowId, ...params }, onPoint, signal);
   }

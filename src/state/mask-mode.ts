@@ -7,6 +7,20 @@ import { useStore, type AppState, type Row } from './store.ts';
 
 export const LAST_PATCH_MESSAGE = 'At least one patch must stay visible: the encoder needs something to look at.';
 
+/** The settings that decide the rows' masks. */
+export type MaskSettings = Pick<AppState, 'maskRatio' | 'seed' | 'sameMaskForAll' | 'maskStrategy' | 'paintedMask'>;
+
+/** Whether the masks change between two states (the rows run again, the address is rewritten). */
+export function maskSettingsChanged(s: MaskSettings, prev: MaskSettings): boolean {
+  return (
+    s.maskRatio !== prev.maskRatio ||
+    s.seed !== prev.seed ||
+    s.sameMaskForAll !== prev.sameMaskForAll ||
+    s.maskStrategy !== prev.maskStrategy ||
+    s.paintedMask !== prev.paintedMask
+  );
+}
+
 /** Patch count of the loaded model, or null before one is loaded. */
 export function modelPatches(s: AppState): number | null {
   return s.model.manifest ? numPatches(s.model.manifest) : null;

@@ -3,8 +3,8 @@
  * ?mask=random|block|grid|paint, &hide=<base64url bitset of the painted mask>, &ratio=, &seed=,
  * &same=1. Read once at start; written back (history.replaceState) whenever a control changes.
  */
-import { decodeHiddenBits, encodeHiddenBits, isMaskStrategy, numPatches, type MaskStrategy } from '../mae/index.ts';
-import { startPainting } from './mask-mode.ts';
+import { decodeHiddenBits, encodeHiddenBits, gridSide, isMaskStrategy, numPatches, resampleHiddenMask, type MaskStrategy } from '../mae/index.ts';
+import { maskSettingsChanged, startPainting } from './mask-mode.ts';
 import { useStore, type AppState } from './store.ts';
 
 /** Address bar updates wait for a pause this long (a slider drag would otherwise write every step). */
@@ -74,8 +74,13 @@ function fitPaintedMask(s: AppState, patches: number): void {
     return;
   }
   if (s.paintedMask && s.paintedMask.length !== patches) {
-    s.setPaintedMask(null);
-    if (s.maskStrategy === 'paint') {
+    // nested grids (one side divides the other) carry the mask over; others cannot
+    const resampled = resampleHiddenMask(s.paintedMask, patches);
+    s.setPaintedMask(resampled);
+    if (s.maskStrategy !== 'paint') return;
+    if (resampled) {
+      s.setNotice(`The painted mask was carried over to this model’s ${gridSide(patches)}×${gridSide(patches)} patch grid.`);
+    } else {
       s.setMaskStrategy('random');
       s.setNotice(`The painted mask was made for another patch grid; this model has ${patches} patches: back to random masks.`);
     }
@@ -102,19 +107,18 @@ function writeUrl(): void {
   window.history.replaceState(window.history.state, '', `${window.location.pathname}${search ? `?${search}` : ''}${window.location.hash}`);
 }
 
-/** Keeps the address in step with the masking controls; fits a painted mask to each model. */
+/**
+ * Keeps the address in step with the masking controls; fits a painted mask to each model.
+ * Returns the disposer (unsubscribes and drops a pending address write).
+ */
 export function installMaskUrlSync(): () => void {
-  return useStore.subscribe((s, prev) => {
+  const unsubscribe = useStore.subscribe((s, prev) => {
     if (s.model.manifest && s.model.manifest !== prev.model.manifest) fitPaintedMask(s, numPatches(s.model.manifest));
-    const now = useStore.getState();
-    if (
-      now.maskRatio !== prev.maskRatio ||
-      now.seed !== prev.seed ||
-      now.sameMaskForAll !== prev.sameMaskForAll ||
-      now.maskStrategy !== prev.maskStrategy ||
-      now.paintedMask !== prev.paintedMask
-    ) {
-      if (writeTimer === null) writeTimer = setTimeout(writeUrl, URL_WRITE_DELAY_MS);
-    }
+    if (maskSettingsChanged(useStore.getState(), prev) && writeTimer === null) writeTimer = setTimeout(writeUrl, URL_WRITE_DELAY_MS);
   });
+  return () => {
+    unsubscribe();
+    if (writeTimer !== null) clearTimeout(writeTimer);
+    writeTimer = null;
+  };
 }

@@ -4,6 +4,8 @@
  * under which the engine keeps a model loaded from disk ("local:3/my-model"), which ?model=
  * cannot name. Structural types for the browser's file-system entries, so the walk is testable.
  */
+import { errorText } from '../mae/error-text.ts';
+import { baseName } from '../mae/model-folder.ts';
 
 /** A chosen file with its path inside what was chosen ("my-model/encoder.onnx" or "encoder.onnx"). */
 export interface PickedFile {
@@ -13,7 +15,7 @@ export interface PickedFile {
 
 /** A model folder holds these: manifest.json, ONNX graphs and their external data. */
 export function isModelFileName(path: string): boolean {
-  const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  const name = baseName(path).toLowerCase();
   return name === 'manifest.json' || name.endsWith('.onnx') || name.endsWith('.onnx.data') || name.endsWith('.onnx_data');
 }
 
@@ -144,7 +146,7 @@ export function dispatchDrop(dt: Parameters<typeof grabDrop>[0], to: DropTargets
   }
   walkEntries(dirs).then(
     (inside) => route([...files, ...inside]),
-    (e: unknown) => to.notice(`Could not read the dropped folder (${e instanceof Error ? e.message : String(e)}).`),
+    (e: unknown) => to.notice(`Could not read the dropped folder (${errorText(e)}).`),
   );
 }
 

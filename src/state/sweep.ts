@@ -9,9 +9,10 @@
 import { create } from 'zustand';
 import { imageSeed, type RgbaImage } from '../mae/index.ts';
 import { summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal, type SweepPointSummary } from '../mae/sweep.ts';
-import { isAbortError } from '../worker/mae-client.ts';
+import { errorText } from '../mae/error-text.ts';
+import { isAbortError, isCrash } from '../worker/mae-client.ts';
 import type { SweepPoint } from '../worker/messages.ts';
-import type { Engine } from './engine.ts';
+import { SweepUnavailableError, type Engine } from './engine.ts';
 import { useStore } from './store.ts';
 
 export type SweepStatus = 'waiting' | 'running' | 'done' | 'cancelled' | 'error';
@@ -70,7 +71,7 @@ export const useSweep = create<SweepState>()(() => ({ ...CLOSED }));
 let running: AbortController | null = null;
 /** The row's decode the current sweep ran on: a new one means a new worker (model). */
 let decodeSeen: unknown = null;
-let watching: (() => void) | null = null;
+let watching: { engine: Engine; unsubscribe: () => void } | null = null;
 
 function abortRunning(): void {
   const ac = running;
@@ -146,26 +147,58 @@ function start(engine: Engine, rowId: string): void {
     (e: unknown) => {
       if (running !== ac) return; // we aborted it ourselves
       running = null;
+      if (e instanceof SweepUnavailableError) {
+        useSweep.setState({ status: 'error', error: e.message });
+        return;
+      }
       // The worker went away (model switch, crash) or the row is not decoded yet: the row's next
-      // decode starts the sweep again (see watch).
-      const lost = isAbortError(e) || (e instanceof Error && 'code' in e && (e as { code: unknown }).code === 'crashed');
-      useSweep.setState(lost ? { status: 'waiting' } : { status: 'error', error: `The sweep failed: ${e instanceof Error ? e.message : String(e)}` });
+      // decode starts the sweep again (see watch), unless that decode will never come.
+      if (isAbortError(e) || isCrash(e)) {
+        const blocker = engine.sweepBlocker(rowId);
+        useSweep.setState(blocker ? { status: 'error', error: blocker } : { status: 'waiting' });
+        return;
+      }
+      useSweep.setState({ status: 'error', error: `The sweep failed: ${errorText(e)}` });
     },
   );
 }
 
+/**
+ * Follows the store for the open sweep: closes it with its row, starts it again on the row's next
+ * decode, and turns a waiting sweep into an error when that decode will not come (the row or the
+ * model failed); a later decode (Retry) still starts it again. One subscription per engine,
+ * released by engine.stop().
+ */
 function watch(engine: Engine): void {
-  if (watching) return;
-  watching = useStore.subscribe((s) => {
-    const { rowId } = useSweep.getState();
+  if (watching?.engine === engine) return;
+  stopWatching();
+  const unsubscribe = useStore.subscribe((s) => {
+    const { rowId, status } = useSweep.getState();
     if (!rowId) return;
     const row = s.rows.find((r) => r.id === rowId);
     if (!row) {
       closeSweep(); // the row was removed
       return;
     }
-    if (row.decodeInfo && row.decodeInfo !== decodeSeen) start(engine, rowId);
+    if (row.decodeInfo && row.decodeInfo !== decodeSeen) {
+      start(engine, rowId);
+      return;
+    }
+    if (status === 'waiting') {
+      const blocker = engine.sweepBlocker(rowId);
+      if (blocker) useSweep.setState({ status: 'error', error: blocker });
+    }
   });
+  watching = { engine, unsubscribe };
+  engine.onStop(() => {
+    if (watching?.engine === engine) stopWatching();
+  });
+}
+
+function stopWatching(): void {
+  const w = watching;
+  watching = null;
+  w?.unsubscribe();
 }
 
 /** What window.__maeDebug.sweep() reports. */

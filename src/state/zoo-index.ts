@@ -25,6 +25,10 @@ export interface ZooIndex {
   controls: Record<string, { accuracy: number; stderr: number }>;
 }
 
+function imgSizeOf(m: ZooEntry): number {
+  return Math.sqrt(m.numPatches) * m.patchSize;
+}
+
 function num(o: Record<string, unknown>, key: string, where: string): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: "${key}" must be a number`);
@@ -43,7 +47,10 @@ export function parseZooIndex(json: unknown): ZooIndex {
     if (typeof o.id !== 'string' || !/^[\w-]+$/.test(o.id)) throw new Error(`${where}: "id" must be a folder name`);
     if (typeof o.name !== 'string') throw new Error(`${where}: "name" must be a string`);
     const patchSize = num(o, 'patchSize', where);
-    const imgSize = typeof o.imgSize === 'number' ? o.imgSize : 112;
+    const imgSize = num(o, 'imgSize', where);
+    if (!Number.isInteger(patchSize) || patchSize <= 0 || !Number.isInteger(imgSize) || imgSize % patchSize !== 0) {
+      throw new Error(`${where}: imgSize ${imgSize} is not a whole number of ${patchSize}-pixel patches`);
+    }
     return {
       id: o.id,
       name: o.name,
@@ -68,5 +75,10 @@ export function parseZooIndex(json: unknown): ZooIndex {
       }
     }
   }
+  // The compare view draws one mask on the coarsest grid and refines it: every grid must nest in it.
+  const sides = models.map((m) => imgSizeOf(m) / m.patchSize);
+  const coarsest = Math.min(...sides);
+  const odd = models.find((_, i) => sides[i] % coarsest !== 0);
+  if (odd) throw new Error(`zoo.json: ${odd.id}'s ${imgSizeOf(odd) / odd.patchSize}-patch grid does not refine the coarsest ${coarsest}-patch grid`);
   return { models, controls };
 }

@@ -86,7 +86,7 @@ export function CompareView() {
           </select>
         </label>
         {!open ? (
-          <button type="button" data-testid="compare-open" disabled={!chosen} onClick={() => chosen && void controller.open(chosen.id)}>
+          <button type="button" data-testid="compare-open" disabled={!chosen} onClick={() => chosen && void controller.open(chosen.id, useStore.getState().seed)}>
             Compare the zoo
           </button>
         ) : (
@@ -120,8 +120,8 @@ export function CompareView() {
       {open && zoo && (
         <>
           <p className="fineprint">
-            Every model gets the same hidden pixels: the mask is drawn on the coarsest grid (patch 16) and a patch-8 model
-            hides the four small patches inside each hidden big one. Zoo models work at 112 px.
+            Every model gets the same hidden pixels: the mask is drawn on the coarsest patch grid among the models, and a
+            model with a finer grid hides every small patch inside a hidden big one. Zoo models work at 112 px.
           </p>
           <div className="zoo-grid">
             {state.models.map((m) => (

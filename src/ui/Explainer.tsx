@@ -1,14 +1,18 @@
+import { numPatches } from '../mae/index.ts';
 import { useStore } from '../state/store.ts';
 
 /** "What am I looking at?" — a short account of MAE and of what the slider shows. */
 export function Explainer() {
   const manifest = useStore((s) => s.model.manifest);
+  // the loaded model's grid; before one is loaded, the paper's ViT setting as an example
+  const patchText = manifest
+    ? `${manifest.patchSize}×${manifest.patchSize}-pixel patches (${numPatches(manifest)} for its ${manifest.imgSize}-pixel input)`
+    : 'square patches (16×16 pixels in the paper: 196 for a 224-pixel image)';
   return (
     <details className="explainer" data-testid="explainer">
       <summary>What am I looking at?</summary>
       <p>
-        A <strong>Masked Autoencoder</strong> (He et al., CVPR 2022) cuts an image into 16×16-pixel patches (196 for a
-        224-pixel image), hides a random subset of them and learns to paint the hidden ones back. The{' '}
+        A <strong>Masked Autoencoder</strong> (He et al., CVPR 2022) cuts an image into <span data-testid="explainer-patches">{patchText}</span>, hides a random subset of them and learns to paint the hidden ones back. The{' '}
         <strong>encoder sees only the visible patches</strong>, with no placeholders for the hidden ones, which is why
         pre-training is cheap; a small decoder gets the encoder’s output plus one shared “mask token” per hidden patch
         and predicts their pixels. The loss is counted on the hidden patches only.
@@ -31,7 +35,7 @@ export function Explainer() {
         <em>Mask</em> control): <em>random</em> sampling, which it uses and which works best; <em>block</em>-wise
         masking as in BEiT, which hides large regions together: it does reasonably at about half the patches but gets
         worse at high ratios, and its reconstructions get blurrier; and <em>grid</em>-wise sampling, which keeps one
-        patch in every 2×2 at 75%: the easiest to fill in (lower training loss, sharper reconstructions), yet it
+        patch in every 2×2 at 75% (on an even grid): the easiest to fill in (lower training loss, sharper reconstructions), yet it
         learns a worse representation: a gap with visible neighbours on every side can be filled without much
         understanding of the scene.
         With <em>paint</em> you hide and show patches yourself.

@@ -1,3 +1,4 @@
+import { errorText } from '../mae/error-text.ts';
 import { useStore } from '../state/store.ts';
 import { downloadGridPng } from './export-png.ts';
 import { EmptyState } from './EmptyState.tsx';
@@ -13,7 +14,7 @@ export function ImageGrid() {
           type="button"
           data-testid="download-grid"
           disabled={!rows.some((r) => r.status === 'done' && r.result)}
-          onClick={() => void downloadGridPng(rows).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${e instanceof Error ? e.message : String(e)}`))}
+          onClick={() => void downloadGridPng(rows).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${errorText(e)}`))}
         >
           Download grid PNG
         </button>

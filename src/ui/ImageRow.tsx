@@ -1,4 +1,5 @@
 import { memo, useEffect } from 'react';
+import { errorText } from '../mae/error-text.ts';
 import { recordPaint } from '../state/paint-log.ts';
 import { useStore, type Row } from '../state/store.ts';
 import { openSweep } from '../state/sweep.ts';
@@ -7,15 +8,9 @@ import { useEngine } from './EngineContext.ts';
 import { PaintSurface } from './PaintSurface.tsx';
 import { PanelCanvas } from './PanelCanvas.tsx';
 import { RowMetrics } from './RowMetrics.tsx';
+import { ROW_PANELS } from './row-panels.ts';
 import { downloadRowPng } from './export-png.ts';
 import { SweepPanel } from './SweepPanel.tsx';
-
-const PANELS = [
-  { key: 'masked', label: 'masked' },
-  { key: 'reconstruction', label: 'reconstruction' },
-  { key: 'reconstructionWithVisible', label: 'reconstruction + visible' },
-  { key: 'original', label: 'original' },
-] as const;
 
 const STATUS_TEXT: Record<Row['status'], string> = {
   decoding: 'decoding…',
@@ -52,7 +47,7 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
           className="row-action"
           data-testid="download-row"
           disabled={!result || row.status !== 'done'}
-          onClick={() => void downloadRowPng(row).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${e instanceof Error ? e.message : String(e)}`))}
+          onClick={() => void downloadRowPng(row).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${errorText(e)}`))}
         >
           Download PNG
         </button>
@@ -67,7 +62,7 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
       ) : (
         <>
           <div className="panels">
-            {PANELS.map((p) => {
+            {ROW_PANELS.map((p) => {
               const panel = <PanelCanvas key={p.key} panel={p.key} label={p.label} image={result ? result.panels[p.key] : null} busy={row.busy} />;
               return p.key === 'masked' ? (
                 <PaintSurface key={p.key} row={row}>

@@ -10,7 +10,7 @@ const LABELS: Record<MaskStrategy, { text: string; title: string }> = {
   },
   grid: {
     text: 'Grid',
-    title: 'Evenly spread visible patches (one per 2×2 at 75%)',
+    title: 'Evenly spread visible patches (one per 2×2 at 75% on an even grid)',
   },
   paint: {
     text: 'Paint',

@@ -28,7 +28,7 @@ export function OpenModelFolder() {
         or its files…
       </button>
       <input ref={folder} type="file" hidden data-testid="model-folder-input" onChange={(e) => take(e.target)} />
-      <input ref={files} type="file" multiple accept=".json,.onnx,.data" hidden data-testid="model-files-input" onChange={(e) => take(e.target)} />
+      <input ref={files} type="file" multiple accept=".json,.onnx,.data,.onnx_data" hidden data-testid="model-files-input" onChange={(e) => take(e.target)} />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { lenKeep } from '../mae/index.ts';
+import { lenKeep, numPatches, paintedRatio } from '../mae/index.ts';
 import { MAX_MASK_RATIO, useStore } from '../state/store.ts';
 
 const DEFAULT_PATCHES = 196;
@@ -8,13 +8,13 @@ export function RatioSlider() {
   const ratio = useStore((s) => s.maskRatio);
   const setRatio = useStore((s) => s.setMaskRatio);
   const manifest = useStore((s) => s.model.manifest);
-  const modelTotal = manifest ? (manifest.imgSize / manifest.patchSize) ** 2 : DEFAULT_PATCHES;
+  const modelTotal = manifest ? numPatches(manifest) : DEFAULT_PATCHES;
   // Paint mode: the ratio is the painted mask's; the slider shows it but is off (pick another
   // strategy to use it again; the slider's own value is kept for then).
   const painted = useStore((s) => (s.maskStrategy === 'paint' ? s.paintedMask : null));
   const total = painted ? painted.length : modelTotal;
-  const visible = painted ? painted.reduce((n, v) => n + (v ? 0 : 1), 0) : lenKeep(total, ratio);
-  const shown = painted ? (total - visible) / total : ratio;
+  const shown = painted ? paintedRatio(painted) : ratio;
+  const visible = painted ? Math.round(total * (1 - shown)) : lenKeep(total, ratio);
   return (
     <div className="control ratio">
       <label htmlFor="ratio">Masking ratio</label>

@@ -12,8 +12,10 @@ const STATUS_TEXT = {
 
 /** Masking-ratio sweep of one row: progress, filmstrip, MSE chart. Shown under that row only. */
 export function SweepPanel({ rowId }: { rowId: string }) {
-  const sweep = useSweep();
-  if (sweep.rowId !== rowId) return null;
+  // every row renders a SweepPanel: only the swept row follows the sweep's updates (the others
+  // select a constant null and do not re-render)
+  const sweep = useSweep((s) => (s.rowId === rowId ? s : null));
+  if (!sweep) return null;
   const seeds = sweep.gridSeeds;
   const seedText = seeds.length > 1 ? `page seeds ${seeds[0]}–${seeds[seeds.length - 1]}` : `page seed ${seeds[0]}`;
   return (

@@ -2,16 +2,10 @@
  * Draws rows (four panels + caption) onto a canvas laid out by exportLayout, and downloads it as a
  * PNG through an object URL (no request leaves the page; the URL is revoked afterwards).
  */
-import { captionLines, exportFileName, exportLayout, type ExportCaption } from '../mae/export-layout.ts';
-import type { RgbaImage } from '../mae/index.ts';
+import { captionLines, exportFileName, exportLayout, gridNameMask, type ExportCaption } from '../mae/export-layout.ts';
+import { imageSeed, type RgbaImage } from '../mae/index.ts';
 import { useStore, type Row } from '../state/store.ts';
-
-export const EXPORT_PANELS = [
-  { key: 'masked', label: 'masked' },
-  { key: 'reconstruction', label: 'reconstruction' },
-  { key: 'reconstructionWithVisible', label: 'reconstruction + visible' },
-  { key: 'original', label: 'original' },
-] as const;
+import { ROW_PANELS as EXPORT_PANELS } from './row-panels.ts';
 
 export interface ExportRow {
   caption: ExportCaption;
@@ -32,6 +26,9 @@ export function exportRowsOf(rows: readonly Row[]): ExportRow[] {
       visible: res.visible,
       numPatches: res.numPatches,
       seed: res.seed,
+      // where the seed came from, said only when it is provably the page's (a result of the
+      // current settings: the row's seed is the one the page's seed gives it)
+      ...(res.seed === imageSeed(s.seed, r.seedIndex, s.sameMaskForAll) ? { pageSeed: s.seed, imageIndex: r.seedIndex } : {}),
       // the strategy that made this row's mask (older results say nothing: the page's)
       maskStrategy: res.maskStrategy ?? s.maskStrategy,
       mse: res.mse,
@@ -95,13 +92,14 @@ export async function downloadRowPng(row: Row): Promise<void> {
   const rows = exportRowsOf([row]);
   if (rows.length === 0) throw new Error(`“${row.name}” has no reconstruction to export yet`);
   const c = rows[0].caption;
-  await downloadCanvas(renderExport(rows), exportFileName({ imageName: c.imageName }, c.maskRatio, c.seed));
+  const name = exportFileName({ imageName: c.imageName }, { maskRatio: c.maskRatio, painted: c.maskStrategy === 'paint', seed: c.seed });
+  await downloadCanvas(renderExport(rows), name);
 }
 
-/** "Download grid PNG": every row with a reconstruction, named after the page's ratio and seed. */
+/** "Download grid PNG": every row with a reconstruction, named after the rows' ratio and the page's seed (or "paint"). */
 export async function downloadGridPng(rows: readonly Row[]): Promise<void> {
   const out = exportRowsOf(rows);
   if (out.length === 0) throw new Error('no row has a reconstruction to export yet');
-  const s = useStore.getState();
-  await downloadCanvas(renderExport(out), exportFileName({ gridRows: out.length }, s.maskRatio, s.seed));
+  const name = exportFileName({ gridRows: out.length }, gridNameMask(out.map((r) => r.caption), useStore.getState().seed));
+  await downloadCanvas(renderExport(out), name);
 }

@@ -68,6 +68,11 @@ export function isAbortError(e: unknown): boolean {
   return e instanceof DOMException && e.name === 'AbortError';
 }
 
+/** A request lost with a crashed worker: the owner's restart runs it again, so it is not the request's own error. */
+export function isCrash(e: unknown): boolean {
+  return e instanceof MaeWorkerError && e.code === 'crashed';
+}
+
 function abortError(message: string): DOMException {
   return new DOMException(message, 'AbortError');
 }

@@ -8,6 +8,7 @@
  * (MaeClient) already drops stale requests before they get here.
  */
 import type * as ort from 'onnxruntime-web';
+import { errorText } from '../mae/error-text.ts';
 import {
   compositeOnBackground,
   compositePanels,
@@ -698,10 +699,6 @@ async function handle(req: WorkerRequest): Promise<void> {
       code: e instanceof WorkerError ? e.code : 'internal',
     });
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 // The page's CSP report covers the page; the worker has its own policy (its script's header).

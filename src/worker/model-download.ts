@@ -6,6 +6,7 @@
  * not ONNX at all. Every failure is a ModelLoadError; `retryable` marks the ones a retry may fix
  * (network, server), as opposed to a broken folder.
  */
+import { errorText } from '../mae/error-text.ts';
 import { ManifestError, onnxProblem, parseManifest, type ModelManifest } from '../mae/index.ts';
 
 export class ModelLoadError extends Error {
@@ -16,10 +17,6 @@ export class ModelLoadError extends Error {
     super(message);
     this.name = 'ModelLoadError';
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function mb(bytes: number): string {

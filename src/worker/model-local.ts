@@ -6,14 +6,11 @@
  * file it names present, then each file's size, ONNX-ness and SHA-256. Failures are
  * ModelLoadErrors, never retryable (a retry reads the same files).
  */
+import { errorText } from '../mae/error-text.ts';
 import { ManifestError, onnxProblem, parseManifest, type ModelManifest } from '../mae/index.ts';
 import { locateModelFolder, MANIFEST_FILE, missingModelFiles, ModelFolderError } from '../mae/model-folder.ts';
 import { ModelLoadError, sha256Hex } from './model-download.ts';
 import type { LocalModelFile } from './messages.ts';
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 async function readBytes(blob: Blob, file: string): Promise<Uint8Array<ArrayBuffer>> {
   try {
