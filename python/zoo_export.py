@@ -74,12 +74,13 @@ def export_all(zoo: list[tuple[str, int, float]], recipe: dict, only: list[str])
         if key not in summary.get("controls", {}):
             torch.manual_seed(0)
             summary.setdefault("controls", {})[key] = probe(mae_vit_zoo(patch_size=patch))
-    order = [z[0] for z in zoo]
-    summary["models"] = sorted(by_id.values(), key=lambda m: order.index(m["id"]))
+    # Shown by patch size (big first), then training ratio: the order the compare view reads in.
+    summary["models"] = sorted(by_id.values(), key=lambda m: (-m["patchSize"], m["trainMaskRatio"]))
     summary["recipe"] = recipe
     summary_path.write_text(json.dumps(summary, indent=1) + "\n")
     index_path = ROOT / "models" / "index.json"
     index = json.loads(index_path.read_text())
-    known = {m["id"] for m in index["models"]}
-    index["models"] += [{"id": m["id"], "name": m["name"]} for m in summary["models"] if m["id"] not in known]
+    zoo_ids = {m["id"] for m in summary["models"]}
+    index["models"] = [m for m in index["models"] if m["id"] not in zoo_ids] + \
+        [{"id": m["id"], "name": m["name"]} for m in summary["models"]]
     index_path.write_text(json.dumps(index, indent=2) + "\n")
