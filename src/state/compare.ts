@@ -5,7 +5,7 @@
  * Stale answers (the ratio moved on) are dropped by a generation counter.
  */
 import { create } from 'zustand';
-import { errorText, featureMapImage, gridSide, pcaColours, sharedMasks, type RgbaImage } from '../mae/index.ts';
+import { errorText, featureMapImage, pcaColours, sharedMasks, type RgbaImage } from '../mae/index.ts';
 import { MaeClient } from '../worker/mae-client.ts';
 import type { CompareResult, ProviderRequest } from '../worker/messages.ts';
 import { parseZooIndex, type ZooEntry, type ZooIndex } from './zoo-index.ts';
@@ -86,8 +86,7 @@ export class CompareController {
       if (session !== this.session) return; // closed while listing
       this.set({ zoo, models: zoo.models.map((entry) => ({ entry, status: 'loading', error: null, result: null, featureMap: null, hidden: null })) });
     }
-    for (const entry of zoo.models) this.ensureClient(entry);
-    await this.run();
+    await this.run(); // starts the models' workers
   }
 
   /** New ratio or seed: run every model again (older answers are dropped when they arrive). */
@@ -124,15 +123,11 @@ export class CompareController {
       },
     });
     this.clients.set(entry.id, client);
-    const ready = client.load(`${BASE}models/${entry.id}/`, this.provider(), {}, { wasmThreads: 1 }).then((r) => {
-      const L = r.manifest.imgSize / r.manifest.patchSize;
-      return L * L;
-    });
-    ready.catch((e: unknown) => {
+    // The contract guarantees imgSize is a whole number of patches, so this is the grid side.
+    const side = client.load(`${BASE}models/${entry.id}/`, this.provider(), {}, { wasmThreads: 1 }).then((r) => r.manifest.imgSize / r.manifest.patchSize);
+    side.catch((e: unknown) => {
       if (current()) this.setModel(entry.id, { status: 'error', error: `Could not load ${entry.id}: ${errorText(e)}` });
     });
-    const side = ready.then(gridSide);
-    side.catch(() => undefined); // reported above; run() reads the rejection itself
     this.ready.set(entry.id, side);
   }
 

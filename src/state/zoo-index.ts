@@ -2,6 +2,7 @@
  * models/zoo.json, written by python/zoo_export.py: the zoo's models and the numbers on their cards
  * (held-out masked MSE, the cat-vs-dog linear probe), plus an untrained control's probe.
  */
+import { gridSide } from '../mae/index.ts';
 
 export interface ZooEntry {
   id: string;
@@ -23,10 +24,6 @@ export interface ZooIndex {
   models: ZooEntry[];
   /** probe accuracy of the same architecture untrained, per patch size ("random-init-p16") */
   controls: Record<string, { accuracy: number; stderr: number }>;
-}
-
-function imgSizeOf(m: ZooEntry): number {
-  return Math.sqrt(m.numPatches) * m.patchSize;
 }
 
 function num(o: Record<string, unknown>, key: string, where: string): number {
@@ -76,9 +73,9 @@ export function parseZooIndex(json: unknown): ZooIndex {
     }
   }
   // The compare view draws one mask on the coarsest grid and refines it: every grid must nest in it.
-  const sides = models.map((m) => imgSizeOf(m) / m.patchSize);
+  const sides = models.map((m) => gridSide(m.numPatches));
   const coarsest = Math.min(...sides);
   const odd = models.find((_, i) => sides[i] % coarsest !== 0);
-  if (odd) throw new Error(`zoo.json: ${odd.id}'s ${imgSizeOf(odd) / odd.patchSize}-patch grid does not refine the coarsest ${coarsest}-patch grid`);
+  if (odd) throw new Error(`zoo.json: ${odd.id}'s ${gridSide(odd.numPatches)}-patch grid does not refine the coarsest ${coarsest}-patch grid`);
   return { models, controls };
 }
