@@ -9,12 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { decoderFlops, encoderFlops, lenKeep } from './flops.mjs';
+import { argv, opt } from '../scripts/cli-args.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
 const asJson = argv.includes('--json');
 const asMarkdown = argv.includes('--markdown');
 const batch = Number(opt('batch', 8));

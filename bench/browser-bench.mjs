@@ -27,17 +27,13 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
 import { distIsStale, freePort } from '../scripts/site-build.mjs';
+import { argv, opt } from '../scripts/cli-args.mjs';
 
 // Chromium's flags come from the e2e config (TypeScript: load it through the repo's TS hooks).
 await import('../src/cli/register-ts.mjs');
 const { CHROMIUM_ARGS, CHROMIUM_PATH } = await import('../e2e/config.ts');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
 const asJson = argv.includes('--json');
 const asMarkdown = argv.includes('--markdown');
 const configs = opt('configs', 'wasm:b1,wasm:b8,webgpu:b1').split(',').map(parseConfig);

@@ -15,6 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { argv, opt } from '../scripts/cli-args.mjs';
 
 await import('../src/cli/register-ts.mjs');
 const core = await import('../src/mae/index.ts');
@@ -22,11 +23,6 @@ const { loadNodeModel, ort } = await import('../src/cli/node-model.ts');
 const { decodeImage } = await import('../src/cli/image-io.ts');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
 const asJson = argv.includes('--json');
 const asMarkdown = argv.includes('--markdown');
 const seeds = Number(opt('seeds', 3));

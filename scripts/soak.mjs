@@ -20,20 +20,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { distIsStale, freePort } from './site-build.mjs';
+import { opt } from './cli-args.mjs';
 
 await import('../src/cli/register-ts.mjs');
 const { CHROMIUM_ARGS, CHROMIUM_PATH } = await import('../e2e/config.ts');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
-const TARGET_WASM = opt('wasm', 1000);
-const TARGET_GPU = opt('webgpu', 24);
-const ROWS = opt('rows', 4);
-const GPU_ROWS = opt('webgpu-rows', 2);
+const TARGET_WASM = Number(opt('wasm', 1000));
+const TARGET_GPU = Number(opt('webgpu', 24));
+const ROWS = Number(opt('rows', 4));
+const GPU_ROWS = Number(opt('webgpu-rows', 2));
 const LIMITS = { pageHeapMb: 10, workerMb: 20, rendererMb: 150 };
 
 // ---- build + server (as bench/browser-bench.mjs) --------------------------------------------------
