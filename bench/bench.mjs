@@ -144,7 +144,7 @@ async function ortMatmulPeak(file) {
   return (2 * N ** 3) / 1e6 / t.median;
 }
 
-function benchTorch(model, m) {
+function benchTorch(model) {
   const args = ['python/bench_torch.py', '--threads', String(threads), '--iters', String(iters), '--warmup', String(warmup),
     '--ratios', ...ratios.map(String), '--matmul-onnx', path.join(cacheDir, 'matmul.onnx')];
   if (model.factory) args.push('--factory', model.factory);
@@ -174,7 +174,7 @@ for (const name of modelNames) {
   // For the bundled model PyTorch runs random weights of the same shape: timings don't depend on values.
   const o = await benchOrt(model.dir);
   const entry = { name, title: o.manifest.name, ort: o.rows };
-  if (hasTorch) entry.torch = benchTorch(model, o.manifest);
+  if (hasTorch) entry.torch = benchTorch(model);
   report.models.push(entry);
   log(`\n${o.manifest.name}  (onnxruntime-node vs PyTorch eager, ${threads} threads, median of ${iters})`);
   log('ratio  visible  enc ms   dec ms   total ms  GFLOP/s   | torch enc  torch dec  torch total  speed-up');

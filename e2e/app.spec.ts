@@ -144,6 +144,7 @@ test('c) the slider changes the label and the pictures, and stale requests are d
   const s0 = await page.evaluate(() => window.__maeDebug!.stats());
   // Seven input events in one task, as a fast drag produces them (fill() would wait a round trip each).
   await page.getByTestId('ratio-slider').evaluate((el) => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the native setter, called below with setValue.call(el, v)
     const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set;
     for (const v of ['0.55', '0.6', '0.65', '0.7', '0.8', '0.85', '0.9']) {
       setValue?.call(el, v);
@@ -226,7 +227,7 @@ test('f) full-page screenshot is saved and is not blank', async () => {
   expect(stats.distinctColours).toBeGreaterThan(1000);
 });
 
-test('e) privacy: every request of the session stayed on the page origin', async () => {
+test('e) privacy: every request of the session stayed on the page origin', () => {
   // The log covers the page, its worker and ORT's threads: model and runtime fetches are in it.
   expect(requests.urls.some((u) => u.endsWith('/models/default/encoder.onnx'))).toBe(true);
   // WASM-only runtime (ort-wasm-simd-threaded.wasm) on WASM, the JSEP one on WebGPU.

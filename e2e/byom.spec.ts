@@ -167,7 +167,7 @@ test('dropping the folder’s files on the page loads the model too, and adds no
   expect(await page.evaluate(() => window.__maeDebug!.model().name)).toBe(DEFAULT_NAME);
 });
 
-test('privacy: nothing of this session left the page origin', async () => {
+test('privacy: nothing of this session left the page origin', () => {
   log.expectSameOrigin(new URL(BASE_URL).origin);
   // A model from disk is read, not fetched: no request ever named a local: URL.
   expect(log.urls.filter((u) => u.startsWith('local:') || u.includes('converted-tiny'))).toEqual([]);

@@ -42,7 +42,7 @@ async function download(testId: string, index = 0): Promise<{ dl: Download; png:
 
 /** The rect's pixels of the PNG equal the page's panel pixels (RGBA bytes), exactly. */
 async function expectPanel(png: PNG, rect: Rect, rowIndex: number, panel: (typeof PANELS)[number]): Promise<void> {
-  const b64 = await page.evaluate(([i, p]) => window.__maeDebug?.panelBase64(i as number, p as (typeof PANELS)[number]) ?? null, [rowIndex, panel] as const);
+  const b64 = await page.evaluate(([i, p]) => window.__maeDebug?.panelBase64(i, p) ?? null, [rowIndex, panel] as const);
   expect(b64).not.toBeNull();
   const want = Buffer.from(b64 as string, 'base64');
   expect(want.length).toBe(rect.w * rect.h * 4);

@@ -60,6 +60,7 @@ test('slider storm: 500 changes in a few seconds end with every row at the final
   expect(rowCount).toBe(4);
   const s0 = await page.evaluate(() => window.__maeDebug!.stats());
   const storm = await page.getByTestId('ratio-slider').evaluate(async (el) => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the native setter, called below with setValue.call(el, v)
     const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set;
     let seed = 12345;
     const rand = (): number => {

@@ -15,7 +15,7 @@
 // page heap > 10 MB, worker > 20 MB, renderer RSS > 150 MB, or any row ends in an error.
 // Results: printed, and written to artifacts/soak/soak-<time>.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';

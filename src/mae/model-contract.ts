@@ -49,9 +49,12 @@ const PREFIX = 'manifest.json';
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   let s: string;
+  // String(v) is the fallback for what JSON cannot write (functions, symbols, BigInt, cycles).
   try {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only reached when JSON.stringify gives undefined
     s = JSON.stringify(v) ?? String(v);
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- JSON.stringify threw (BigInt, cycle)
     s = String(v);
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;

@@ -73,7 +73,7 @@ export function parseReference(json: unknown, bin: ArrayBuffer): ReferenceSet {
   for (const a of meta.arrays) {
     req(a.dtype === 'float32' || a.dtype === 'int64', `${a.name}: unknown dtype ${a.dtype}`);
     const count = a.shape.reduce((x, y) => x * y, 1);
-    req(a.bytes === count * DTYPE_SIZE[a.dtype], `${a.name}: ${a.bytes} bytes do not match shape [${a.shape}] of ${a.dtype}`);
+    req(a.bytes === count * DTYPE_SIZE[a.dtype], `${a.name}: ${a.bytes} bytes do not match shape [${a.shape.join(',')}] of ${a.dtype}`);
     req(a.offset >= 0 && a.offset + a.bytes <= bin.byteLength, `${a.name}: bytes ${a.offset}..${a.offset + a.bytes} beyond reference.bin (${bin.byteLength})`);
     index.set(a.name, a);
   }

@@ -71,20 +71,20 @@ export interface AppState {
   /** The model selector's list (models/index.json). */
   models: { id: string; name: string }[];
 
-  setModel(patch: Partial<ModelState>): void;
-  setProvider(patch: Partial<ProviderState>): void;
-  setMaskRatio(ratio: number): void;
-  setSeed(seed: number): void;
-  setSameMaskForAll(same: boolean): void;
-  setMaskStrategy(strategy: MaskStrategy): void;
+  setModel: (patch: Partial<ModelState>) => void;
+  setProvider: (patch: Partial<ProviderState>) => void;
+  setMaskRatio: (ratio: number) => void;
+  setSeed: (seed: number) => void;
+  setSameMaskForAll: (same: boolean) => void;
+  setMaskStrategy: (strategy: MaskStrategy) => void;
   /** A new painted mask (always a new array, so subscribers see the change). */
-  setPaintedMask(mask: Uint8Array | null): void;
-  addRow(row: Pick<Row, 'id' | 'name' | 'origin'>, atTop?: boolean): Row;
-  updateRow(id: string, patch: Partial<Row>): void;
-  removeRow(id: string): void;
-  setNotice(notice: string | null): void;
-  setUploads(uploads: { done: number; total: number } | null): void;
-  setModels(models: { id: string; name: string }[]): void;
+  setPaintedMask: (mask: Uint8Array | null) => void;
+  addRow: (row: Pick<Row, 'id' | 'name' | 'origin'>, atTop?: boolean) => Row;
+  updateRow: (id: string, patch: Partial<Row>) => void;
+  removeRow: (id: string) => void;
+  setNotice: (notice: string | null) => void;
+  setUploads: (uploads: { done: number; total: number } | null) => void;
+  setModels: (models: { id: string; name: string }[]) => void;
 }
 
 export const MAX_MASK_RATIO = 0.95;

@@ -397,14 +397,14 @@ export class MaeClient {
     callbacks?: LoadCallbacks,
   ): Promise<ResultMap[K]> {
     if (this.terminated) return Promise.reject(abortError('worker terminated'));
-    const p = this.track<K>(req.id, req.type as K, callbacks);
+    const p = this.track<K>(req.id, req.type, callbacks);
     this.worker.postMessage(req, transfer);
     return p;
   }
 
   private track<K extends RequestType>(id: number, request: K, callbacks: LoadCallbacks | undefined): Promise<ResultMap[K]> {
     return new Promise<ResultMap[K]>((resolve, reject) => {
-      this.pending.set(id, { request, resolve: resolve as (v: never) => void, reject, callbacks });
+      this.pending.set(id, { request, resolve, reject, callbacks });
     });
   }
 

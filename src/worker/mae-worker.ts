@@ -195,7 +195,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     try {
       // Same adapter for ORT as the one we judged (deprecated in favour of env.webgpu.device, but
       // simplest; ORT creates the device itself).
-      rt.env.webgpu.adapter = probe.adapter as typeof rt.env.webgpu.adapter;
+      rt.env.webgpu.adapter = probe.adapter;
     } catch {
       /* the backend was already initialised by an earlier session: it keeps its adapter */
     }
@@ -218,7 +218,6 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
   }
   // Who "does not fit its manifest" in a contract error.
   const where = local ? 'The folder' : `The model at ${base.pathname}`;
-  const parts = [manifest.encoder, manifest.decoder];
   const t1 = performance.now();
 
   post({
@@ -227,7 +226,7 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     phase: 'compiling',
     message: choice.provider === 'webgpu' ? 'Compiling for WebGPU…' : 'Preparing the WASM runtime…',
   });
-  const sessionFor = async (part: (typeof parts)[number]): Promise<ort.InferenceSession> => {
+  const sessionFor = async (part: ModelManifest['encoder']): Promise<ort.InferenceSession> => {
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [choice.provider], // one EP only: what is reported is what runs
       graphOptimizationLevel: 'all',

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ManifestError, modelFiles, numPatches, parseManifest, patchDim } from '../../src/mae/index.ts';
 import { MODEL_DIR } from './support.ts';
 
-const raw: Record<string, unknown> = JSON.parse(readFileSync(`${MODEL_DIR}manifest.json`, 'utf8'));
+const raw = JSON.parse(readFileSync(`${MODEL_DIR}manifest.json`, 'utf8')) as Record<string, unknown>;
 
 type Draft = Record<string, unknown> & { encoder: Record<string, unknown>; decoder: Record<string, unknown> };
 

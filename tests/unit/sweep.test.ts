@@ -123,8 +123,9 @@ describe('SweepRunner', () => {
     const h = harness();
     const sweep = h.runner.run({ type: 'sweep', id: 1, imageId: 'a', ratios: [0.1, 0.2, 0.3], seeds: [0] });
     await new Promise((r) => setTimeout(r, 2)); // ratio 0.1 is running
-    void h.enqueue(async () => {
+    void h.enqueue(() => {
       h.log.push('row request');
+      return Promise.resolve();
     });
     await sweep;
     expect(h.log).toEqual(['step 0.1', 'row request', 'step 0.2', 'step 0.3']);

@@ -1,0 +1,94 @@
+// ESLint flat config. `npm run lint` runs it over the whole repository.
+import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  // Build outputs, caches, run artefacts, vendored runtime files and non-JS trees.
+  globalIgnores([
+    'dist/',
+    'dist-*/',
+    'node_modules/',
+    '.cache/',
+    'runs/',
+    'artifacts/',
+    'test-results/',
+    'public/ort/',
+    'python/',
+    'models/',
+    'zoo-*/',
+  ]),
+
+  // Plain JavaScript (ESM) scripts run by Node. The bench and soak scripts drive a browser
+  // through Playwright and hand it callbacks (page.evaluate) that run in the page or a worker,
+  // so browser globals are known here too (as for the e2e specs below).
+  {
+    files: ['bench/**/*.mjs', 'scripts/**/*.mjs', 'e2e/**/*.mjs', 'src/cli/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+      globals: { ...globals.node, ...globals.browser },
+    },
+  },
+
+  // TypeScript: recommended + type-checked rules for the code in tsconfig.json (src, tests, e2e).
+  {
+    files: ['src/**/*.{ts,tsx}', 'e2e/**/*.ts', 'tests/**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  // Tool configs at the root (not all in tsconfig.json): recommended rules without type information.
+  {
+    files: ['*.config.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+  },
+  {
+    files: ['src/**/*.{ts,tsx}', 'e2e/**/*.ts', 'tests/**/*.ts', '*.config.ts'],
+    rules: {
+      // `_`-prefixed names mark deliberately unused parameters / destructured leftovers.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+    },
+  },
+
+  // Browser app code; the worker folder also runs inside Web Workers.
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/cli/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['src/worker/**/*.ts'],
+    languageOptions: { globals: { ...globals.worker } },
+  },
+
+  // Node-side TypeScript: the CLI, unit/node tests, tool configs; e2e specs also pass
+  // callbacks that run in the page, so they see browser globals too.
+  {
+    files: ['src/cli/**/*.ts', 'tests/**/*.ts', '*.config.ts'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['e2e/**/*.ts'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+
+  // React components and hooks.
+  {
+    files: ['src/ui/**/*.{ts,tsx}', 'src/main.tsx'],
+    extends: [reactHooks.configs.flat.recommended],
+  },
+);
