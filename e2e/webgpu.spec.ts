@@ -66,6 +66,22 @@ test('a) WebGPU forced: provider is webgpu and pred matches the reference', asyn
   expect(dRaw).toBeLessThanOrEqual(WEBGPU_PRED_MAX_ABS);
   expect(dRow).toBeLessThanOrEqual(PIPELINE_PRED_MAX_ABS);
 
+  // Busy styling waits BUSY_DIM_DELAY_MS (1 s): nothing changes in the first frames of an update,
+  // and a slow one (seconds on SwiftShader) dims its panels and says "updating…".
+  const firstFrame = await page.getByTestId('ratio-slider').evaluate(async (el) => {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, '0.5');
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const row = document.querySelector('[data-testid="image-row"]');
+    return { busy: row?.getAttribute('data-busy'), dimmed: document.querySelectorAll('.panel-busy').length, status: row?.querySelector('.row-status')?.textContent ?? '' };
+  });
+  expect(firstFrame).toEqual({ busy: 'true', dimmed: 0, status: '' });
+  await page.waitForFunction(() => document.querySelectorAll('.panel-busy').length === 4, undefined, { timeout: 30_000, polling: 100 });
+  await expect(page.getByTestId('image-row').first().locator('.row-status')).toHaveText('updating…');
+  await waitSettled(page, 240_000);
+  expect(await page.locator('.panel-busy').count()).toBe(0);
+  await expect(page.getByTestId('image-row').first().locator('.row-status')).toHaveCount(0);
+
   requests.expectSameOrigin(new URL(BASE_URL).origin);
   await context.close();
 });

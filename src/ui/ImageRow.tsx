@@ -6,11 +6,12 @@ import { openSweep } from '../state/sweep.ts';
 import { DecodeNotes } from './DecodeNotes.tsx';
 import { useEngine } from './EngineContext.ts';
 import { PaintSurface } from './PaintSurface.tsx';
-import { PanelCanvas } from './PanelCanvas.tsx';
+import { BUSY_DIM_DELAY_MS, PanelCanvas } from './PanelCanvas.tsx';
 import { RowMetrics } from './RowMetrics.tsx';
 import { ROW_PANELS } from './row-panels.ts';
 import { downloadRowPng } from './export-png.ts';
 import { SweepPanel } from './SweepPanel.tsx';
+import { useDelayedFlag } from './use-delayed-flag.ts';
 
 const STATUS_TEXT: Record<Row['status'], string> = {
   decoding: 'decoding…',
@@ -30,7 +31,9 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
     const frame = requestAnimationFrame(() => recordPaint({ rowId: row.id, maskRatio: result.maskRatio, seed: result.seed, t: performance.now() }));
     return () => cancelAnimationFrame(frame);
   }, [result, row.id]);
-  const status = row.status === 'done' && row.busy ? 'updating…' : STATUS_TEXT[row.status];
+  // "updating…" waits as long as the panels' dimming, for the same reason (PanelCanvas.tsx).
+  const slowUpdate = useDelayedFlag(row.status === 'done' && row.busy, BUSY_DIM_DELAY_MS);
+  const status = slowUpdate ? 'updating…' : STATUS_TEXT[row.status];
   return (
     <article className={`row row-${row.status}`} data-testid="image-row" data-name={row.name} data-status={row.status} data-busy={row.busy}>
       <header className="row-head">
