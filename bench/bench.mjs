@@ -78,7 +78,16 @@ function masks(L, ratio, seed = 0) {
   };
 }
 
-const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
+// No thread-pool spinning: encoder and decoder are two sessions with a pool each, and a pool that
+// spins after its run takes a core from the other (2 cores, measured: ViT-Ti 23 -> 14 ms and ViT-B
+// 118 -> 74 ms per image at B=1, the same at B=8). src/cli/node-model.ts does the same.
+const sessionOptions = {
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+};
 
 /** The bundled model with B images per call: per-image time and GFLOP/s. */
 async function benchOrtBatched(dir, B) {

@@ -31,6 +31,9 @@ export async function loadNodeModel(dir: string, opts: LoadOptions = {}): Promis
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads ?? 0,
     interOpNumThreads: 1,
+    // Two sessions run one after the other; a thread pool that spins after its run takes cores
+    // from the next session (2 cores: 1.6x slower per image at B=1, docs/BENCHMARKS.md).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   // Passing a path lets onnxruntime find external data files (ViT-H) next to the graph.
   const encoder = await ort.InferenceSession.create(join(dir, manifest.encoder.file), options);
