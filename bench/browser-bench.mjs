@@ -226,8 +226,8 @@ async function sliderToPainted(page, value, timeoutMs) {
             resolve({ firstMs: Math.min(...ts) - t0, lastMs: Math.max(...ts) - t0 });
           } else if (performance.now() > deadline) reject(new Error(`rows not painted at ${value} after ${timeoutMs} ms`));
           // The paint times come from the app's own animation frames, so how often this looks
-          // does not change them; a tight loop here (it was 2 ms) kept the main thread 100% busy
-          // and took a core from the WASM threads it was timing (graphs ~1.7x slower, measured).
+          // does not change them; a tighter loop (it was 2 ms) is only main-thread work competing
+          // with the WASM threads being timed.
           else setTimeout(check, 25);
         };
         check();
