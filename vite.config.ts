@@ -70,7 +70,9 @@ function contentSecurityPolicy(): Plugin {
   return {
     name: 'mae-csp',
     apply: 'build',
-    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: cspText(true) }, injectTo: 'head-prepend' }],
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: cspText(true) }, injectTo: 'head-prepend' },
+    ],
   };
 }
 

@@ -102,8 +102,16 @@ async function benchOrtBatched(dir, B) {
     const one = masks(L, ratio);
     const keepData = one.idsKeep.data;
     const restoreData = one.idsRestore.data;
-    const idsKeep = new ort.Tensor('int64', BigInt64Array.from({ length: B * one.keep }, (_, i) => keepData[i % one.keep]), [B, one.keep]);
-    const idsRestore = new ort.Tensor('int64', BigInt64Array.from({ length: B * L }, (_, i) => restoreData[i % L]), [B, L]);
+    const idsKeep = new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: B * one.keep }, (_, i) => keepData[i % one.keep]),
+      [B, one.keep],
+    );
+    const idsRestore = new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: B * L }, (_, i) => restoreData[i % L]),
+      [B, L],
+    );
     const t = await time(async () => {
       const out = await enc.run({ image, ids_keep: idsKeep });
       await dec.run({ latent: out.latent, ids_restore: idsRestore });
@@ -136,9 +144,16 @@ async function benchOrt(dir) {
     const fe = encoderFlops(m, keep);
     const fd = decoderFlops(m, keep);
     rows.push({
-      ratio, visible: keep, encoderMs: e, decoderMs: d, totalMs: t,
-      encoderGflop: fe / 1e9, decoderGflop: fd / 1e9,
-      encoderGflops: fe / 1e6 / e.median, decoderGflops: fd / 1e6 / d.median, totalGflops: (fe + fd) / 1e6 / t.median,
+      ratio,
+      visible: keep,
+      encoderMs: e,
+      decoderMs: d,
+      totalMs: t,
+      encoderGflop: fe / 1e9,
+      decoderGflop: fd / 1e9,
+      encoderGflops: fe / 1e6 / e.median,
+      decoderGflops: fd / 1e6 / d.median,
+      totalGflops: (fe + fd) / 1e6 / t.median,
     });
   }
   return { manifest: m, rows };
@@ -155,8 +170,19 @@ async function ortMatmulPeak(file) {
 }
 
 function benchTorch(model) {
-  const args = ['python/bench_torch.py', '--threads', String(threads), '--iters', String(iters), '--warmup', String(warmup),
-    '--ratios', ...ratios.map(String), '--matmul-onnx', path.join(cacheDir, 'matmul.onnx')];
+  const args = [
+    'python/bench_torch.py',
+    '--threads',
+    String(threads),
+    '--iters',
+    String(iters),
+    '--warmup',
+    String(warmup),
+    '--ratios',
+    ...ratios.map(String),
+    '--matmul-onnx',
+    path.join(cacheDir, 'matmul.onnx'),
+  ];
   if (model.factory) args.push('--factory', model.factory);
   else args.push('--manifest', path.join(model.dir, 'manifest.json'), ...(model.weights ? ['--weights', model.weights] : []));
   const out = execFileSync(PY, args, { cwd: root, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
@@ -166,15 +192,25 @@ function benchTorch(model) {
 fs.mkdirSync(cacheDir, { recursive: true });
 const report = {
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, ort: ort.env.versions?.node },
-  threads, iters, warmup, models: [],
+  machine: {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    ort: ort.env.versions?.node,
+  },
+  threads,
+  iters,
+  warmup,
+  models: [],
 };
 // The matmul peak moves with the machine's load: measure it at the start (when the graph exists
 // from an earlier run) and at the end, and keep the best (the most conservative denominator).
 const matmulFile = path.join(cacheDir, 'matmul.onnx');
 const ortPeaks = [];
 if (hasTorch && fs.existsSync(matmulFile)) ortPeaks.push(await ortMatmulPeak(matmulFile));
-if (!hasTorch) log('PyTorch: skipped (no python3-torch / python3-onnx under ' + PY + '): onnxruntime only, and no ViT-B/16 model can be generated');
+if (!hasTorch)
+  log('PyTorch: skipped (no python3-torch / python3-onnx under ' + PY + '): onnxruntime only, and no ViT-B/16 model can be generated');
 for (const name of modelNames) {
   const model = ensureModel(name);
   if (!model) {
@@ -192,22 +228,37 @@ for (const name of modelNames) {
     const t = entry.torch?.results[i];
     log(
       `${r.ratio.toFixed(2).padEnd(6)} ${String(r.visible).padEnd(8)} ${r.encoderMs.median.toFixed(1).padStart(6)}   ${r.decoderMs.median.toFixed(1).padStart(6)}   ${r.totalMs.median.toFixed(1).padStart(7)}   ${r.totalGflops.toFixed(1).padStart(6)}   |` +
-        (t ? ` ${t.encoderMs.toFixed(1).padStart(8)}  ${t.decoderMs.toFixed(1).padStart(9)}  ${t.totalMs.toFixed(1).padStart(11)}  ${(t.totalMs / r.totalMs.median).toFixed(2)}x` : ' (no torch)'),
+        (t
+          ? ` ${t.encoderMs.toFixed(1).padStart(8)}  ${t.decoderMs.toFixed(1).padStart(9)}  ${t.totalMs.toFixed(1).padStart(11)}  ${(t.totalMs / r.totalMs.median).toFixed(2)}x`
+          : ' (no torch)'),
     );
   });
   const r0 = o.rows.find((r) => r.ratio === 0);
   const r75 = o.rows.find((r) => r.ratio === 0.75);
-  if (r0 && r75) log(`encoder speed-up at 0.75 vs 0: ${(r0.encoderMs.median / r75.encoderMs.median).toFixed(2)}x (FLOP ratio ${(r0.encoderGflop / r75.encoderGflop).toFixed(2)}x)`);
+  if (r0 && r75)
+    log(
+      `encoder speed-up at 0.75 vs 0: ${(r0.encoderMs.median / r75.encoderMs.median).toFixed(2)}x (FLOP ratio ${(r0.encoderGflop / r75.encoderGflop).toFixed(2)}x)`,
+    );
   if (name === 'default' && batch > 1) {
     entry.ortBatched = await benchOrtBatched(model.dir, batch);
-    log(`batched, ${batch} images per call: ` + entry.ortBatched.map((b) => `ratio ${b.ratio}: ${b.perImageMs.toFixed(1)} ms/img, ${b.gflops.toFixed(1)} GFLOP/s`).join('; '));
+    log(
+      `batched, ${batch} images per call: ` +
+        entry.ortBatched.map((b) => `ratio ${b.ratio}: ${b.perImageMs.toFixed(1)} ms/img, ${b.gflops.toFixed(1)} GFLOP/s`).join('; '),
+    );
   }
 }
 if (hasTorch && fs.existsSync(matmulFile)) {
   ortPeaks.push(await ortMatmulPeak(matmulFile));
   const torchPeaks = report.models.map((m) => m.torch?.matmulGflops ?? 0);
-  report.matmulPeak = { ortGflops: Math.max(...ortPeaks), torchGflops: Math.max(...torchPeaks), ortSamples: ortPeaks, torchSamples: torchPeaks };
-  log(`\nmatmul 1024³ peak: onnxruntime ${report.matmulPeak.ortGflops.toFixed(1)} GFLOP/s, PyTorch ${report.matmulPeak.torchGflops?.toFixed(1)} GFLOP/s`);
+  report.matmulPeak = {
+    ortGflops: Math.max(...ortPeaks),
+    torchGflops: Math.max(...torchPeaks),
+    ortSamples: ortPeaks,
+    torchSamples: torchPeaks,
+  };
+  log(
+    `\nmatmul 1024³ peak: onnxruntime ${report.matmulPeak.ortGflops.toFixed(1)} GFLOP/s, PyTorch ${report.matmulPeak.torchGflops?.toFixed(1)} GFLOP/s`,
+  );
 }
 report.targets = targets(report);
 if (asMarkdown) console.log(markdown(report));
@@ -249,36 +300,61 @@ function targets(r) {
     const bb = def.ortBatched?.reduce((a, b) => (b.gflops > a.gflops ? b : a));
     const b75 = def.ortBatched?.find((o) => o.ratio === 0.75);
     const pct = (g) => `${((100 * g) / peak).toFixed(0)}%`;
-    const parts = [`peak ${peak.toFixed(1)} GFLOP/s (best onnxruntime or PyTorch 1024³ matmul of the run)`,
-      `B=1: ${pct(best1.totalGflops)} at ratio ${best1.ratio}${at75 ? `, ${pct(at75.totalGflops)} at 0.75` : ''}`];
+    const parts = [
+      `peak ${peak.toFixed(1)} GFLOP/s (best onnxruntime or PyTorch 1024³ matmul of the run)`,
+      `B=1: ${pct(best1.totalGflops)} at ratio ${best1.ratio}${at75 ? `, ${pct(at75.totalGflops)} at 0.75` : ''}`,
+    ];
     if (bb) parts.push(`B=${bb.batch}: ${pct(bb.gflops)} at ratio ${bb.ratio}${b75 ? `, ${pct(b75.gflops)} at 0.75` : ''}`);
     const best = Math.max(best1.totalGflops, bb?.gflops ?? 0);
-    out.push({ target: 'bundled model >= 30% of the measured matmul peak (GFLOP/s)', value: parts.join('; '), status: best >= 0.3 * peak ? 'reached' : 'missed' });
+    out.push({
+      target: 'bundled model >= 30% of the measured matmul peak (GFLOP/s)',
+      value: parts.join('; '),
+      status: best >= 0.3 * peak ? 'reached' : 'missed',
+    });
   }
   return out;
 }
 
 function markdown(r) {
   const L = [];
-  L.push(`Node benchmark, ${r.date}: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memGiB} GiB, Node ${r.machine.node}, onnxruntime-node ${r.machine.ort}, ${r.threads} threads, median of ${r.iters} (after ${r.warmup} warm-up runs)`);
+  L.push(
+    `Node benchmark, ${r.date}: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memGiB} GiB, Node ${r.machine.node}, onnxruntime-node ${r.machine.ort}, ${r.threads} threads, median of ${r.iters} (after ${r.warmup} warm-up runs)`,
+  );
   for (const m of r.models) {
     L.push('', `**${m.title}** (${m.name})`, '');
-    L.push('| ratio | visible | ORT enc ms | ORT dec ms | ORT total ms | GFLOP | GFLOP/s | torch enc ms | torch dec ms | torch total ms | ORT speed-up |');
+    L.push(
+      '| ratio | visible | ORT enc ms | ORT dec ms | ORT total ms | GFLOP | GFLOP/s | torch enc ms | torch dec ms | torch total ms | ORT speed-up |',
+    );
     L.push('|---|---|---|---|---|---|---|---|---|---|---|');
     m.ort.forEach((o, i) => {
       const t = m.torch?.results[i];
-      const cells = [o.ratio.toFixed(2), o.visible, o.encoderMs.median.toFixed(1), o.decoderMs.median.toFixed(1), o.totalMs.median.toFixed(1),
-        (o.encoderGflop + o.decoderGflop).toFixed(2), o.totalGflops.toFixed(1),
-        t ? t.encoderMs.toFixed(1) : '–', t ? t.decoderMs.toFixed(1) : '–', t ? t.totalMs.toFixed(1) : '–', t ? `${(t.totalMs / o.totalMs.median).toFixed(2)}x` : '–'];
+      const cells = [
+        o.ratio.toFixed(2),
+        o.visible,
+        o.encoderMs.median.toFixed(1),
+        o.decoderMs.median.toFixed(1),
+        o.totalMs.median.toFixed(1),
+        (o.encoderGflop + o.decoderGflop).toFixed(2),
+        o.totalGflops.toFixed(1),
+        t ? t.encoderMs.toFixed(1) : '–',
+        t ? t.decoderMs.toFixed(1) : '–',
+        t ? t.totalMs.toFixed(1) : '–',
+        t ? `${(t.totalMs / o.totalMs.median).toFixed(2)}x` : '–',
+      ];
       L.push(`| ${cells.join(' | ')} |`);
     });
     if (m.ortBatched) {
       L.push('', `Batched (onnxruntime-node, ${m.ortBatched[0].batch} images per call):`, '');
       L.push('| ratio | ms per image | call ms | GFLOP/s |', '|---|---|---|---|');
-      for (const b of m.ortBatched) L.push(`| ${b.ratio.toFixed(2)} | ${b.perImageMs.toFixed(1)} | ${b.callMs.median.toFixed(1)} | ${b.gflops.toFixed(1)} |`);
+      for (const b of m.ortBatched)
+        L.push(`| ${b.ratio.toFixed(2)} | ${b.perImageMs.toFixed(1)} | ${b.callMs.median.toFixed(1)} | ${b.gflops.toFixed(1)} |`);
     }
   }
-  if (r.matmulPeak) L.push('', `Matmul 1024³: onnxruntime ${r.matmulPeak.ortGflops.toFixed(1)} GFLOP/s, PyTorch ${r.matmulPeak.torchGflops?.toFixed(1) ?? '–'} GFLOP/s`);
+  if (r.matmulPeak)
+    L.push(
+      '',
+      `Matmul 1024³: onnxruntime ${r.matmulPeak.ortGflops.toFixed(1)} GFLOP/s, PyTorch ${r.matmulPeak.torchGflops?.toFixed(1) ?? '–'} GFLOP/s`,
+    );
   if (r.targets.length > 0) {
     L.push('', '| target | this run | status |', '|---|---|---|');
     for (const t of r.targets) L.push(`| ${t.target} | ${t.value} | ${t.status} |`);

@@ -47,7 +47,8 @@ const dragSteps = Number(opt('drag-steps', 40));
 const nativeIters = Number(opt('native-iters', 20));
 const withNative = !argv.includes('--no-native');
 const modelId = opt('model', 'default');
-if (!/^[\w-]+$/.test(modelId) || !existsSync(join(root, 'models', modelId, 'manifest.json'))) throw new Error(`no model folder models/${modelId}/`);
+if (!/^[\w-]+$/.test(modelId) || !existsSync(join(root, 'models', modelId, 'manifest.json')))
+  throw new Error(`no model folder models/${modelId}/`);
 const log = (...a) => {
   if (!asJson) console.error(...a);
 };
@@ -75,10 +76,14 @@ function ensureBuild() {
 
 async function startPreview() {
   const port = await freePort();
-  const proc = spawn(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d));
   const base = `http://127.0.0.1:${port}`;
@@ -129,8 +134,24 @@ async function openNative(threads, spinning) {
     const img = new Float32Array(B * 3 * m.imgSize * m.imgSize).map((_, i) => Math.sin(i * 0.001));
     inputs[B] = {
       image: new ort.Tensor('float32', img, [B, 3, m.imgSize, m.imgSize]),
-      idsKeep: new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => perm.slice(0, keep)).flat().map(BigInt)), [B, keep]),
-      idsRestore: new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => restore).flat().map(BigInt)), [B, L]),
+      idsKeep: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(
+          Array.from({ length: B }, () => perm.slice(0, keep))
+            .flat()
+            .map(BigInt),
+        ),
+        [B, keep],
+      ),
+      idsRestore: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(
+          Array.from({ length: B }, () => restore)
+            .flat()
+            .map(BigInt),
+        ),
+        [B, L],
+      ),
     };
     samples[`b${B}`] = { encoderMs: [], decoderMs: [] };
   }
@@ -272,7 +293,16 @@ async function openConfig(browser, base, cfg) {
   // Worker per extra pthread (ort-wasm-simd-threaded*.mjs), which Playwright lists with the page's.
   env.ortPthreads = page.workers().filter((w) => /ort-wasm-simd-threaded[\w.]*\.mjs/.test(w.url())).length;
   const state = {
-    cfg, gpu, n, nIter: gpu ? itersGpu : iters, settleTimeout, context, page, errors, env, firstGridMs,
+    cfg,
+    gpu,
+    n,
+    nIter: gpu ? itersGpu : iters,
+    settleTimeout,
+    context,
+    page,
+    errors,
+    env,
+    firstGridMs,
     grid: [],
     perRow: { encoderMs: [], decoderMs: [], graphMs: [], workerMs: [], batchSizes: new Set(), latentLocations: new Set() },
   };
@@ -322,7 +352,8 @@ async function closeConfig(state) {
   if (cfg.ep === 'wasm' && env.provider.wasmThreads > 1 && env.ortPthreads + 1 < env.provider.wasmThreads) {
     checks.push(`numThreads is ${env.provider.wasmThreads} but onnxruntime started ${env.ortPthreads} extra thread worker(s)`);
   }
-  if (gpu && !perRow.latentLocations.has('gpu-buffer')) checks.push(`WebGPU latent was not kept on the GPU (${[...perRow.latentLocations].join(', ')})`);
+  if (gpu && !perRow.latentLocations.has('gpu-buffer'))
+    checks.push(`WebGPU latent was not kept on the GPU (${[...perRow.latentLocations].join(', ')})`);
   checks.push(...rowErrors, ...state.errors.map((e) => `page error: ${e}`));
 
   const gridLast = grid.map((g) => g.lastMs);
@@ -340,7 +371,12 @@ async function closeConfig(state) {
     crossOriginIsolated: env.crossOriginIsolated,
     adapter: env.provider.adapter,
     latentLocation: [...perRow.latentLocations].join(','),
-    load: { downloadMs: round(env.model.downloadMs, 0), compileMs: round(env.model.compileMs, 0), warmupMs: round(env.model.warmupMs, 0), firstGridMs: state.firstGridMs },
+    load: {
+      downloadMs: round(env.model.downloadMs, 0),
+      compileMs: round(env.model.compileMs, 0),
+      warmupMs: round(env.model.warmupMs, 0),
+      firstGridMs: state.firstGridMs,
+    },
     perImage: {
       encoderMs: round(median(perRow.encoderMs)),
       decoderMs: round(median(perRow.decoderMs)),
@@ -404,9 +440,15 @@ async function measureDrag(page, steps, settleTimeout) {
     }
     loaf = {
       frames: info.frames.length,
-      totalMs: round(info.frames.reduce((a, f) => a + f.duration, 0), 0),
+      totalMs: round(
+        info.frames.reduce((a, f) => a + f.duration, 0),
+        0,
+      ),
       renderMs: round(render, 0),
-      scripts: [...byInvoker.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([invoker, ms]) => ({ invoker, ms: round(ms, 0) })),
+      scripts: [...byInvoker.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([invoker, ms]) => ({ invoker, ms: round(ms, 0) })),
     };
   }
   return {
@@ -418,7 +460,13 @@ async function measureDrag(page, steps, settleTimeout) {
     ran: info.stats.dispatched - s0.dispatched,
     longTasks: lt === null ? null : lt.length,
     longTaskMaxMs: lt === null || lt.length === 0 ? 0 : round(Math.max(...lt.map((t) => t.duration)), 0),
-    longTaskTotalMs: lt === null ? null : round(lt.reduce((a, t) => a + t.duration, 0), 0),
+    longTaskTotalMs:
+      lt === null
+        ? null
+        : round(
+            lt.reduce((a, t) => a + t.duration, 0),
+            0,
+          ),
     longFrames: loaf,
   };
 }
@@ -428,9 +476,13 @@ async function measureDrag(page, steps, settleTimeout) {
 function markdown(report) {
   const lines = [];
   const n = report.native;
-  lines.push(`Browser benchmark, ${report.date}: ${report.machine.cpu}, ${report.machine.cores} logical cores, ${report.chromium}, model ${report.model}, ratio ${report.ratio}`);
+  lines.push(
+    `Browser benchmark, ${report.date}: ${report.machine.cpu}, ${report.machine.cores} logical cores, ${report.chromium}, model ${report.model}, ratio ${report.ratio}`,
+  );
   lines.push('');
-  lines.push('| config | EP | threads (set / running) | images | batch | enc ms/img | dec ms/img | graphs ms/img | worker ms/img | slider→first row ms | slider→last row ms | slider→last / img | load: compile + warm-up ms |');
+  lines.push(
+    '| config | EP | threads (set / running) | images | batch | enc ms/img | dec ms/img | graphs ms/img | worker ms/img | slider→first row ms | slider→last row ms | slider→last / img | load: compile + warm-up ms |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of report.browser) {
     lines.push(
@@ -438,22 +490,33 @@ function markdown(report) {
     );
   }
   lines.push('');
-  lines.push('| config | drag: steps / ms | requests asked / ran | release → settled ms | long tasks (> 50 ms) | longest ms | total ms | long frames: render ms, top scripts |');
+  lines.push(
+    '| config | drag: steps / ms | requests asked / ran | release → settled ms | long tasks (> 50 ms) | longest ms | total ms | long frames: render ms, top scripts |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const r of report.browser) {
     const d = r.drag;
     if (!d) continue;
     const lf = d.longFrames;
-    const lfText = lf ? `${lf.frames} frames, ${lf.totalMs} ms: render ${lf.renderMs}; ${lf.scripts.map((s) => `${s.invoker} ${s.ms}`).join(', ') || 'no script'}` : 'n/a';
-    lines.push(`| ${r.config} | ${d.steps} / ${d.dragMs} | ${d.requested} / ${d.ran} | ${d.releaseToSettledMs} | ${d.longTasks ?? 'n/a'} | ${d.longTaskMaxMs} | ${d.longTaskTotalMs} | ${lfText} |`);
+    const lfText = lf
+      ? `${lf.frames} frames, ${lf.totalMs} ms: render ${lf.renderMs}; ${lf.scripts.map((s) => `${s.invoker} ${s.ms}`).join(', ') || 'no script'}`
+      : 'n/a';
+    lines.push(
+      `| ${r.config} | ${d.steps} / ${d.dragMs} | ${d.requested} / ${d.ran} | ${d.releaseToSettledMs} | ${d.longTasks ?? 'n/a'} | ${d.longTaskMaxMs} | ${d.longTaskTotalMs} | ${lfText} |`,
+    );
   }
   if (n) {
     lines.push('');
-    lines.push(`Native onnxruntime-node ${report.ortNode}, ${n.threads} threads, ratio ${report.ratio} (median of ${n.spinning.b1.samples} runs at B=1 and ${n.spinning.b8.samples} at B=8 per setting, between the browser rounds):`);
+    lines.push(
+      `Native onnxruntime-node ${report.ortNode}, ${n.threads} threads, ratio ${report.ratio} (median of ${n.spinning.b1.samples} runs at B=1 and ${n.spinning.b8.samples} at B=8 per setting, between the browser rounds):`,
+    );
     lines.push('');
     lines.push('| | enc ms/img | dec ms/img | graphs ms/img |');
     lines.push('|---|---|---|---|');
-    for (const [label, key] of [['spinning (default)', 'spinning'], ['no spinning', 'noSpinning']]) {
+    for (const [label, key] of [
+      ['spinning (default)', 'spinning'],
+      ['no spinning', 'noSpinning'],
+    ]) {
       for (const b of ['b1', 'b8']) {
         const x = n[key][b];
         lines.push(`| native B=${b.slice(1)}, ${label} | ${x.encoderMs} | ${x.decoderMs} | ${x.perImageMs} |`);
@@ -462,15 +525,23 @@ function markdown(report) {
   }
   if (report.ratios.length > 0) {
     lines.push('');
-    lines.push('| browser WASM vs native (graph time per image, same batch) | vs faster native | vs native with the same (default) settings | target ≤ 2x |');
+    lines.push(
+      '| browser WASM vs native (graph time per image, same batch) | vs faster native | vs native with the same (default) settings | target ≤ 2x |',
+    );
     lines.push('|---|---|---|---|');
     for (const x of report.ratios) {
-      lines.push(`| ${x.config} vs native B=${x.nativeBatch} | ${x.ratio.toFixed(2)}x | ${x.ratioSameSettings.toFixed(2)}x | ${x.ratio <= 2 ? 'reached' : 'missed'} |`);
+      lines.push(
+        `| ${x.config} vs native B=${x.nativeBatch} | ${x.ratio.toFixed(2)}x | ${x.ratioSameSettings.toFixed(2)}x | ${x.ratio <= 2 ? 'reached' : 'missed'} |`,
+      );
     }
   }
   const failed = report.browser.flatMap((r) => r.checks.map((c) => `${r.config}: ${c}`));
   lines.push('');
-  lines.push(failed.length === 0 ? 'Checks: all passed (isolated, multi-threaded WASM, WebGPU latent on the GPU, no errors).' : `Checks FAILED:\n${failed.map((f) => `- ${f}`).join('\n')}`);
+  lines.push(
+    failed.length === 0
+      ? 'Checks: all passed (isolated, multi-threaded WASM, WebGPU latent on the GPU, no errors).'
+      : `Checks FAILED:\n${failed.map((f) => `- ${f}`).join('\n')}`,
+  );
   return lines.join('\n');
 }
 
@@ -481,7 +552,15 @@ log(`vite preview at ${server.base} (COOP ${server.headers.coop}, COEP ${server.
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 const results = [];
 let nativeRunners = [];
-const failed = (cfg, e) => ({ config: cfg.name, ep: cfg.ep, checks: [`run failed: ${e instanceof Error ? e.message : String(e)}`], perImage: {}, sliderToPainted: {}, load: {}, drag: null });
+const failed = (cfg, e) => ({
+  config: cfg.name,
+  ep: cfg.ep,
+  checks: [`run failed: ${e instanceof Error ? e.message : String(e)}`],
+  perImage: {},
+  sliderToPainted: {},
+  load: {},
+  drag: null,
+});
 try {
   // Every config's page is loaded first (one at a time: loading is CPU-heavy), then the timed
   // updates run in rounds, config after config, with native runs between the rounds: a background
@@ -547,7 +626,12 @@ if (native) {
 }
 const report = {
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg().map((x) => round(x, 2)) },
+  machine: {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadavg: os.loadavg().map((x) => round(x, 2)),
+  },
   chromium: (results.find((r) => r.userAgent)?.userAgent.match(/Chrome\/[\d.]+/) ?? ['Chromium'])[0],
   ortNode: ort.env.versions?.node,
   model: modelId,

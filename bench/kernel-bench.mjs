@@ -47,7 +47,13 @@ const mounts = [
   ['/models/', join(root, 'models')],
   ['/kernel/', join(root, 'bench', 'kernel')],
 ];
-const types = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
+const types = {
+  '.mjs': 'text/javascript',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.html': 'text/html',
+};
 const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost').pathname;
@@ -83,8 +89,16 @@ function modelInputs(B) {
   const image = new Float32Array(B * 3 * m.imgSize * m.imgSize).map((_, i) => Math.sin(i * 0.001));
   return {
     image: new ort.Tensor('float32', image, [B, 3, m.imgSize, m.imgSize]),
-    ids_keep: new ort.Tensor('int64', BigInt64Array.from({ length: B * keep }, (_, i) => BigInt(perm[i % keep])), [B, keep]),
-    ids_restore: new ort.Tensor('int64', BigInt64Array.from({ length: B * L }, (_, i) => BigInt(restore[i % L])), [B, L]),
+    ids_keep: new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: B * keep }, (_, i) => BigInt(perm[i % keep])),
+      [B, keep],
+    ),
+    ids_restore: new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: B * L }, (_, i) => BigInt(restore[i % L])),
+      [B, L],
+    ),
   };
 }
 
@@ -101,8 +115,16 @@ async function openNative(threads, spinning) {
   const matmul = await ort.InferenceSession.create(MATMUL_ONNX, options);
   const inputs = new Map([1, 8].map((B) => [B, modelInputs(B)]));
   const n = 1024;
-  const a = new ort.Tensor('float32', new Float32Array(n * n).map((_, i) => Math.sin(i)), [n, n]);
-  const b = new ort.Tensor('float32', new Float32Array(n * n).map((_, i) => Math.cos(i)), [n, n]);
+  const a = new ort.Tensor(
+    'float32',
+    new Float32Array(n * n).map((_, i) => Math.sin(i)),
+    [n, n],
+  );
+  const b = new ort.Tensor(
+    'float32',
+    new Float32Array(n * n).map((_, i) => Math.cos(i)),
+    [n, n],
+  );
   return {
     async model({ batch, iters }) {
       const x = inputs.get(batch);
@@ -224,7 +246,12 @@ for (const threads of threadCounts) {
     for (const side of ['wasm', 'native', 'native-nospin']) {
       const s = samples[`${side}:t${threads}:${what}`];
       const total = s.encoderMs.map((e, i) => e + s.decoderMs[i]);
-      row[side] = { encoderMs: round2(median(s.encoderMs)), decoderMs: round2(median(s.decoderMs)), perImageMs: round2(median(total)), samples: total.length };
+      row[side] = {
+        encoderMs: round2(median(s.encoderMs)),
+        decoderMs: round2(median(s.decoderMs)),
+        perImageMs: round2(median(total)),
+        samples: total.length,
+      };
     }
     row.bestNative = row.native.perImageMs <= row['native-nospin'].perImageMs ? 'native' : 'native-nospin';
     row.ratio = round2(row.wasm.perImageMs / row[row.bestNative].perImageMs);
@@ -240,7 +267,13 @@ const matmul = threadCounts.map((threads) => {
 });
 const report = {
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, browser: browser.version?.() ?? null, ortNode: ort.env.versions?.node, ortWeb: JSON.parse(readFileSync(join(root, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version },
+  machine: {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    browser: browser.version?.() ?? null,
+    ortNode: ort.env.versions?.node,
+    ortWeb: JSON.parse(readFileSync(join(root, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version,
+  },
   model: modelId,
   ratio,
   rounds,
@@ -253,12 +286,18 @@ if (asJson) {
   console.log(JSON.stringify(report, null, 2));
 } else {
   const L = [];
-  L.push(`Kernel benchmark, ${report.date}: ${report.machine.cpu}, ${report.machine.cores} cores, onnxruntime-web ${report.machine.ortWeb} (WASM, bare worker) vs onnxruntime-node ${report.machine.ortNode}, model ${modelId}, ratio ${ratio}, ${rounds} interleaved rounds`);
+  L.push(
+    `Kernel benchmark, ${report.date}: ${report.machine.cpu}, ${report.machine.cores} cores, onnxruntime-web ${report.machine.ortWeb} (WASM, bare worker) vs onnxruntime-node ${report.machine.ortNode}, model ${modelId}, ratio ${ratio}, ${rounds} interleaved rounds`,
+  );
   L.push('');
-  L.push('| threads | batch | WASM enc / dec / total ms per image | native (spinning) total | native (no spinning) total | WASM vs best native | vs native, same settings |');
+  L.push(
+    '| threads | batch | WASM enc / dec / total ms per image | native (spinning) total | native (no spinning) total | WASM vs best native | vs native, same settings |',
+  );
   L.push('|---|---|---|---|---|---|---|');
   for (const r of results) {
-    L.push(`| ${r.threads} | ${r.batch} | ${r.wasm.encoderMs} / ${r.wasm.decoderMs} / ${r.wasm.perImageMs} | ${r.native.perImageMs} | ${r['native-nospin'].perImageMs} | ${r.ratio.toFixed(2)}x | ${r.ratioSameSettings.toFixed(2)}x |`);
+    L.push(
+      `| ${r.threads} | ${r.batch} | ${r.wasm.encoderMs} / ${r.wasm.decoderMs} / ${r.wasm.perImageMs} | ${r.native.perImageMs} | ${r['native-nospin'].perImageMs} | ${r.ratio.toFixed(2)}x | ${r.ratioSameSettings.toFixed(2)}x |`,
+    );
   }
   L.push('');
   L.push('| threads | 1024³ MatMul: WASM GFLOP/s | native GFLOP/s | native / WASM |');

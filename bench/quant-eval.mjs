@@ -41,10 +41,14 @@ const variants = [
 ];
 for (const v of variants) {
   if (!v.args) continue;
-  const stale = !existsSync(join(v.dir, 'manifest.json')) || readFileSync(join(v.dir, 'manifest.json'), 'utf8').indexOf(readManifestSha()) < 0;
+  const stale =
+    !existsSync(join(v.dir, 'manifest.json')) || readFileSync(join(v.dir, 'manifest.json'), 'utf8').indexOf(readManifestSha()) < 0;
   if (stale || argv.includes('--rebuild')) {
     log(`quantising into ${v.dir} ...`);
-    execFileSync(PY, ['python/quantize_dynamic.py', 'models/default', v.dir, ...v.args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PY, ['python/quantize_dynamic.py', 'models/default', v.dir, ...v.args], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
 }
 
@@ -66,9 +70,15 @@ const photos = readdirSync(sampleDir)
   .sort()
   .map((f) => ({
     name: f.replace(/\.jpg$/, ''),
-    chw: core.toNormalizedChw(core.resizeShorterSideCenterCrop(core.compositeOnBackground(decodeImage(readFileSync(join(sampleDir, f)), f)), imgSize), mean, std),
+    chw: core.toNormalizedChw(
+      core.resizeShorterSideCenterCrop(core.compositeOnBackground(decodeImage(readFileSync(join(sampleDir, f)), f)), imgSize),
+      mean,
+      std,
+    ),
   }));
-const cases = photos.flatMap((p, i) => Array.from({ length: seeds }, (_, s) => ({ photo: p, masks: core.randomMasking(core.imageSeed(s, i, false), L, ratio) })));
+const cases = photos.flatMap((p, i) =>
+  Array.from({ length: seeds }, (_, s) => ({ photo: p, masks: core.randomMasking(core.imageSeed(s, i, false), L, ratio) })),
+);
 
 const results = [];
 const models = [];
@@ -101,7 +111,14 @@ for (const v of variants) {
     fp32Preds = preds;
   }
   const bytes = ['encoder.onnx', 'decoder.onnx'].reduce((a, f) => a + readFileSync(join(v.dir, f)).byteLength, 0);
-  results.push({ variant: v.name, dir: v.dir, megabytes: bytes / 1e6, maskedMse: meanMse, predMeanAbsDiff: n ? sumAbs / n : 0, predMaxAbsDiff: maxAbs });
+  results.push({
+    variant: v.name,
+    dir: v.dir,
+    megabytes: bytes / 1e6,
+    maskedMse: meanMse,
+    predMeanAbsDiff: n ? sumAbs / n : 0,
+    predMaxAbsDiff: maxAbs,
+  });
   log(`${v.name}: masked MSE ${meanMse.toFixed(4)}`);
 }
 
@@ -130,7 +147,12 @@ const report = {
   machine: { cpu: os.cpus()[0]?.model, cores: threads, node: process.version },
   ratio,
   cases: cases.length,
-  results: results.map((r) => ({ ...r, mseChangePct: (100 * (r.maskedMse - base.maskedMse)) / base.maskedMse, speedupB1: base.msPerImageB1 / r.msPerImageB1, speedupB8: base.msPerImageB8 / r.msPerImageB8 })),
+  results: results.map((r) => ({
+    ...r,
+    mseChangePct: (100 * (r.maskedMse - base.maskedMse)) / base.maskedMse,
+    speedupB1: base.msPerImageB1 / r.msPerImageB1,
+    speedupB8: base.msPerImageB8 / r.msPerImageB8,
+  })),
 };
 if (asJson) console.log(JSON.stringify(report, null, 2));
 if (asMarkdown || !asJson) {

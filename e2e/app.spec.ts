@@ -78,7 +78,9 @@ test('b) without forcing, WASM runs on a software WebGPU adapter and the page sa
     expect(r.status).toBe('done');
     expect(r.provider).toBe('wasm');
   }
-  console.log(`[wasm] per-image ms: ${rows.map((r) => `${r.name}=${Math.round(r.totalMs ?? 0)} (enc ${Math.round(r.encoderMs ?? 0)}, dec ${Math.round(r.decoderMs ?? 0)})`).join(', ')}`);
+  console.log(
+    `[wasm] per-image ms: ${rows.map((r) => `${r.name}=${Math.round(r.totalMs ?? 0)} (enc ${Math.round(r.encoderMs ?? 0)}, dec ${Math.round(r.decoderMs ?? 0)})`).join(', ')}`,
+  );
 
   // The browser's own preprocessing of goldfinch.jpg vs the reference tensor made in Python, and the
   // row's output (seed 0, ratio 0.75: the reference case's ids) vs the reference output.
@@ -96,7 +98,9 @@ test('b) without forcing, WASM runs on a software WebGPU adapter and the page sa
   }
   const rowPred = f32FromBase64((await page.evaluate(() => window.__maeDebug?.predBase64(0))) ?? '');
   const dRow = maxAbsDiff(rowPred, ref.float32('goldfinch/r0.75/s0/pred'));
-  console.log(`[pipeline] goldfinch input: ${differing} of ${shownOriginal.length} bytes differ from Python's, max ${maxLevels} levels; row pred maxAbs ${dRow.toExponential(2)}`);
+  console.log(
+    `[pipeline] goldfinch input: ${differing} of ${shownOriginal.length} bytes differ from Python's, max ${maxLevels} levels; row pred maxAbs ${dRow.toExponential(2)}`,
+  );
   expect(maxLevels).toBeLessThanOrEqual(PIPELINE_PIXEL_MAX_LEVELS);
   // Identical input (measured here: 0 bytes differ) must give the same output as the reference.
   expect(dRow).toBeLessThanOrEqual(differing === 0 ? WASM_PRED_MAX_ABS : PIPELINE_PRED_MAX_ABS);
@@ -129,7 +133,11 @@ test('c) the slider changes the label and the pictures, and stale requests are d
   await waitSettled(page);
   const label = page.getByTestId('ratio-label');
   await expect(label).toHaveText('75% · 49 of 196 visible');
-  const before = { masked: await canvasUrl(0, 'masked'), recon: await canvasUrl(0, 'reconstruction'), orig: await canvasUrl(0, 'original') };
+  const before = {
+    masked: await canvasUrl(0, 'masked'),
+    recon: await canvasUrl(0, 'reconstruction'),
+    orig: await canvasUrl(0, 'original'),
+  };
 
   await page.getByTestId('ratio-slider').fill('0.5');
   await expect(label).toHaveText('50% · 98 of 196 visible');
@@ -221,7 +229,9 @@ test('f) full-page screenshot is saved and is not blank', async () => {
   const png = await page.screenshot({ fullPage: true });
   writeFileSync(file, png);
   const stats = pngStats(readFileSync(file));
-  console.log(`[screenshot] ${file}: ${stats.width}x${stats.height}, luminance variance ${stats.variance.toFixed(0)}, ≥${stats.distinctColours} colours`);
+  console.log(
+    `[screenshot] ${file}: ${stats.width}x${stats.height}, luminance variance ${stats.variance.toFixed(0)}, ≥${stats.distinctColours} colours`,
+  );
   expect(stats.height).toBeGreaterThan(900);
   expect(stats.variance).toBeGreaterThan(200);
   expect(stats.distinctColours).toBeGreaterThan(1000);

@@ -62,7 +62,9 @@ test('bad images: each file gets a correct result or its own message; the grid s
   await expect(page.getByTestId('image-row')).toHaveCount(2 + files.length);
   await settled(page);
   const mem = rss.stop();
-  console.log(`[bad-images] ${files.length} files settled in ${Date.now() - t0} ms; renderer RSS ${mem ? `${mem.start.toFixed(0)} → peak ${mem.peak.toFixed(0)} MB` : 'n/a'}`);
+  console.log(
+    `[bad-images] ${files.length} files settled in ${Date.now() - t0} ms; renderer RSS ${mem ? `${mem.start.toFixed(0)} → peak ${mem.peak.toFixed(0)} MB` : 'n/a'}`,
+  );
   // A full decode of the 12000x9000 photo alone would hold 432 MB of RGBA pixels.
   if (mem) expect(mem.peak - mem.start, 'renderer memory rise while decoding (MB)').toBeLessThan(250);
 
@@ -98,7 +100,9 @@ test('bad images: what the decodable ones look like after preprocessing', async 
   const gif = await panel(page, 'animated.gif');
   expectColour(gif.at(112, 112), [255, 0, 0], 2, 'animated.gif centre');
   expect(info.get('animated.gif')?.frames).toBe(3);
-  await expect(page.locator('[data-name="animated.gif"]').getByTestId('row-note-frames')).toHaveText('Animated (3 frames): the first frame is used.');
+  await expect(page.locator('[data-name="animated.gif"]').getByTestId('row-note-frames')).toHaveText(
+    'Animated (3 frames): the first frame is used.',
+  );
 
   // PNG with alpha: transparent left half composited on white, stated next to the row.
   const alpha = await panel(page, 'alpha.png');
@@ -124,9 +128,19 @@ test('bad images: what the decodable ones look like after preprocessing', async 
 
   // 1x1 and 4x3000: a flat colour, full size known.
   const one = await panel(page, 'pixel-1x1.png');
-  for (const [x, y] of [[0, 0], [112, 112], [223, 223]]) expectColour(one.at(x, y), [10, 200, 30], 1, `1x1 at ${x},${y}`);
+  for (const [x, y] of [
+    [0, 0],
+    [112, 112],
+    [223, 223],
+  ])
+    expectColour(one.at(x, y), [10, 200, 30], 1, `1x1 at ${x},${y}`);
   const thin = await panel(page, 'thin-4x3000.png');
-  for (const [x, y] of [[0, 0], [112, 112], [223, 223]]) expectColour(thin.at(x, y), GREEN, 1, `4x3000 at ${x},${y}`);
+  for (const [x, y] of [
+    [0, 0],
+    [112, 112],
+    [223, 223],
+  ])
+    expectColour(thin.at(x, y), GREEN, 1, `4x3000 at ${x},${y}`);
   expect([info.get('thin-4x3000.png')?.sourceWidth, info.get('thin-4x3000.png')?.sourceHeight]).toEqual([4, 3000]);
 
   // 12000x9000: decoded downscaled by the JPEG decoder (never 108 megapixels in memory), right way round.

@@ -13,7 +13,8 @@ import { rows, settled } from './reliability-helpers.ts';
 
 const TINY = join(FIXTURES, 'models', 'tiny-112');
 const RENAMED = join(FIXTURES, 'models', 'tiny-renamed');
-const tinyManifest = (): Record<string, unknown> => JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+const tinyManifest = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8')) as Record<string, unknown>;
 
 /** Folder → file → body (string or bytes). A file not listed is a 404. */
 const FOLDERS: Record<string, Record<string, string | Buffer>> = {
@@ -42,12 +43,27 @@ const FOLDERS: Record<string, Record<string, string | Buffer>> = {
 };
 
 const EXPECTED: [string, RegExp][] = [
-  ['missing', /^Could not load the model “missing”: There is no model at \/models\/missing\/: manifest\.json was not found \(HTTP 404\)\. Still using “MAE ViT-Ti\/16 \(playground\)”\.$/],
-  ['bad-json', /^Could not load the model “bad-json”: The model at \/models\/bad-json\/ has a bad manifest\.json: not valid JSON \(.+\)\. Still using/],
-  ['bad-field', /The model at \/models\/bad-field\/ has a bad manifest\.json: imgSize must be a positive integer divisible by patchSize \(got 225\)\. Still using/],
+  [
+    'missing',
+    /^Could not load the model “missing”: There is no model at \/models\/missing\/: manifest\.json was not found \(HTTP 404\)\. Still using “MAE ViT-Ti\/16 \(playground\)”\.$/,
+  ],
+  [
+    'bad-json',
+    /^Could not load the model “bad-json”: The model at \/models\/bad-json\/ has a bad manifest\.json: not valid JSON \(.+\)\. Still using/,
+  ],
+  [
+    'bad-field',
+    /The model at \/models\/bad-field\/ has a bad manifest\.json: imgSize must be a positive integer divisible by patchSize \(got 225\)\. Still using/,
+  ],
   ['not-onnx', /“not-onnx”: encoder\.onnx is not an ONNX model: it is a text file\. Still using/],
-  ['renamed', /“renamed”: The model at \/models\/renamed\/ does not fit its manifest: encoder\.onnx inputs are \(pixels, ids_keep\); the model contract needs \(image, ids_keep\)\./],
-  ['lying-size', /“lying-size”: The model at \/models\/lying-size\/ does not fit its manifest: encoder\.onnx takes 112×112 images, but manifest\.json says imgSize 224\./],
+  [
+    'renamed',
+    /“renamed”: The model at \/models\/renamed\/ does not fit its manifest: encoder\.onnx inputs are \(pixels, ids_keep\); the model contract needs \(image, ids_keep\)\./,
+  ],
+  [
+    'lying-size',
+    /“lying-size”: The model at \/models\/lying-size\/ does not fit its manifest: encoder\.onnx takes 112×112 images, but manifest\.json says imgSize 224\./,
+  ],
 ];
 
 test.describe.configure({ mode: 'serial' });
@@ -61,7 +77,10 @@ test.beforeAll(async ({ browser }) => {
     route.fulfill({
       contentType: 'application/json',
       body: JSON.stringify({
-        models: [{ id: 'default', name: 'MAE ViT-Ti/16 (playground)' }, ...['missing', ...Object.keys(FOLDERS)].map((id) => ({ id, name: `test: ${id}` }))],
+        models: [
+          { id: 'default', name: 'MAE ViT-Ti/16 (playground)' },
+          ...['missing', ...Object.keys(FOLDERS)].map((id) => ({ id, name: `test: ${id}` })),
+        ],
       }),
     }),
   );
@@ -103,7 +122,10 @@ test('bad models: each failure names the problem; the running model keeps workin
     expect(m.phase, id).toBe('ready');
     await expect(select, id).toHaveValue('default');
     await expect(page.getByTestId('model-name')).toHaveText('MAE ViT-Ti/16 (playground)');
-    expect((await rows(page)).map((r) => [r.name, r.status, r.maskRatio]), id).toEqual(before.map((r) => [r.name, r.status, r.maskRatio]));
+    expect(
+      (await rows(page)).map((r) => [r.name, r.status, r.maskRatio]),
+      id,
+    ).toEqual(before.map((r) => [r.name, r.status, r.maskRatio]));
   }
   // The previous model still answers: the slider recomputes every row on it.
   await page.getByTestId('ratio-slider').fill('0.5');

@@ -22,7 +22,8 @@ const DEFAULT_NAME = 'MAE ViT-Ti/16 (playground)';
 const STILL = `Still using “MAE ViT-Ti\\/16 \\(playground\\)”\\.$`;
 
 const fixture = (dir: string, f: string): Buffer => readFileSync(join(dir, f));
-const withoutFiles = (dir: string): string => JSON.stringify({ ...(JSON.parse(fixture(dir, 'manifest.json').toString('utf8')) as object), files: undefined });
+const withoutFiles = (dir: string): string =>
+  JSON.stringify({ ...(JSON.parse(fixture(dir, 'manifest.json').toString('utf8')) as object), files: undefined });
 /** Bytes that are no ONNX model (a fixed pseudo-random sequence). */
 const noise = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919 + 104729) % 251));
 
@@ -33,20 +34,36 @@ const BROKEN: Record<string, Record<string, string | Buffer>> = {
   'no-decoder': { 'manifest.json': fixture(CONVERTED, 'manifest.json'), 'encoder.onnx': fixture(CONVERTED, 'encoder.onnx') },
   'random-bytes': { 'manifest.json': withoutFiles(CONVERTED), 'encoder.onnx': noise, 'decoder.onnx': fixture(CONVERTED, 'decoder.onnx') },
   // A graph from another model: tiny-112 is 32-d, the converted decoder takes 48-d latents.
-  'other-width': { 'manifest.json': withoutFiles(TINY), 'encoder.onnx': fixture(TINY, 'encoder.onnx'), 'decoder.onnx': fixture(CONVERTED, 'decoder.onnx') },
+  'other-width': {
+    'manifest.json': withoutFiles(TINY),
+    'encoder.onnx': fixture(TINY, 'encoder.onnx'),
+    'decoder.onnx': fixture(CONVERTED, 'decoder.onnx'),
+  },
   // The same swap with manifest.json's sizes kept: caught before onnxruntime sees the file.
-  'other-size': { 'manifest.json': fixture(TINY, 'manifest.json'), 'encoder.onnx': fixture(TINY, 'encoder.onnx'), 'decoder.onnx': fixture(CONVERTED, 'decoder.onnx') },
+  'other-size': {
+    'manifest.json': fixture(TINY, 'manifest.json'),
+    'encoder.onnx': fixture(TINY, 'encoder.onnx'),
+    'decoder.onnx': fixture(CONVERTED, 'decoder.onnx'),
+  },
 };
 
 const EXPECTED: Record<keyof typeof BROKEN, RegExp> = {
   'no-manifest': new RegExp(
     `^Could not load the model from your disk \\(“no-manifest”\\): There is no manifest\\.json among the 2 files chosen \\(no-manifest/(en|de)coder\\.onnx, no-manifest/(de|en)coder\\.onnx\\): a model folder holds manifest\\.json, encoder\\.onnx and decoder\\.onnx\\. ${STILL}`,
   ),
-  'broken-json': new RegExp(`^Could not load the model from your disk \\(“broken-json”\\): The folder has a bad manifest\\.json: not valid JSON \\(.+\\)\\. ${STILL}`),
-  'no-decoder': new RegExp(`\\(“no-decoder”\\): decoder\\.onnx is missing from the folder: manifest\\.json names it as the decoder \\(decoder\\.file\\)\\. ${STILL}`),
+  'broken-json': new RegExp(
+    `^Could not load the model from your disk \\(“broken-json”\\): The folder has a bad manifest\\.json: not valid JSON \\(.+\\)\\. ${STILL}`,
+  ),
+  'no-decoder': new RegExp(
+    `\\(“no-decoder”\\): decoder\\.onnx is missing from the folder: manifest\\.json names it as the decoder \\(decoder\\.file\\)\\. ${STILL}`,
+  ),
   'random-bytes': new RegExp(`\\(“random-bytes”\\): encoder\\.onnx is not an ONNX model.*${STILL}`),
-  'other-width': new RegExp(`\\(“other-width”\\): The folder does not fit its manifest: decoder\\.onnx takes latents of width 48, but manifest\\.json says encoder\\.embedDim 32\\. ${STILL}`),
-  'other-size': new RegExp(`\\(“other-size”\\): decoder\\.onnx is 164527 bytes, but manifest\\.json says 162479: it is not the file this manifest describes\\. ${STILL}`),
+  'other-width': new RegExp(
+    `\\(“other-width”\\): The folder does not fit its manifest: decoder\\.onnx takes latents of width 48, but manifest\\.json says encoder\\.embedDim 32\\. ${STILL}`,
+  ),
+  'other-size': new RegExp(
+    `\\(“other-size”\\): decoder\\.onnx is 164527 bytes, but manifest\\.json says 162479: it is not the file this manifest describes\\. ${STILL}`,
+  ),
 };
 
 test.describe.configure({ mode: 'serial' });
@@ -81,7 +98,10 @@ async function expectDefaultAnswering(label: string, before: Awaited<ReturnType<
   expect([m.activeUrl, m.phase, m.name], label).toEqual(['/models/default/', 'ready', DEFAULT_NAME]);
   await expect(page.getByTestId('model-name')).toHaveText(DEFAULT_NAME);
   await expect(page.getByTestId('model-select')).toHaveValue('default');
-  expect((await rows(page)).map((r) => [r.name, r.status, r.numPatches, r.mse]), label).toEqual(before.map((r) => [r.name, r.status, r.numPatches, r.mse]));
+  expect(
+    (await rows(page)).map((r) => [r.name, r.status, r.numPatches, r.mse]),
+    label,
+  ).toEqual(before.map((r) => [r.name, r.status, r.numPatches, r.mse]));
 }
 
 async function expectConverted(how: string): Promise<void> {
@@ -107,7 +127,9 @@ async function expectConverted(how: string): Promise<void> {
 async function backToDefault(): Promise<void> {
   await page.getByTestId('model-select').selectOption('default');
   await expect(page.getByTestId('model-name')).toHaveText(DEFAULT_NAME, { timeout: 120_000 });
-  await page.waitForFunction(() => window.__maeDebug!.rows().every((r) => r.numPatches === 196 && r.status === 'done'), undefined, { timeout: 120_000 });
+  await page.waitForFunction(() => window.__maeDebug!.rows().every((r) => r.numPatches === 196 && r.status === 'done'), undefined, {
+    timeout: 120_000,
+  });
   await settled(page);
   expect(new URL(page.url()).searchParams.get('model')).toBeNull();
 }
@@ -126,7 +148,9 @@ test('broken folders: each names its problem, and the running model keeps answer
   // The plain multi-file picker reports the same way (no folder name then).
   await page.getByTestId('model-files-input').setInputFiles([join(CONVERTED, 'manifest.json'), join(CONVERTED, 'encoder.onnx')]);
   await expect(page.getByTestId('model-error-text')).toHaveText(
-    new RegExp(`^Could not load the model from your disk: decoder\\.onnx is missing from the folder: manifest\\.json names it as the decoder \\(decoder\\.file\\)\\. ${STILL}`),
+    new RegExp(
+      `^Could not load the model from your disk: decoder\\.onnx is missing from the folder: manifest\\.json names it as the decoder \\(decoder\\.file\\)\\. ${STILL}`,
+    ),
     { timeout: 120_000 },
   );
   await expectDefaultAnswering('files picker', before);
@@ -146,7 +170,10 @@ test('the converter-written folder, opened with the folder picker, replaces the 
 test('dropping the folder’s files on the page loads the model too, and adds no image rows', async () => {
   test.setTimeout(300_000);
   const rowCount = (await rows(page)).length;
-  const files = ['manifest.json', 'encoder.onnx', 'decoder.onnx'].map((name) => ({ name, b64: fixture(CONVERTED, name).toString('base64') }));
+  const files = ['manifest.json', 'encoder.onnx', 'decoder.onnx'].map((name) => ({
+    name,
+    b64: fixture(CONVERTED, name).toString('base64'),
+  }));
   await page.evaluate((files) => {
     const dt = new DataTransfer();
     for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
@@ -162,7 +189,11 @@ test('dropping the folder’s files on the page loads the model too, and adds no
     dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'dropped-tiger.jpg', { type: 'image/jpeg' }));
     document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, tiger);
-  await page.waitForFunction(() => window.__maeDebug!.rows().some((r) => r.name === 'dropped-tiger.jpg' && r.status === 'done'), undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    () => window.__maeDebug!.rows().some((r) => r.name === 'dropped-tiger.jpg' && r.status === 'done'),
+    undefined,
+    { timeout: 120_000 },
+  );
   expect((await rows(page)).length).toBe(rowCount + 1);
   expect(await page.evaluate(() => window.__maeDebug!.model().name)).toBe(DEFAULT_NAME);
 });

@@ -43,7 +43,9 @@ class FakeWorker {
     if (req.type === 'reconstruct') {
       this.reply({ type: 'result', id: req.id, request: 'reconstruct', result: fakeResult(req.imageId, req.maskRatio, req.seed) });
     } else if (req.type === 'reconstructBatch') {
-      const results = req.items.filter((it) => !unknown.includes(it.imageId)).map((it) => ({ ...fakeResult(it.imageId, req.maskRatio, it.seed), batchSize: req.items.length }));
+      const results = req.items
+        .filter((it) => !unknown.includes(it.imageId))
+        .map((it) => ({ ...fakeResult(it.imageId, req.maskRatio, it.seed), batchSize: req.items.length }));
       const failed = unknown.map((imageId) => ({ imageId, message: `Unknown image ${imageId}`, code: 'unknown-image' as const }));
       this.reply({ type: 'result', id: req.id, request: 'reconstructBatch', result: { results, failed } });
     } else {

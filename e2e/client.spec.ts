@@ -128,7 +128,10 @@ test('provider choice: software adapters run WASM unless WebGPU is forced', () =
   expect(chooseProvider('webgpu', swiftshader).provider).toBe('webgpu');
   expect(chooseProvider('auto', gpu).provider).toBe('webgpu');
   expect(chooseProvider('wasm', gpu).provider).toBe('wasm');
-  expect(chooseProvider('auto', null, 'no navigator.gpu')).toEqual({ provider: 'wasm', reason: 'WebGPU unavailable (no navigator.gpu): using WASM' });
+  expect(chooseProvider('auto', null, 'no navigator.gpu')).toEqual({
+    provider: 'wasm',
+    reason: 'WebGPU unavailable (no navigator.gpu): using WASM',
+  });
   expect(chooseProvider('webgpu', null).provider).toBe('wasm');
   expect(providerFromSearch('?ep=webgpu')).toBe('webgpu');
   expect(providerFromSearch('?ep=wasm&x=1')).toBe('wasm');

@@ -26,10 +26,13 @@ async function snapshot(page: Page): Promise<Snapshot> {
 
 async function waitDone(page: Page, ratio: number): Promise<Snapshot> {
   await expect
-    .poll(async () => {
-      const s = await snapshot(page);
-      return s.status === 'done' && s.maskRatio === ratio && s.models.every((m) => m.status === 'done');
-    }, { timeout: 180_000 })
+    .poll(
+      async () => {
+        const s = await snapshot(page);
+        return s.status === 'done' && s.maskRatio === ratio && s.models.every((m) => m.status === 'done');
+      },
+      { timeout: 180_000 },
+    )
     .toBe(true);
   return snapshot(page);
 }

@@ -30,7 +30,9 @@ test('WebGPU unavailable in the browser (started without it): WebGPU forced fall
     await expect(page.getByTestId('provider-badge')).toHaveText('WASM', { timeout: 120_000 });
     const reason = (await page.getByTestId('provider-reason').textContent()) ?? '';
     console.log(`[faults] no WebGPU in the browser: ${reason}`);
-    expect(reason).toMatch(/^WebGPU was forced but is unavailable \((this browser has no navigator\.gpu|requestAdapter\(\) returned no adapter)\): using WASM/);
+    expect(reason).toMatch(
+      /^WebGPU was forced but is unavailable \((this browser has no navigator\.gpu|requestAdapter\(\) returned no adapter)\): using WASM/,
+    );
     await expectGridFilled(page, 'wasm', 1);
   } finally {
     await browser.close();
@@ -45,7 +47,9 @@ for (const [inject, why] of [
   test(`adapter fault "${inject}": the page says so and runs on WASM`, async ({ page }) => {
     await page.goto(`/?ep=webgpu&samples=1&inject=${inject}`);
     await expect(page.getByTestId('provider-badge')).toHaveText('WASM', { timeout: 120_000 });
-    await expect(page.getByTestId('provider-reason')).toHaveText(new RegExp(`^WebGPU was forced but is unavailable \\(${why.replace(/[()]/g, '\\$&')}\\): using WASM`));
+    await expect(page.getByTestId('provider-reason')).toHaveText(
+      new RegExp(`^WebGPU was forced but is unavailable \\(${why.replace(/[()]/g, '\\$&')}\\): using WASM`),
+    );
     await expectGridFilled(page, 'wasm', 1);
   });
 }
@@ -96,11 +100,18 @@ test('model download fails midway: a clear message and a Retry button that works
     // First attempt: the connection drops after half of the file.
     const res = await route.fetch();
     const body = await res.body();
-    return route.fulfill({ status: 200, headers: { 'content-type': 'application/octet-stream' }, body: body.subarray(0, body.length >> 1) });
+    return route.fulfill({
+      status: 200,
+      headers: { 'content-type': 'application/octet-stream' },
+      body: body.subarray(0, body.length >> 1),
+    });
   });
   await page.goto('/?ep=wasm&samples=2');
   const error = page.getByTestId('model-error-text');
-  await expect(error).toHaveText(/^The model could not be loaded: The download of encoder\.onnx is incomplete: 11\.1 MB of 22\.2 MB arrived\. Retry\.$/, { timeout: 120_000 });
+  await expect(error).toHaveText(
+    /^The model could not be loaded: The download of encoder\.onnx is incomplete: 11\.1 MB of 22\.2 MB arrived\. Retry\.$/,
+    { timeout: 120_000 },
+  );
   await expect(page.getByTestId('provider-badge')).toHaveText('none');
   // Rows wait with their own note instead of failing silently.
   await expect(page.getByTestId('row-error').first()).toHaveText('Not processed: the model did not load (see the message above).');

@@ -38,7 +38,9 @@ test('200 files dropped at once: capped at the grid size with a message, progres
   await expect(progress).toContainText(new RegExp(`Adding your photos: \\d+ of ${taken} ready`));
   // The count moves while the worker goes through the files.
   const firstCount = Number(/(\d+) of/.exec((await progress.textContent()) ?? '')?.[1]);
-  await expect.poll(async () => Number(/(\d+) of/.exec((await progress.textContent().catch(() => null)) ?? `${taken} of`)?.[1]), { timeout: 120_000 }).toBeGreaterThan(firstCount);
+  await expect
+    .poll(async () => Number(/(\d+) of/.exec((await progress.textContent().catch(() => null)) ?? `${taken} of`)?.[1]), { timeout: 120_000 })
+    .toBeGreaterThan(firstCount);
   await settled(page, 240_000);
   await expect(progress).toHaveCount(0);
   const ms = Date.now() - t0;

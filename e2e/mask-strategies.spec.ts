@@ -158,7 +158,8 @@ test.describe('mask strategies', () => {
 
     // a run of 4 patches on one line whose first patch is visible: the stroke hides
     let from = -1;
-    for (let p = 0; p < L && from < 0; p++) if (p % SIDE <= SIDE - 4 && painted[p] === 0 && painted.slice(p, p + 4).some((v, k) => k > 0 && v === 0)) from = p;
+    for (let p = 0; p < L && from < 0; p++)
+      if (p % SIDE <= SIDE - 4 && painted[p] === 0 && painted.slice(p, p + 4).some((v, k) => k > 0 && v === 0)) from = p;
     expect(from).toBeGreaterThanOrEqual(0);
     const expected = painted.slice();
     for (let k = 0; k < 4; k++) expected[from + k] = 1;
@@ -175,7 +176,9 @@ test.describe('mask strategies', () => {
     await waitForMask(page, 0, expected);
     await waitForMask(page, 1, expected); // one painted mask for every row
     const visible = visibleCount(expected);
-    await expect(page.getByTestId('ratio-label')).toHaveText(`${Math.round(((L - visible) / L) * 100)}% · ${visible} of 196 visible · painted`);
+    await expect(page.getByTestId('ratio-label')).toHaveText(
+      `${Math.round(((L - visible) / L) * 100)}% · ${visible} of 196 visible · painted`,
+    );
     expect(await page.evaluate(() => window.__maeDebug?.predBase64(0) ?? '')).not.toBe(predBefore);
     const rows = await page.evaluate(() => window.__maeDebug?.rows() ?? []);
     expect(rows.map((r) => [r.maskStrategy, r.visible])).toEqual([

@@ -67,16 +67,23 @@ test('privacy: a whole session (load, uploads, slider, seed, model switch and ba
 
   // The log saw the whole session: page, worker and onnxruntime's files, both models.
   for (const path of ['/models/default/encoder.onnx', '/models/tiny-112/encoder.onnx', '/models/index.json', '/samples/goldfinch.jpg']) {
-    expect(log.urls.some((u) => new URL(u).pathname === path), path).toBe(true);
+    expect(
+      log.urls.some((u) => new URL(u).pathname === path),
+      path,
+    ).toBe(true);
   }
   expect(log.urls.some((u) => /\/ort\/ort-wasm-simd-threaded(\.jsep)?\.wasm$/.test(u))).toBe(true);
-  console.log(`[privacy] ${log.urls.length} requests in the session, ${log.foreign(ORIGIN).length} outside ${ORIGIN}, ${sockets.length} websockets`);
+  console.log(
+    `[privacy] ${log.urls.length} requests in the session, ${log.foreign(ORIGIN).length} outside ${ORIGIN}, ${sockets.length} websockets`,
+  );
   log.expectSameOrigin(ORIGIN);
   expect(sockets).toEqual([]);
   await context.close();
 });
 
-test('CSP: the built site sends a strict policy, runs under it with no violation, and a violation would be reported', async ({ browser }) => {
+test('CSP: the built site sends a strict policy, runs under it with no violation, and a violation would be reported', async ({
+  browser,
+}) => {
   test.setTimeout(240_000);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -178,7 +185,10 @@ test('names as text: a file named <img src=x onerror=alert(1)>.png and HTML in a
   await expect(page.locator('img')).toHaveCount(0);
   await expect(page.locator('b', { hasText: 'not bold' })).toHaveCount(0);
 
-  await expect(page.getByTestId('model-select').locator('option')).toHaveText(['MAE ViT-Ti/16 (playground)', '<img src=x onerror=alert(4)> evil']);
+  await expect(page.getByTestId('model-select').locator('option')).toHaveText([
+    'MAE ViT-Ti/16 (playground)',
+    '<img src=x onerror=alert(4)> evil',
+  ]);
   await page.getByTestId('model-select').selectOption('evil');
   await expect(page.getByTestId('model-name')).toHaveText(evilName, { timeout: 120_000 });
   await settled(page);

@@ -188,7 +188,9 @@ export async function routeModelFolder(context: BrowserContext, id: string, file
 
 /** The model selector's list (models/index.json) replaced by `models`. */
 export async function routeModelIndex(context: BrowserContext, models: { id: string; name: string }[]): Promise<void> {
-  await context.route('**/models/index.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ models }) }));
+  await context.route('**/models/index.json', (route) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify({ models }) }),
+  );
 }
 
 /** The files of a fixture model folder (e2e/fixtures/models/<name>), manifest fields overridden. */

@@ -29,7 +29,10 @@ function ensureChromium() {
   }
   console.log('e2e: /usr/bin/chromium missing: installing the Debian package');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (run('apt-get', ['update'], { env }) !== 0 || run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env }) !== 0) {
+  if (
+    run('apt-get', ['update'], { env }) !== 0 ||
+    run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env }) !== 0
+  ) {
     console.error('e2e: apt-get install chromium failed');
     process.exit(1);
   }

@@ -19,7 +19,16 @@ interface SweepDebug {
   ratios: number[];
   gridSeeds: number[];
   imageSeeds: number[];
-  points: { maskRatio: number; visible: number; mse: (number | null)[]; mean: number | null; std: number | null; min: number | null; max: number | null; baselineMean: number | null }[];
+  points: {
+    maskRatio: number;
+    visible: number;
+    mse: (number | null)[];
+    mean: number | null;
+    std: number | null;
+    min: number | null;
+    max: number | null;
+    baselineMean: number | null;
+  }[];
 }
 
 test.describe.configure({ mode: 'serial' });
@@ -125,13 +134,20 @@ test('rows are served during a sweep; Stop stops it and the app keeps working', 
   test.setTimeout(180_000);
   await setRatioAndSeed(0.75, 0);
   await page.getByTestId('sweep-row').first().click(); // starts over
-  await page.waitForFunction(() => {
-    const s = window.__maeDebug?.sweep();
-    return s?.status === 'running' && s.done >= 8;
-  }, undefined, { timeout: 60_000, polling: 100 });
+  await page.waitForFunction(
+    () => {
+      const s = window.__maeDebug?.sweep();
+      return s?.status === 'running' && s.done >= 8;
+    },
+    undefined,
+    { timeout: 60_000, polling: 100 },
+  );
   // a slider move is answered before the sweep ends (the worker interleaves ratio by ratio)
   await page.getByTestId('ratio-slider').fill('0.5');
-  await page.waitForFunction(() => window.__maeDebug?.settled() === true && window.__maeDebug.rows()[0]?.maskRatio === 0.5, undefined, { timeout: 30_000, polling: 100 });
+  await page.waitForFunction(() => window.__maeDebug?.settled() === true && window.__maeDebug.rows()[0]?.maskRatio === 0.5, undefined, {
+    timeout: 30_000,
+    polling: 100,
+  });
   const during = await sweepState();
   expect(during.status).toBe('running');
   expect(during.done).toBeLessThan(during.total);

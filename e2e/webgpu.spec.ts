@@ -59,8 +59,10 @@ test('a) WebGPU forced: provider is webgpu and pred matches the reference', asyn
     firstDecoderMs: Math.round(row.decoderMs ?? 0),
     warmRunMs: Math.round(raw.encoderMs + raw.decoderMs),
   };
-  console.log(`[webgpu] adapter=${provider?.adapter} maxAbs(pred, reference)=${dRaw.toExponential(2)} ` +
-    `maxAbs(row pred, reference)=${dRow.toExponential(2)} timing=${JSON.stringify(timing)}`);
+  console.log(
+    `[webgpu] adapter=${provider?.adapter} maxAbs(pred, reference)=${dRaw.toExponential(2)} ` +
+      `maxAbs(row pred, reference)=${dRow.toExponential(2)} timing=${JSON.stringify(timing)}`,
+  );
   test.info().annotations.push({ type: 'webgpu', description: JSON.stringify({ dRaw, dRow, ...timing }) });
 
   expect(dRaw).toBeLessThanOrEqual(WEBGPU_PRED_MAX_ABS);
@@ -73,7 +75,11 @@ test('a) WebGPU forced: provider is webgpu and pred matches the reference', asyn
     el.dispatchEvent(new Event('input', { bubbles: true }));
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     const row = document.querySelector('[data-testid="image-row"]');
-    return { busy: row?.getAttribute('data-busy'), dimmed: document.querySelectorAll('.panel-busy').length, status: row?.querySelector('.row-status')?.textContent ?? '' };
+    return {
+      busy: row?.getAttribute('data-busy'),
+      dimmed: document.querySelectorAll('.panel-busy').length,
+      status: row?.querySelector('.row-status')?.textContent ?? '',
+    };
   });
   expect(firstFrame).toEqual({ busy: 'true', dimmed: 0, status: '' });
   await page.waitForFunction(() => document.querySelectorAll('.panel-busy').length === 4, undefined, { timeout: 30_000, polling: 100 });

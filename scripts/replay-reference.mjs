@@ -37,7 +37,10 @@ let worst = 0;
 for (const c of meta.cases) {
   const { latent } = await encoder.run({ image: array(`${c.image}/image`), ids_keep: array(`${c.key}/ids_keep`) });
   const { pred } = await decoder.run({ latent, ids_restore: array(`${c.key}/ids_restore`) });
-  for (const [name, got] of [['latent', latent], ['pred', pred]]) {
+  for (const [name, got] of [
+    ['latent', latent],
+    ['pred', pred],
+  ]) {
     const ref = array(`${c.key}/${name}`);
     if (got.dims.join() !== ref.dims.join()) throw new Error(`${c.key}/${name}: dims ${got.dims} vs ${ref.dims}`);
     const { diff, scale } = maxDiff(got, ref);

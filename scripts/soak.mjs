@@ -37,16 +37,23 @@ const LIMITS = { pageHeapMb: 10, workerMb: 20, rendererMb: 150 };
 function ensureBuild() {
   if (!distIsStale(root)) return;
   console.error('soak: building the site (vite build)');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('vite build failed');
 }
 
 async function startPreview() {
   const port = await freePort();
-  const proc = spawn(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (proc.exitCode !== null) throw new Error('vite preview exited');
@@ -212,7 +219,9 @@ async function phase(browser, browserPid, base, ep, rows, target) {
     if (round % every === 0 || done >= target) {
       const s = await sample(page, probe, browserPid, done, t1);
       samples.push(s);
-      process.stderr.write(`soak ${ep}: ${done}/${target} reconstructions, page ${s.pageHeapMb} MB, worker ${s.workerMb} MB, renderer ${s.rendererRssMb} MB\n`);
+      process.stderr.write(
+        `soak ${ep}: ${done}/${target} reconstructions, page ${s.pageHeapMb} MB, worker ${s.workerMb} MB, renderer ${s.rendererRssMb} MB\n`,
+      );
     }
   }
   const rowsEnd = await page.evaluate(() => window.__maeDebug.rows());

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 const zoo = JSON.parse(readFileSync(new URL('../models/zoo.json', import.meta.url), 'utf8'));
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 const f3 = (x) => x.toFixed(3);
-console.log('| model | patch (grid) | trained at | held-out MSE at 75% (interpolation) | MSE at its own ratio | cat-vs-dog probe (± s.e.) | training |');
+console.log(
+  '| model | patch (grid) | trained at | held-out MSE at 75% (interpolation) | MSE at its own ratio | cat-vs-dog probe (± s.e.) | training |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const m of zoo.models) {
   const grid = (m.imgSize ?? 112) / m.patchSize;

@@ -33,8 +33,16 @@ function inputsFor(B) {
   const image = new Float32Array(B * 3 * m.imgSize * m.imgSize).map((_, i) => Math.sin(i * 0.001));
   const x = {
     image: new ort.Tensor('float32', image, [B, 3, m.imgSize, m.imgSize]),
-    ids_keep: new ort.Tensor('int64', BigInt64Array.from({ length: B * keep }, (_, i) => BigInt(perm[i % keep])), [B, keep]),
-    ids_restore: new ort.Tensor('int64', BigInt64Array.from({ length: B * L }, (_, i) => BigInt(restore[i % L])), [B, L]),
+    ids_keep: new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: B * keep }, (_, i) => BigInt(perm[i % keep])),
+      [B, keep],
+    ),
+    ids_restore: new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: B * L }, (_, i) => BigInt(restore[i % L])),
+      [B, L],
+    ),
   };
   inputs.set(B, x);
   return x;
@@ -58,8 +66,16 @@ async function runModel({ batch, iters }) {
 
 async function runMatmul({ iters }) {
   const n = 1024;
-  const a = new ort.Tensor('float32', new Float32Array(n * n).map((_, i) => Math.sin(i)), [n, n]);
-  const b = new ort.Tensor('float32', new Float32Array(n * n).map((_, i) => Math.cos(i)), [n, n]);
+  const a = new ort.Tensor(
+    'float32',
+    new Float32Array(n * n).map((_, i) => Math.sin(i)),
+    [n, n],
+  );
+  const b = new ort.Tensor(
+    'float32',
+    new Float32Array(n * n).map((_, i) => Math.cos(i)),
+    [n, n],
+  );
   const ms = [];
   for (let i = 0; i < iters; i++) {
     const t0 = performance.now();

@@ -167,7 +167,12 @@ async function processImage(model: NodeModel, opts: Options, file: string, index
   const panels = compositePanels(args);
   const metrics = reconstructionMetrics(args);
   const outputs: [string, Buffer][] = opts.sheet
-    ? [[`${name}.sheet.png`, encodePng(sideBySide([panels.masked, panels.reconstruction, panels.reconstructionWithVisible, panels.original]))]]
+    ? [
+        [
+          `${name}.sheet.png`,
+          encodePng(sideBySide([panels.masked, panels.reconstruction, panels.reconstructionWithVisible, panels.original])),
+        ],
+      ]
     : [
         [`${name}.masked.png`, encodePng(panels.masked)],
         [`${name}.reconstruction.png`, encodePng(panels.reconstruction)],
@@ -219,7 +224,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     await mkdir(opts.out, { recursive: true });
     const m = model.manifest;
     io.out(`${m.name}: ${m.imgSize}px, patch ${m.patchSize}, ratio ${opts.ratio}, seed ${opts.seed}${opts.sameMask ? ' (same mask)' : ''}`);
-    if (m.normPixLoss) io.out('note: norm-pix model, hidden patches are shown with their true mean and variance (information the model did not see)');
+    if (m.normPixLoss)
+      io.out('note: norm-pix model, hidden patches are shown with their true mean and variance (information the model did not see)');
     const metrics: MetricsFile = {
       model: m.name,
       modelDir: opts.model,
@@ -239,7 +245,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         const mse = r.maskedMse === null ? 'n/a' : r.maskedMse.toFixed(4);
         const psnr = r.psnr === null ? 'n/a' : `${r.psnr.toFixed(2)} dB`;
         const base = r.visibleMeanMse === null ? '' : ` (visible mean ${r.visibleMeanMse.toFixed(4)})`;
-        io.out(`${file}: masked MSE ${mse}${base}, PSNR ${psnr}, ${r.visiblePatches} visible patches, encoder ${r.encoderMs.toFixed(1)} ms, decoder ${r.decoderMs.toFixed(1)} ms`);
+        io.out(
+          `${file}: masked MSE ${mse}${base}, PSNR ${psnr}, ${r.visiblePatches} visible patches, encoder ${r.encoderMs.toFixed(1)} ms, decoder ${r.decoderMs.toFixed(1)} ms`,
+        );
       } catch (e) {
         const msg = (e as Error).message;
         metrics.failed.push({ file, error: msg });
@@ -247,7 +255,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       }
     }
     await writeFile(join(opts.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-    io.out(`wrote ${metrics.images.length} image(s) and metrics.json to ${opts.out}${metrics.failed.length ? `; ${metrics.failed.length} failed` : ''}`);
+    io.out(
+      `wrote ${metrics.images.length} image(s) and metrics.json to ${opts.out}${metrics.failed.length ? `; ${metrics.failed.length} failed` : ''}`,
+    );
     return metrics.failed.length ? 1 : 0;
   } finally {
     await model.release();

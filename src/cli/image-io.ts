@@ -45,7 +45,11 @@ export function decodeImage(bytes: Uint8Array, label = ''): RgbaImage {
   if (isPng(bytes)) {
     try {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+      return {
+        width: png.width,
+        height: png.height,
+        data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+      };
     } catch (e) {
       throw new ImageDecodeError(`${at}broken or unsupported PNG (${(e as Error).message})`);
     }

@@ -106,7 +106,13 @@ export function seedText(c: Pick<ExportCaption, 'seed' | 'pageSeed' | 'imageInde
 /** The caption band's two lines. */
 export function captionLines(c: ExportCaption): [string, string] {
   const mask = c.maskStrategy === 'paint' ? 'painted mask' : `${c.maskStrategy} masking`;
-  const parts = [`mask ratio ${c.maskRatio.toFixed(2)} (${c.visible}/${c.numPatches} visible)`, seedText(c), mask, `masked MSE ${fmt(c.mse, 3)}`, `PSNR ${fmt(c.psnr, 1, ' dB')}`];
+  const parts = [
+    `mask ratio ${c.maskRatio.toFixed(2)} (${c.visible}/${c.numPatches} visible)`,
+    seedText(c),
+    mask,
+    `masked MSE ${fmt(c.mse, 3)}`,
+    `PSNR ${fmt(c.psnr, 1, ' dB')}`,
+  ];
   return [`${c.imageName} — model ${c.modelName}`, parts.filter((p): p is string => p !== null).join(' · ')];
 }
 

@@ -6,21 +6,7 @@
  */
 
 export type ImageKind =
-  | 'jpeg'
-  | 'png'
-  | 'gif'
-  | 'webp'
-  | 'bmp'
-  | 'ico'
-  | 'avif'
-  | 'heic'
-  | 'tiff'
-  | 'svg'
-  | 'pdf'
-  | 'html'
-  | 'text'
-  | 'empty'
-  | 'unknown';
+  'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'ico' | 'avif' | 'heic' | 'tiff' | 'svg' | 'pdf' | 'html' | 'text' | 'empty' | 'unknown';
 
 /** Kinds a browser decodes with createImageBitmap (HEIC and TIFF are listed so they can be named). */
 export const RASTER_KINDS: readonly ImageKind[] = ['jpeg', 'png', 'gif', 'webp', 'bmp', 'ico', 'avif', 'heic', 'tiff'];
@@ -298,7 +284,7 @@ function looksLikeText(b: Uint8Array): boolean {
   for (let i = 0; i < n; i++) {
     const c = b[i];
     if (c === 0) return false;
-    if (c === 9 || c === 10 || c === 13 || (c >= 32 && c !== 127) ) printable += 1;
+    if (c === 9 || c === 10 || c === 13 || (c >= 32 && c !== 127)) printable += 1;
   }
   return printable / n > 0.95;
 }
@@ -419,7 +405,8 @@ export function refuseBeforeDecode(
     return `${q} is too large a file (${sizeText(bytes)}; the limit is ${sizeText(limits.maxBytes)}).`;
   }
   if (p.width !== null && p.height !== null) {
-    if (p.width === 0 || p.height === 0) return `${q} is a ${kindLabel(p.kind)} of ${p.width}×${p.height} pixels: there is no picture in it.`;
+    if (p.width === 0 || p.height === 0)
+      return `${q} is a ${kindLabel(p.kind)} of ${p.width}×${p.height} pixels: there is no picture in it.`;
     const px = p.width * p.height;
     const limit = scaledDecode ? limits.maxPixelsScaled : limits.maxPixels;
     if (px > limit) {

@@ -111,7 +111,8 @@ function bayerMatrix(n: number): Int32Array {
     for (let q = 0; q < 4; q++) {
       const qr = q >> 1;
       const qc = q & 1;
-      for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) grown[(qr * size + r) * big + (qc * size + c)] = 4 * m[r * size + c] + offset[q];
+      for (let r = 0; r < size; r++)
+        for (let c = 0; c < size; c++) grown[(qr * size + r) * big + (qc * size + c)] = 4 * m[r * size + c] + offset[q];
     }
     m = grown;
   }

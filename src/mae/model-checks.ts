@@ -151,7 +151,8 @@ export function graphSignatureProblems(m: ModelManifest, encoder: GraphSignature
   const rank = image?.shape?.length ?? 0;
   if (rank > 0 && rank !== 4) problems.push(`${enc}: image has ${rank} dimensions; the model contract needs [B, 3, H, W].`);
   const chans = dim(image, 1);
-  if (chans !== null && chans !== m.inChans) problems.push(`${enc} takes images with ${chans} channels, but manifest.json says inChans ${m.inChans}.`);
+  if (chans !== null && chans !== m.inChans)
+    problems.push(`${enc} takes images with ${chans} channels, but manifest.json says inChans ${m.inChans}.`);
   const h = dim(image, 2);
   const w = dim(image, 3);
   if ((h !== null && h !== m.imgSize) || (w !== null && w !== m.imgSize)) {
@@ -186,7 +187,9 @@ export function testRunProblems(m: ModelManifest, k: number, latentDims: readonl
   const perPatch = m.patchSize * m.patchSize * m.inChans;
   const [b, tokens, d] = latentDims;
   if (latentDims.length !== 3 || b !== 1 || tokens !== 1 + k) {
-    problems.push(`${m.encoder.file} returned latent [${latentDims.join(', ')}] for 1 image with ${k} visible patches; the contract needs [1, ${1 + k}, D].`);
+    problems.push(
+      `${m.encoder.file} returned latent [${latentDims.join(', ')}] for 1 image with ${k} visible patches; the contract needs [1, ${1 + k}, D].`,
+    );
   } else if (d !== m.encoder.embedDim) {
     problems.push(`${m.encoder.file} outputs latents of width ${d}, but manifest.json says encoder.embedDim ${m.encoder.embedDim}.`);
   }

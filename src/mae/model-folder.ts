@@ -64,7 +64,9 @@ export function locateModelFolder<T>(chosen: readonly { path: string; item: T }[
   const shallowest = Math.min(...manifests.map(depth));
   const top = manifests.filter((p) => depth(p) === shallowest);
   if (top.length > 1) {
-    throw new ModelFolderError(`The selection holds ${top.length} model folders (${listNames(top.map(dirName))}): open one model folder at a time.`);
+    throw new ModelFolderError(
+      `The selection holds ${top.length} model folders (${listNames(top.map(dirName))}): open one model folder at a time.`,
+    );
   }
   const root = dirName(top[0]);
   const files = new Map<string, T>();

@@ -106,10 +106,14 @@ export async function reconstructBatch(
   if (K < 1 || K > L) throw new RangeError(`ids_keep must hold 1..${L} ids, got ${K}`);
   items.forEach(({ image, masks }, b) => {
     if (image.length !== imageLen) {
-      throw new RangeError(`image must hold 3×${imgSize}×${imgSize} = ${imageLen} values, got ${image.length}${B > 1 ? ` (item ${b})` : ''}`);
+      throw new RangeError(
+        `image must hold 3×${imgSize}×${imgSize} = ${imageLen} values, got ${image.length}${B > 1 ? ` (item ${b})` : ''}`,
+      );
     }
     if (masks.idsKeep.length !== K || masks.idsRestore.length !== L) {
-      throw new RangeError(`every item of a batch must keep ${K} of ${L} patches; item ${b} keeps ${masks.idsKeep.length} of ${masks.idsRestore.length}`);
+      throw new RangeError(
+        `every item of a batch must keep ${K} of ${L} patches; item ${b} keeps ${masks.idsKeep.length} of ${masks.idsRestore.length}`,
+      );
     }
   });
 

@@ -74,7 +74,10 @@ export function parseReference(json: unknown, bin: ArrayBuffer): ReferenceSet {
     req(a.dtype === 'float32' || a.dtype === 'int64', `${a.name}: unknown dtype ${a.dtype}`);
     const count = a.shape.reduce((x, y) => x * y, 1);
     req(a.bytes === count * DTYPE_SIZE[a.dtype], `${a.name}: ${a.bytes} bytes do not match shape [${a.shape.join(',')}] of ${a.dtype}`);
-    req(a.offset >= 0 && a.offset + a.bytes <= bin.byteLength, `${a.name}: bytes ${a.offset}..${a.offset + a.bytes} beyond reference.bin (${bin.byteLength})`);
+    req(
+      a.offset >= 0 && a.offset + a.bytes <= bin.byteLength,
+      `${a.name}: bytes ${a.offset}..${a.offset + a.bytes} beyond reference.bin (${bin.byteLength})`,
+    );
     index.set(a.name, a);
   }
   const view = new DataView(bin);
@@ -103,7 +106,8 @@ export function parseReference(json: unknown, bin: ArrayBuffer): ReferenceSet {
       const out: number[] = new Array<number>(a.bytes / 8);
       for (let i = 0; i < out.length; i++) {
         const v = view.getBigInt64(a.offset + i * 8, true);
-        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new Error(`${name}[${i}] = ${v} is not a safe integer`);
+        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
+          throw new Error(`${name}[${i}] = ${v} is not a safe integer`);
         out[i] = Number(v);
       }
       return out;

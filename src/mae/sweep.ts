@@ -9,8 +9,16 @@
 
 /** 0.05, 0.10, …, 0.95 by default: 19 ratios. */
 export function sweepRatios(fromPercent = 5, toPercent = 95, stepPercent = 5): number[] {
-  if (![fromPercent, toPercent, stepPercent].every(Number.isInteger) || stepPercent <= 0 || fromPercent < 0 || toPercent > 100 || fromPercent > toPercent) {
-    throw new RangeError(`ratio range must be integer percents 0 ≤ from ≤ to ≤ 100 with a positive step (got ${fromPercent}..${toPercent} by ${stepPercent})`);
+  if (
+    ![fromPercent, toPercent, stepPercent].every(Number.isInteger) ||
+    stepPercent <= 0 ||
+    fromPercent < 0 ||
+    toPercent > 100 ||
+    fromPercent > toPercent
+  ) {
+    throw new RangeError(
+      `ratio range must be integer percents 0 ≤ from ≤ to ≤ 100 with a positive step (got ${fromPercent}..${toPercent} by ${stepPercent})`,
+    );
   }
   const out: number[] = [];
   for (let p = fromPercent; p <= toPercent; p += stepPercent) out.push(p / 100);

@@ -84,7 +84,10 @@ export class CompareController {
         return;
       }
       if (session !== this.session) return; // closed while listing
-      this.set({ zoo, models: zoo.models.map((entry) => ({ entry, status: 'loading', error: null, result: null, featureMap: null, hidden: null })) });
+      this.set({
+        zoo,
+        models: zoo.models.map((entry) => ({ entry, status: 'loading', error: null, result: null, featureMap: null, hidden: null })),
+      });
     }
     await this.run(); // starts the models' workers
   }
@@ -105,7 +108,9 @@ export class CompareController {
     this.set({
       status: 'closed',
       message: null,
-      models: useCompareStore.getState().models.map((m) => ({ ...m, status: 'loading', result: null, featureMap: null, hidden: null, error: null })),
+      models: useCompareStore
+        .getState()
+        .models.map((m) => ({ ...m, status: 'loading', result: null, featureMap: null, hidden: null, error: null })),
     });
   }
 
@@ -124,7 +129,9 @@ export class CompareController {
     });
     this.clients.set(entry.id, client);
     // The contract guarantees imgSize is a whole number of patches, so this is the grid side.
-    const side = client.load(`${BASE}models/${entry.id}/`, this.provider(), {}, { wasmThreads: 1 }).then((r) => r.manifest.imgSize / r.manifest.patchSize);
+    const side = client
+      .load(`${BASE}models/${entry.id}/`, this.provider(), {}, { wasmThreads: 1 })
+      .then((r) => r.manifest.imgSize / r.manifest.patchSize);
     side.catch((e: unknown) => {
       if (current()) this.setModel(entry.id, { status: 'error', error: `Could not load ${entry.id}: ${errorText(e)}` });
     });
@@ -149,11 +156,19 @@ export class CompareController {
       for (const entry of zoo.models) this.ensureClient(entry); // restarts crashed ones
       const blob = await blobPromise;
       // The shared mask needs every model's grid; a model that failed to load drops out of it.
-      const sides = await Promise.all(zoo.models.map((e) => (this.ready.get(e.id) ?? Promise.reject(new Error('no worker'))).catch(() => null)));
+      const sides = await Promise.all(
+        zoo.models.map((e) => (this.ready.get(e.id) ?? Promise.reject(new Error('no worker'))).catch(() => null)),
+      );
       if (gen !== this.generation) return;
-      const live = zoo.models.map((entry, i) => ({ entry, side: sides[i] })).filter((m): m is { entry: ZooEntry; side: number } => m.side !== null);
+      const live = zoo.models
+        .map((entry, i) => ({ entry, side: sides[i] }))
+        .filter((m): m is { entry: ZooEntry; side: number } => m.side !== null);
       if (live.length === 0) throw new Error('no zoo model could be loaded');
-      const masks = sharedMasks(live.map((m) => m.side), maskRatio, seed);
+      const masks = sharedMasks(
+        live.map((m) => m.side),
+        maskRatio,
+        seed,
+      );
       await Promise.all(live.map(({ entry, side }, i) => this.runModel(gen, entry, side, rowId, blob, masks[i])));
     } catch (e) {
       if (gen === this.generation) this.set({ status: 'error', message: `The comparison failed: ${errorText(e)}` });

@@ -29,7 +29,16 @@ export interface DebugRow {
   totalMs: number | null;
   provider: string | null;
   /** The worker's decode of the row's file (null before it is decoded). */
-  decode: { sourceWidth: number; sourceHeight: number; decodedWidth: number; decodedHeight: number; method: string; kind: string; transparentOn: string | null; frames: number | null } | null;
+  decode: {
+    sourceWidth: number;
+    sourceHeight: number;
+    decodedWidth: number;
+    decodedHeight: number;
+    method: string;
+    kind: string;
+    transparentOn: string | null;
+    frames: number | null;
+  } | null;
   /** rows in the inference call that produced this result */
   batchSize: number | null;
   latentLocation: string | null;
@@ -67,7 +76,11 @@ export interface MaeDebug {
   /** Most rows per inference call of the current worker. */
   maxBatch(): number;
   /** Runs the graphs on an explicit normalised CHW tensor with explicit ids. */
-  runRaw(imageChwBase64: string, idsKeep: number[], idsRestore: number[]): Promise<{ predBase64: string; encoderMs: number; decoderMs: number }>;
+  runRaw(
+    imageChwBase64: string,
+    idsKeep: number[],
+    idsRestore: number[],
+  ): Promise<{ predBase64: string; encoderMs: number; decoderMs: number }>;
   /**
    * Test hook (docs/RELIABILITY.md): "crash" makes the worker throw an uncaught error (it is
    * restarted and its work re-run); "gpu-device-lost" destroys onnxruntime's WebGPU device.

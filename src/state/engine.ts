@@ -55,7 +55,11 @@ export function optionsFromUrl(search: string): EngineOptions & { ratio: number 
   let sampleLimit: number | null = null;
   if (samplesParam !== null) {
     if (/^\d+$/.test(samplesParam)) sampleLimit = Number(samplesParam);
-    else samples = samplesParam.split(',').map((s) => s.trim()).filter((s) => /^[\w-]+$/.test(s));
+    else
+      samples = samplesParam
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => /^[\w-]+$/.test(s));
   }
   const num = (k: string): number | null => {
     const v = q.get(k);
@@ -239,7 +243,11 @@ export class Engine {
       this.failedLoad = { url: this.modelUrl, provider: this.provider };
       this.newReadyPromise();
       this.resolveReady?.(false);
-      store.setModel({ phase: 'error', error: `The worker crashed ${this.crashes.length} times in a minute (last: ${message}); stopped restarting it.`, message: 'Model failed' });
+      store.setModel({
+        phase: 'error',
+        error: `The worker crashed ${this.crashes.length} times in a minute (last: ${message}); stopped restarting it.`,
+        message: 'Model failed',
+      });
       return;
     }
     store.setNotice(`The worker stopped unexpectedly (${message}). It was restarted and the images are being processed again.`);
@@ -345,7 +353,9 @@ export class Engine {
       const s = useStore.getState();
       if (this.client !== null && s.model.manifest !== null) {
         const id = modelIdOf(url) ?? url;
-        const what = isLocalModelUrl(url) ? `the model from your disk${localModelLabel(url) ? ` (“${localModelLabel(url)}”)` : ''}` : `the model “${id}”`;
+        const what = isLocalModelUrl(url)
+          ? `the model from your disk${localModelLabel(url) ? ` (“${localModelLabel(url)}”)` : ''}`
+          : `the model “${id}”`;
         s.setModel({
           phase: 'ready',
           loadingUrl: null,
@@ -430,7 +440,8 @@ export class Engine {
     const ready = await this.modelReady;
     const client = this.client;
     if (!ready || !client) {
-      if (!this.resolveReady) update({ status: 'error', busy: false, error: 'Not processed: the model did not load (see the message above).' });
+      if (!this.resolveReady)
+        update({ status: 'error', busy: false, error: 'Not processed: the model did not load (see the message above).' });
       return;
     }
     if (this.decodingBy.get(id) === client || !this.sources.has(id)) return;
@@ -486,7 +497,8 @@ export class Engine {
     const row = s.rows.find((r) => r.id === rowId);
     if (!row) return 'The image was removed.';
     if (s.model.phase === 'error') return `The sweep cannot run: the model failed (${s.model.error ?? 'see the message above'}).`;
-    if (this.unreadable.has(rowId) || row.status === 'error') return `The sweep cannot run: “${row.name}” was not processed (${row.error ?? 'unreadable'}).`;
+    if (this.unreadable.has(rowId) || row.status === 'error')
+      return `The sweep cannot run: “${row.name}” was not processed (${row.error ?? 'unreadable'}).`;
     return null;
   }
 
@@ -504,12 +516,17 @@ export class Engine {
     const client = this.client;
     const blocker = this.sweepBlocker(rowId);
     if (blocker) return Promise.reject(new SweepUnavailableError(blocker));
-    if (!client || !this.decoded.has(rowId)) return Promise.reject(new DOMException('the image is not decoded by the active model yet', 'AbortError'));
+    if (!client || !this.decoded.has(rowId))
+      return Promise.reject(new DOMException('the image is not decoded by the active model yet', 'AbortError'));
     return client.sweep({ imageId: rowId, ...params }, onPoint, signal);
   }
 
   /** Debug/test: raw graphs on a given tensor and ids (see __maeDebug.runRaw). */
-  async runRaw(imageChw: Float32Array, idsKeep: Int32Array, idsRestore: Int32Array): Promise<{ pred: Float32Array; encoderMs: number; decoderMs: number }> {
+  async runRaw(
+    imageChw: Float32Array,
+    idsKeep: Int32Array,
+    idsRestore: Int32Array,
+  ): Promise<{ pred: Float32Array; encoderMs: number; decoderMs: number }> {
     if (!(await this.modelReady) || !this.client) throw new Error('model not ready');
     return this.client.runRaw(imageChw, idsKeep, idsRestore);
   }

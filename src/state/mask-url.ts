@@ -3,7 +3,15 @@
  * ?mask=random|block|grid|paint, &hide=<base64url bitset of the painted mask>, &ratio=, &seed=,
  * &same=1. Read once at start; written back (history.replaceState) whenever a control changes.
  */
-import { decodeHiddenBits, encodeHiddenBits, gridSide, isMaskStrategy, numPatches, resampleHiddenMask, type MaskStrategy } from '../mae/index.ts';
+import {
+  decodeHiddenBits,
+  encodeHiddenBits,
+  gridSide,
+  isMaskStrategy,
+  numPatches,
+  resampleHiddenMask,
+  type MaskStrategy,
+} from '../mae/index.ts';
 import { maskSettingsChanged, startPainting } from './mask-mode.ts';
 import { useStore, type AppState } from './store.ts';
 

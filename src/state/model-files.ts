@@ -104,7 +104,10 @@ interface ItemLike {
  * What a drop holds, taken at once (the DataTransfer is emptied when the drop handler returns):
  * loose files, and directory entries to walk later.
  */
-export function grabDrop(dt: { items?: ArrayLike<ItemLike> | null; files?: ArrayLike<File> | null }): { files: PickedFile[]; dirs: DirectoryEntryLike[] } {
+export function grabDrop(dt: { items?: ArrayLike<ItemLike> | null; files?: ArrayLike<File> | null }): {
+  files: PickedFile[];
+  dirs: DirectoryEntryLike[];
+} {
   const files: PickedFile[] = [];
   const dirs: DirectoryEntryLike[] = [];
   const items = dt.items ? Array.from(dt.items) : [];

@@ -101,7 +101,20 @@ export function normaliseSeed(s: number): number {
 }
 
 export const useStore = create<AppState>()((set, get) => ({
-  model: { phase: 'idle', message: '', loaded: 0, total: 0, error: null, manifest: null, downloadMs: null, compileMs: null, warmupMs: null, activeUrl: null, loadingUrl: null, switchError: null },
+  model: {
+    phase: 'idle',
+    message: '',
+    loaded: 0,
+    total: 0,
+    error: null,
+    manifest: null,
+    downloadMs: null,
+    compileMs: null,
+    warmupMs: null,
+    activeUrl: null,
+    loadingUrl: null,
+    switchError: null,
+  },
   provider: { requested: 'auto', active: null, reason: '', adapter: null, wasmThreads: null },
   maskRatio: DEFAULT_MASK_RATIO,
   seed: 0,

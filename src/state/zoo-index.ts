@@ -76,6 +76,7 @@ export function parseZooIndex(json: unknown): ZooIndex {
   const sides = models.map((m) => gridSide(m.numPatches));
   const coarsest = Math.min(...sides);
   const odd = models.find((_, i) => sides[i] % coarsest !== 0);
-  if (odd) throw new Error(`zoo.json: ${odd.id}'s ${gridSide(odd.numPatches)}-patch grid does not refine the coarsest ${coarsest}-patch grid`);
+  if (odd)
+    throw new Error(`zoo.json: ${odd.id}'s ${gridSide(odd.numPatches)}-patch grid does not refine the coarsest ${coarsest}-patch grid`);
   return { models, controls };
 }

@@ -89,8 +89,8 @@ export function App() {
       <ImageGrid />
       <CompareView />
       <footer className="footer">
-        MAE: He et al., “Masked Autoencoders Are Scalable Vision Learners”, CVPR 2022 · Kong et al., “Understanding Masked
-        Autoencoders via Hierarchical Latent Variable Models”, CVPR 2023 · runs with onnxruntime-web.
+        MAE: He et al., “Masked Autoencoders Are Scalable Vision Learners”, CVPR 2022 · Kong et al., “Understanding Masked Autoencoders via
+        Hierarchical Latent Variable Models”, CVPR 2023 · runs with onnxruntime-web.
       </footer>
       <DropOverlay active={dragging} />
     </div>

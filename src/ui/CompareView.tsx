@@ -22,7 +22,12 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
       ) : (
         <div className="panels zoo-panels">
           <PanelCanvas panel="masked" label="masked" image={result?.panels.masked ?? null} busy={busy} />
-          <PanelCanvas panel="reconstructionWithVisible" label="reconstruction + visible" image={result?.panels.reconstructionWithVisible ?? null} busy={busy} />
+          <PanelCanvas
+            panel="reconstructionWithVisible"
+            label="reconstruction + visible"
+            image={result?.panels.reconstructionWithVisible ?? null}
+            busy={busy}
+          />
           <PanelCanvas panel="features" label="encoder features (PCA)" image={model.featureMap} busy={busy} />
         </div>
       )}
@@ -53,7 +58,14 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
  */
 export function CompareView() {
   const engine = useEngine();
-  const controller = useMemo(() => new CompareController((id) => engine.rowBlob(id), () => engine.requestedProvider), [engine]);
+  const controller = useMemo(
+    () =>
+      new CompareController(
+        (id) => engine.rowBlob(id),
+        () => engine.requestedProvider,
+      ),
+    [engine],
+  );
   const rows = useStore((s) => s.rows);
   const state = useCompareStore();
   const [rowId, setRowId] = useState<string>('');
@@ -86,7 +98,12 @@ export function CompareView() {
           </select>
         </label>
         {!open ? (
-          <button type="button" data-testid="compare-open" disabled={!chosen} onClick={() => chosen && void controller.open(chosen.id, useStore.getState().seed)}>
+          <button
+            type="button"
+            data-testid="compare-open"
+            disabled={!chosen}
+            onClick={() => chosen && void controller.open(chosen.id, useStore.getState().seed)}
+          >
             Compare the zoo
           </button>
         ) : (
@@ -120,8 +137,8 @@ export function CompareView() {
       {open && zoo && (
         <>
           <p className="fineprint">
-            Every model gets the same hidden pixels: the mask is drawn on the coarsest patch grid among the models, and a
-            model with a finer grid hides every small patch inside a hidden big one. Zoo models work at 112 px.
+            Every model gets the same hidden pixels: the mask is drawn on the coarsest patch grid among the models, and a model with a finer
+            grid hides every small patch inside a hidden big one. Zoo models work at 112 px.
           </p>
           <div className="zoo-grid">
             {state.models.map((m) => (

@@ -5,7 +5,8 @@ export function DecodeNotes({ info }: { info: DecodeResult | null }) {
   if (!info) return null;
   const notes: { key: string; text: string }[] = [];
   if (info.transparentOn) notes.push({ key: 'alpha', text: `Transparent areas are shown on ${info.transparentOn}.` });
-  if (info.frames !== null && info.frames > 1) notes.push({ key: 'frames', text: `Animated (${info.frames} frames): the first frame is used.` });
+  if (info.frames !== null && info.frames > 1)
+    notes.push({ key: 'frames', text: `Animated (${info.frames} frames): the first frame is used.` });
   if (info.method !== 'bitmap') {
     notes.push({
       key: 'scaled',

@@ -14,7 +14,9 @@ export function ImageGrid() {
           type="button"
           data-testid="download-grid"
           disabled={!rows.some((r) => r.status === 'done' && r.result)}
-          onClick={() => void downloadGridPng(rows).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${errorText(e)}`))}
+          onClick={() =>
+            void downloadGridPng(rows).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${errorText(e)}`))
+          }
         >
           Download grid PNG
         </button>

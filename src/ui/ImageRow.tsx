@@ -28,7 +28,9 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
   // animation frame is the one that shows it.
   useEffect(() => {
     if (!result) return;
-    const frame = requestAnimationFrame(() => recordPaint({ rowId: row.id, maskRatio: result.maskRatio, seed: result.seed, t: performance.now() }));
+    const frame = requestAnimationFrame(() =>
+      recordPaint({ rowId: row.id, maskRatio: result.maskRatio, seed: result.seed, t: performance.now() }),
+    );
     return () => cancelAnimationFrame(frame);
   }, [result, row.id]);
   // "updating…" waits as long as the panels' dimming, for the same reason (PanelCanvas.tsx).
@@ -42,7 +44,13 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
         </span>
         {row.origin === 'upload' && <span className="tag">yours</span>}
         {status && <span className="row-status">{status}</span>}
-        <button type="button" className="row-action row-actions-start" data-testid="sweep-row" disabled={row.status === 'error'} onClick={() => openSweep(engine, row.id)}>
+        <button
+          type="button"
+          className="row-action row-actions-start"
+          data-testid="sweep-row"
+          disabled={row.status === 'error'}
+          onClick={() => openSweep(engine, row.id)}
+        >
           Sweep
         </button>
         <button
@@ -50,11 +58,19 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
           className="row-action"
           data-testid="download-row"
           disabled={!result || row.status !== 'done'}
-          onClick={() => void downloadRowPng(row).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${errorText(e)}`))}
+          onClick={() =>
+            void downloadRowPng(row).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${errorText(e)}`))
+          }
         >
           Download PNG
         </button>
-        <button type="button" className="remove" data-testid="remove-row" aria-label={`Remove ${row.name}`} onClick={() => engine.removeRow(row.id)}>
+        <button
+          type="button"
+          className="remove"
+          data-testid="remove-row"
+          aria-label={`Remove ${row.name}`}
+          onClick={() => engine.removeRow(row.id)}
+        >
           ×
         </button>
       </header>
@@ -66,7 +82,9 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
         <>
           <div className="panels">
             {ROW_PANELS.map((p) => {
-              const panel = <PanelCanvas key={p.key} panel={p.key} label={p.label} image={result ? result.panels[p.key] : null} busy={row.busy} />;
+              const panel = (
+                <PanelCanvas key={p.key} panel={p.key} label={p.label} image={result ? result.panels[p.key] : null} busy={row.busy} />
+              );
               return p.key === 'masked' ? (
                 <PaintSurface key={p.key} row={row}>
                   {panel}

@@ -40,7 +40,8 @@ export function LoadProgress() {
   return (
     <div className="load-progress" data-testid="load-progress" aria-live="polite">
       <div className="load-text">
-        {switching && `Loading “${modelIdOf(model.loadingUrl ?? '') ?? (localModelLabel(model.loadingUrl) || 'model')}” (“${model.manifest?.name ?? ''}” keeps running): `}
+        {switching &&
+          `Loading “${modelIdOf(model.loadingUrl ?? '') ?? (localModelLabel(model.loadingUrl) || 'model')}” (“${model.manifest?.name ?? ''}” keeps running): `}
         {model.message}
         {downloading && model.total > 0 && ` ${mb(model.loaded)} / ${mb(model.total)} MB`}
       </div>

@@ -27,7 +27,14 @@ export function MaskStrategyControl() {
       <div className="segmented" role="radiogroup" aria-label="Mask">
         {MASK_STRATEGIES.map((s) => (
           <label key={s} title={LABELS[s].title} className={s === strategy ? 'on' : ''}>
-            <input type="radio" name="mask-strategy" value={s} checked={s === strategy} data-testid={`mask-${s}`} onChange={() => chooseStrategy(s)} />
+            <input
+              type="radio"
+              name="mask-strategy"
+              value={s}
+              checked={s === strategy}
+              data-testid={`mask-${s}`}
+              onChange={() => chooseStrategy(s)}
+            />
             {LABELS[s].text}
           </label>
         ))}

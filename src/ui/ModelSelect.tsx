@@ -17,7 +17,10 @@ export function ModelSelect() {
   const model = useStore((s) => s.model);
   const shown = model.loadingUrl ?? model.activeUrl;
   const current = isLocalModelUrl(shown) ? FROM_DISK : (modelIdOf(shown ?? '') ?? 'default');
-  const options = models.some((m) => m.id === current) || current === FROM_DISK ? [...models] : [...models, { id: current, name: model.manifest?.name ?? current }];
+  const options =
+    models.some((m) => m.id === current) || current === FROM_DISK
+      ? [...models]
+      : [...models, { id: current, name: model.manifest?.name ?? current }];
   const localUrl = [model.loadingUrl, model.activeUrl].find((u) => isLocalModelUrl(u)) ?? null;
   if (localUrl !== null) {
     const name = localUrl === model.activeUrl && model.manifest ? model.manifest.name : localModelLabel(localUrl) || 'model folder';

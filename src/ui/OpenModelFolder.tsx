@@ -20,7 +20,10 @@ export function OpenModelFolder() {
     input.value = '';
   };
   return (
-    <div className="model-open" title="A model folder as python/convert_official.py or python/export_onnx.py writes it. Its files stay on this machine.">
+    <div
+      className="model-open"
+      title="A model folder as python/convert_official.py or python/export_onnx.py writes it. Its files stay on this machine."
+    >
       <button type="button" className="link" data-testid="open-model-folder" onClick={() => folder.current?.click()}>
         Open model folder…
       </button>
@@ -28,7 +31,15 @@ export function OpenModelFolder() {
         or its files…
       </button>
       <input ref={folder} type="file" hidden data-testid="model-folder-input" onChange={(e) => take(e.target)} />
-      <input ref={files} type="file" multiple accept=".json,.onnx,.data,.onnx_data" hidden data-testid="model-files-input" onChange={(e) => take(e.target)} />
+      <input
+        ref={files}
+        type="file"
+        multiple
+        accept=".json,.onnx,.data,.onnx_data"
+        hidden
+        data-testid="model-files-input"
+        onChange={(e) => take(e.target)}
+      />
     </div>
   );
 }

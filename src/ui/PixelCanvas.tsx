@@ -1,7 +1,9 @@
 import { useEffect, useRef, type CanvasHTMLAttributes } from 'react';
 import type { RgbaImage } from '../mae/index.ts';
 
-type Props = { image: RgbaImage | null } & Omit<CanvasHTMLAttributes<HTMLCanvasElement>, 'children'> & { [data: `data-${string}`]: string | undefined };
+type Props = { image: RgbaImage | null } & Omit<CanvasHTMLAttributes<HTMLCanvasElement>, 'children'> & {
+    [data: `data-${string}`]: string | undefined;
+  };
 
 /** RGBA pixels drawn 1:1 into a canvas (CSS decides the shown size); nothing drawn while image is null. */
 export function PixelCanvas({ image, ...canvasProps }: Props) {

@@ -7,7 +7,8 @@ export function ProviderBadge() {
   const provider = useStore((s) => s.provider);
   const phase = useStore((s) => s.model.phase);
   const text = provider.active ? LABEL[provider.active] : phase === 'error' ? 'none' : '…';
-  const threads = provider.active === 'wasm' && provider.wasmThreads ? ` · ${provider.wasmThreads} thread${provider.wasmThreads > 1 ? 's' : ''}` : '';
+  const threads =
+    provider.active === 'wasm' && provider.wasmThreads ? ` · ${provider.wasmThreads} thread${provider.wasmThreads > 1 ? 's' : ''}` : '';
   return (
     <div className="provider">
       <span

@@ -15,11 +15,7 @@ export function ProviderSelect() {
   return (
     <label className="provider-select">
       <span>Runtime</span>
-      <select
-        data-testid="provider-select"
-        value={requested}
-        onChange={(e) => engine.setProvider(e.target.value as ProviderRequest)}
-      >
+      <select data-testid="provider-select" value={requested} onChange={(e) => engine.setProvider(e.target.value as ProviderRequest)}>
         {OPTIONS.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}

@@ -18,12 +18,7 @@ export function SeedControls() {
         data-testid="seed-input"
         onChange={(e) => setSeed(Number(e.target.value))}
       />
-      <button
-        type="button"
-        data-testid="reroll"
-        title="New random masks"
-        onClick={() => setSeed(Math.floor(Math.random() * 100000))}
-      >
+      <button type="button" data-testid="reroll" title="New random masks" onClick={() => setSeed(Math.floor(Math.random() * 100000))}>
         Re-roll
       </button>
       <label className="toggle">

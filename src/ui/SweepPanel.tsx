@@ -19,11 +19,17 @@ export function SweepPanel({ rowId }: { rowId: string }) {
   const seeds = sweep.gridSeeds;
   const seedText = seeds.length > 1 ? `page seeds ${seeds[0]}–${seeds[seeds.length - 1]}` : `page seed ${seeds[0]}`;
   return (
-    <section className="sweep" data-testid="sweep-panel" data-status={sweep.status} aria-label={`Masking-ratio sweep of ${sweep.imageName}`}>
+    <section
+      className="sweep"
+      data-testid="sweep-panel"
+      data-status={sweep.status}
+      aria-label={`Masking-ratio sweep of ${sweep.imageName}`}
+    >
       <header className="sweep-head">
         <strong>Ratio sweep</strong>
         <span className="sweep-meta">
-          {sweep.modelName} · {sweep.strategy} masks · {sweep.ratios.length} ratios × {seeds.length} seeds ({seedText}; the filmstrip shows seed {seeds[0]})
+          {sweep.modelName} · {sweep.strategy} masks · {sweep.ratios.length} ratios × {seeds.length} seeds ({seedText}; the filmstrip shows
+          seed {seeds[0]})
         </span>
         <span className="sweep-status" data-testid="sweep-status">
           {STATUS_TEXT[sweep.status]}

@@ -100,6 +100,12 @@ export async function downloadRowPng(row: Row): Promise<void> {
 export async function downloadGridPng(rows: readonly Row[]): Promise<void> {
   const out = exportRowsOf(rows);
   if (out.length === 0) throw new Error('no row has a reconstruction to export yet');
-  const name = exportFileName({ gridRows: out.length }, gridNameMask(out.map((r) => r.caption), useStore.getState().seed));
+  const name = exportFileName(
+    { gridRows: out.length },
+    gridNameMask(
+      out.map((r) => r.caption),
+      useStore.getState().seed,
+    ),
+  );
   await downloadCanvas(renderExport(out), name);
 }

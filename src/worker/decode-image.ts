@@ -114,7 +114,12 @@ async function decodeWithBitmap(blob: Blob, p: ImageProbe): Promise<{ rgba: Rgba
   let height = p.height ?? 0;
   if (p.width !== null && p.height !== null && Math.min(p.width, p.height) > PRESCALE_ABOVE) {
     const s = prescaleSize(p.width, p.height);
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', resizeWidth: s.width, resizeHeight: s.height, resizeQuality: 'high' });
+    bitmap = await createImageBitmap(blob, {
+      imageOrientation: 'from-image',
+      resizeWidth: s.width,
+      resizeHeight: s.height,
+      resizeQuality: 'high',
+    });
     resized = true;
   } else {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
@@ -124,7 +129,12 @@ async function decodeWithBitmap(blob: Blob, p: ImageProbe): Promise<{ rgba: Rgba
       // The header did not say how large it is (e.g. AVIF): decode again, scaled.
       const s = prescaleSize(bitmap.width, bitmap.height);
       bitmap.close();
-      bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', resizeWidth: s.width, resizeHeight: s.height, resizeQuality: 'high' });
+      bitmap = await createImageBitmap(blob, {
+        imageOrientation: 'from-image',
+        resizeWidth: s.width,
+        resizeHeight: s.height,
+        resizeQuality: 'high',
+      });
       resized = true;
     }
   }

@@ -120,8 +120,7 @@ interface Running {
   cancelled: Set<QueuedReconstruct>;
 }
 
-const defaultFactory: WorkerFactory = () =>
-  new Worker(new URL('./mae-worker.ts', import.meta.url), { type: 'module', name: 'mae-worker' });
+const defaultFactory: WorkerFactory = () => new Worker(new URL('./mae-worker.ts', import.meta.url), { type: 'module', name: 'mae-worker' });
 
 export class MaeClient {
   private readonly worker: Worker;
@@ -308,7 +307,13 @@ export class MaeClient {
     if (this.maxBatch > 1 && !lead.params.imageChw) {
       for (const job of this.queue.values()) {
         if (jobs.length >= this.maxBatch) break;
-        if (job !== lead && !job.params.imageChw && job.params.maskRatio === lead.params.maskRatio && sameMaskSpec(job.params.mask, lead.params.mask)) jobs.push(job);
+        if (
+          job !== lead &&
+          !job.params.imageChw &&
+          job.params.maskRatio === lead.params.maskRatio &&
+          sameMaskSpec(job.params.mask, lead.params.mask)
+        )
+          jobs.push(job);
       }
     }
     for (const job of jobs) this.queue.delete(job.params.imageId);

@@ -143,7 +143,9 @@ class WorkerError extends Error {
 // ------------------------------------------------------------------------------------------------
 // Provider probing
 
-async function probeAdapter(inject: readonly AdapterFault[] = []): Promise<{ adapter: GpuAdapterLike | null; summary: AdapterSummary | null; why: string }> {
+async function probeAdapter(
+  inject: readonly AdapterFault[] = [],
+): Promise<{ adapter: GpuAdapterLike | null; summary: AdapterSummary | null; why: string }> {
   const gpu = inject.includes('no-webgpu') ? undefined : (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) return { adapter: null, summary: null, why: 'this browser has no navigator.gpu' };
   try {
@@ -210,7 +212,9 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
     post({ type: 'status', id: req.id, phase: 'downloading', message: 'Downloading the model…' });
     try {
       manifest = await fetchManifest(base);
-      bytes = await downloadModelFiles(base, manifest, (loaded, total, file) => post({ type: 'progress', id: req.id, loaded, total, file }));
+      bytes = await downloadModelFiles(base, manifest, (loaded, total, file) =>
+        post({ type: 'progress', id: req.id, loaded, total, file }),
+      );
     } catch (e) {
       if (e instanceof ModelLoadError) throw new WorkerError(e.message, 'model');
       throw e;
@@ -307,7 +311,13 @@ async function handleLoad(req: LoadRequest): Promise<LoadResult> {
  * One run on a blank image at the ratio the page starts with, batch rows at once: allocates the
  * buffers and (WebGPU) compiles the kernels for these shapes before the first real request.
  */
-async function warmUp(sessions: MaeSessions, Tensor: typeof ort.Tensor, manifest: ModelManifest, maskRatio: number, batch: number): Promise<number> {
+async function warmUp(
+  sessions: MaeSessions,
+  Tensor: typeof ort.Tensor,
+  manifest: ModelManifest,
+  maskRatio: number,
+  batch: number,
+): Promise<number> {
   const t = performance.now();
   const L = manifestNumPatches(manifest);
   const image = new Float32Array(3 * manifest.imgSize * manifest.imgSize);
@@ -346,7 +356,11 @@ async function watchGpuDevice(rt: OrtRuntime): Promise<void> {
   gpuLostSignal.catch(() => undefined);
 }
 
-async function createWasmSessions(rt: OrtRuntime, manifest: ModelManifest, bytes: Map<string, Uint8Array<ArrayBuffer>>): Promise<MaeSessions> {
+async function createWasmSessions(
+  rt: OrtRuntime,
+  manifest: ModelManifest,
+  bytes: Map<string, Uint8Array<ArrayBuffer>>,
+): Promise<MaeSessions> {
   const create = (part: ModelManifest['encoder']): Promise<ort.InferenceSession> =>
     rt.InferenceSession.create(bytes.get(part.file) as Uint8Array, {
       executionProviders: ['wasm'],
@@ -444,7 +458,13 @@ function handleFault(req: FaultRequest): void {
   }
   const rt = runtimes.get('webgpu');
   if (model?.provider !== 'webgpu' || !rt) {
-    post({ type: 'error', id: req.id, request: 'fault', message: 'gpu-device-lost: the model is not running on WebGPU', code: 'not-ready' });
+    post({
+      type: 'error',
+      id: req.id,
+      request: 'fault',
+      message: 'gpu-device-lost: the model is not running on WebGPU',
+      code: 'not-ready',
+    });
     return;
   }
   // After the first session, env.webgpu.device is the device itself (a promise before that).
@@ -494,7 +514,15 @@ async function handleReconstruct(req: ReconstructRequest): Promise<ResultMap['re
   const masks = requestMasks(req.mask, req.seed, m.numPatches, req.maskRatio);
   const { value: out, m: ran } = await withGpuFallback((cur) => reconstruct(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, masks));
   const row = rowResult(ran, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
-  return { ...row, maskStrategy: req.mask?.strategy ?? 'random', hiddenMask: masks.mask, encoderMs: out.encoderMs, decoderMs: out.decoderMs, totalMs: performance.now() - t0, latentLocation: out.latentLocation };
+  return {
+    ...row,
+    maskStrategy: req.mask?.strategy ?? 'random',
+    hiddenMask: masks.mask,
+    encoderMs: out.encoderMs,
+    decoderMs: out.decoderMs,
+    totalMs: performance.now() - t0,
+    latentLocation: out.latentLocation,
+  };
 }
 
 /**
@@ -513,9 +541,16 @@ async function handleReconstructBatch(req: ReconstructBatchRequest): Promise<Res
   }
   if (rows.length === 0) return { results: [], failed };
   const { value: out, m: ran } = await withGpuFallback((cur) =>
-    reconstructBatch(cur.sessions, cur.Tensor, rows.map((r) => ({ image: r.chw, masks: r.masks })), cur.manifest.imgSize),
+    reconstructBatch(
+      cur.sessions,
+      cur.Tensor,
+      rows.map((r) => ({ image: r.chw, masks: r.masks })),
+      cur.manifest.imgSize,
+    ),
   );
-  const results = rows.map((r, b) => rowResult(ran, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]));
+  const results = rows.map((r, b) =>
+    rowResult(ran, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]),
+  );
   const B = rows.length;
   const totalMs = performance.now() - t0;
   results.forEach((r, b) => {
@@ -542,7 +577,9 @@ async function handleCompare(req: CompareRequest): Promise<ResultMap['compare']>
   }
   const masks = maskFromHidden(req.hidden);
   const { value: out, m: ran } = await withGpuFallback((cur) => reconstruct(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, masks));
-  const { value: features } = await withGpuFallback((cur) => encodePatchFeatures(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, cur.numPatches));
+  const { value: features } = await withGpuFallback((cur) =>
+    encodePatchFeatures(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, cur.numPatches),
+  );
   const row = rowResult(ran, { imageId: req.imageId, maskRatio: 1 - masks.idsKeep.length / m.numPatches, seed: 0 }, chw, masks, out.pred);
   return {
     imageId: req.imageId,
@@ -609,7 +646,12 @@ async function sweepStep(imageId: string, maskRatio: number, seeds: number[], st
   const spec = strategy ? { strategy } : undefined;
   const masks = seeds.map((seed) => masksFor(spec, seed, m.numPatches, maskRatio));
   const { value: out, m: ran } = await withGpuFallback((cur) =>
-    reconstructBatch(cur.sessions, cur.Tensor, masks.map((mk) => ({ image: chw, masks: mk })), cur.manifest.imgSize),
+    reconstructBatch(
+      cur.sessions,
+      cur.Tensor,
+      masks.map((mk) => ({ image: chw, masks: mk })),
+      cur.manifest.imgSize,
+    ),
   );
   const rows = masks.map((mk, b) => rowResult(ran, { imageId, maskRatio, seed: seeds[b] }, chw, mk, out.preds[b]));
   const first = rows[0];
@@ -628,7 +670,7 @@ async function sweepStep(imageId: string, maskRatio: number, seeds: number[], st
 }
 
 const sweeps = new SweepRunner({
-  enqueue: <T,>(work: () => Promise<T>): Promise<T> => {
+  enqueue: <T>(work: () => Promise<T>): Promise<T> => {
     const done = chain.then(work);
     chain = done.then(
       () => undefined,

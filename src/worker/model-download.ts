@@ -34,7 +34,8 @@ export async function fetchManifest(base: URL): Promise<ModelManifest> {
     throw new ModelLoadError(`Could not reach ${url.pathname} (${errorText(e)}). Check the connection and retry.`, true);
   }
   if (res.status === 404) throw new ModelLoadError(`There is no model at ${folder}: manifest.json was not found (HTTP 404).`, false);
-  if (!res.ok) throw new ModelLoadError(`${url.pathname}: the server answered HTTP ${res.status} ${res.statusText}`.trim() + '.', res.status >= 500);
+  if (!res.ok)
+    throw new ModelLoadError(`${url.pathname}: the server answered HTTP ${res.status} ${res.statusText}`.trim() + '.', res.status >= 500);
   let text: string;
   try {
     text = await res.text();
@@ -55,7 +56,11 @@ export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string>
 }
 
 /** One file, streamed; progress through onBytes(delta, contentLength). */
-async function fetchFile(url: URL, file: string, onBytes: (delta: number, contentLength: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+async function fetchFile(
+  url: URL,
+  file: string,
+  onBytes: (delta: number, contentLength: number) => void,
+): Promise<Uint8Array<ArrayBuffer>> {
   let res: Response;
   try {
     res = await fetch(url, { cache: 'no-cache' });
@@ -63,7 +68,8 @@ async function fetchFile(url: URL, file: string, onBytes: (delta: number, conten
     throw new ModelLoadError(`The download of ${file} failed before it started (${errorText(e)}). Check the connection and retry.`, true);
   }
   if (res.status === 404) throw new ModelLoadError(`${file} is missing from the model folder (${url.pathname}: HTTP 404).`, false);
-  if (!res.ok) throw new ModelLoadError(`The download of ${file} failed: the server answered HTTP ${res.status} ${res.statusText}`.trim() + '.', true);
+  if (!res.ok)
+    throw new ModelLoadError(`The download of ${file} failed: the server answered HTTP ${res.status} ${res.statusText}`.trim() + '.', true);
   const contentLength = Number(res.headers.get('Content-Length') ?? 0) || 0;
   const chunks: Uint8Array[] = [];
   let received = 0;
@@ -85,7 +91,10 @@ async function fetchFile(url: URL, file: string, onBytes: (delta: number, conten
     }
   } catch (e) {
     const of = contentLength > 0 ? ` of ${mb(contentLength)}` : '';
-    throw new ModelLoadError(`The download of ${file} stopped after ${mb(received)}${of} (${errorText(e)}). Check the connection and retry.`, true);
+    throw new ModelLoadError(
+      `The download of ${file} stopped after ${mb(received)}${of} (${errorText(e)}). Check the connection and retry.`,
+      true,
+    );
   }
   if (contentLength > 0 && received !== contentLength) {
     throw new ModelLoadError(`The download of ${file} is incomplete: ${mb(received)} of ${mb(contentLength)} arrived. Retry.`, true);
@@ -145,7 +154,10 @@ export async function downloadModelFiles(
     if (want?.sha256) {
       const got = await sha256Hex(data);
       if (got !== want.sha256) {
-        throw new ModelLoadError(`${f} does not match manifest.json (SHA-256 ${got.slice(0, 12)}…, expected ${want.sha256.slice(0, 12)}…): the file is damaged or belongs to another model.`, true);
+        throw new ModelLoadError(
+          `${f} does not match manifest.json (SHA-256 ${got.slice(0, 12)}…, expected ${want.sha256.slice(0, 12)}…): the file is damaged or belongs to another model.`,
+          true,
+        );
       }
     }
     out.set(f, data);

@@ -27,7 +27,10 @@ export interface LocalModel {
 }
 
 /** Reads and checks the chosen files; `onProgress(loaded, total, file)` over the graph files. */
-export async function readLocalModel(chosen: readonly LocalModelFile[], onProgress: (loaded: number, total: number, file: string) => void): Promise<LocalModel> {
+export async function readLocalModel(
+  chosen: readonly LocalModelFile[],
+  onProgress: (loaded: number, total: number, file: string) => void,
+): Promise<LocalModel> {
   let folder: ReturnType<typeof locateModelFolder<Blob>>;
   try {
     folder = locateModelFolder(chosen.map((c) => ({ path: c.path, item: c.blob })));
@@ -56,7 +59,10 @@ export async function readLocalModel(chosen: readonly LocalModelFile[], onProgre
   names.forEach((f, i) => {
     const want = expected[f];
     if (want && blobs[i].size !== want.bytes) {
-      throw new ModelLoadError(`${f} is ${blobs[i].size} bytes, but manifest.json says ${want.bytes}: it is not the file this manifest describes.`, false);
+      throw new ModelLoadError(
+        `${f} is ${blobs[i].size} bytes, but manifest.json says ${want.bytes}: it is not the file this manifest describes.`,
+        false,
+      );
     }
   });
   const bytes = new Map<string, Uint8Array<ArrayBuffer>>();
@@ -72,7 +78,10 @@ export async function readLocalModel(chosen: readonly LocalModelFile[], onProgre
     if (want?.sha256) {
       const got = await sha256Hex(data);
       if (got !== want.sha256) {
-        throw new ModelLoadError(`${f} does not match manifest.json (SHA-256 ${got.slice(0, 12)}…, expected ${want.sha256.slice(0, 12)}…): the file is damaged or belongs to another model.`, false);
+        throw new ModelLoadError(
+          `${f} does not match manifest.json (SHA-256 ${got.slice(0, 12)}…, expected ${want.sha256.slice(0, 12)}…): the file is damaged or belongs to another model.`,
+          false,
+        );
       }
     }
     bytes.set(f, data);

@@ -12,7 +12,12 @@ export interface SweepDeps {
   /** Runs `work` on the worker's serial chain (after what is already queued). */
   enqueue<T>(work: () => Promise<T>): Promise<T>;
   /** One ratio, every seed in one batch. */
-  step(imageId: string, maskRatio: number, seeds: number[], strategy: SweepRequest['strategy']): Promise<{ point: SweepPoint; provider: Provider }>;
+  step(
+    imageId: string,
+    maskRatio: number,
+    seeds: number[],
+    strategy: SweepRequest['strategy'],
+  ): Promise<{ point: SweepPoint; provider: Provider }>;
   post(msg: WorkerResponse): void;
 }
 
@@ -46,7 +51,9 @@ export class SweepRunner {
       for (const maskRatio of req.ratios) {
         await yieldToMessages();
         if (this.cancelled.has(req.id)) break;
-        const out = await this.deps.enqueue(async () => (this.cancelled.has(req.id) ? null : this.deps.step(req.imageId, maskRatio, seeds, req.strategy)));
+        const out = await this.deps.enqueue(async () =>
+          this.cancelled.has(req.id) ? null : this.deps.step(req.imageId, maskRatio, seeds, req.strategy),
+        );
         if (!out) break;
         completed += 1;
         provider = out.provider;

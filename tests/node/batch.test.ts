@@ -54,10 +54,15 @@ describe('reconstructBatch input checks', () => {
     const L = numPatches(m);
     const [a, b] = images();
     await expect(
-      reconstructBatch(model.sessions, ort.Tensor, [
-        { image: a, masks: randomMasking(1, L, 0.75) },
-        { image: b, masks: randomMasking(2, L, 0.5) },
-      ], m.imgSize),
+      reconstructBatch(
+        model.sessions,
+        ort.Tensor,
+        [
+          { image: a, masks: randomMasking(1, L, 0.75) },
+          { image: b, masks: randomMasking(2, L, 0.5) },
+        ],
+        m.imgSize,
+      ),
     ).rejects.toThrow(/same|keep/);
   });
 

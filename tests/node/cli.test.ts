@@ -14,7 +14,9 @@ const run = promisify(execFile);
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, ['--import', './src/cli/register-ts.mjs', 'src/cli/mae-cli.ts', '--threads', '1', ...args], { cwd: ROOT });
+    const r = await run(process.execPath, ['--import', './src/cli/register-ts.mjs', 'src/cli/mae-cli.ts', '--threads', '1', ...args], {
+      cwd: ROOT,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -46,7 +48,17 @@ describe('mae-cli', () => {
     const out = join(dir, 'panels');
     const broken = join(dir, 'broken.jpg');
     await writeFile(broken, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])); // JPEG magic, then garbage
-    const r = await cli(['--out', out, '--ratio', '0.75', '--seed', '3', 'public/samples/goldfinch.jpg', broken, 'public/samples/school_bus.jpg']);
+    const r = await cli([
+      '--out',
+      out,
+      '--ratio',
+      '0.75',
+      '--seed',
+      '3',
+      'public/samples/goldfinch.jpg',
+      broken,
+      'public/samples/school_bus.jpg',
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('broken.jpg');
     expect(r.stderr).toMatch(/broken or unsupported JPEG/);

@@ -69,7 +69,9 @@ describe.each(ref.meta.cases)('reference case $key', (c) => {
     const pred = compare(r.pred, predRef);
     expect(pred.maxAbsDiff).toBeLessThanOrEqual(1e-4 * Math.max(1, maxAbs(predRef)));
     expect(pred.relL2).toBeLessThanOrEqual(1e-4);
-    console.log(`${c.key}: latent max|Δ| ${lat.maxAbsDiff.toExponential(2)} relL2 ${lat.relL2.toExponential(2)}; pred max|Δ| ${pred.maxAbsDiff.toExponential(2)} relL2 ${pred.relL2.toExponential(2)}`);
+    console.log(
+      `${c.key}: latent max|Δ| ${lat.maxAbsDiff.toExponential(2)} relL2 ${lat.relL2.toExponential(2)}; pred max|Δ| ${pred.maxAbsDiff.toExponential(2)} relL2 ${pred.relL2.toExponential(2)}`,
+    );
   });
 });
 
@@ -90,7 +92,12 @@ describe('full TS path on a sample photo (jpeg-js decode → preprocess → reco
     // Predicting the visible mean scores about 1.07 on photos (mae-notes.md); any trained model is below.
     expect(mse as number).toBeLessThan(1.0);
     // And below the visible-mean baseline on this very image and mask.
-    const baseline = maskedPatchMse(visibleMeanPrediction(target, masks.mask, target.length / masks.mask.length), target, masks.mask, target.length / masks.mask.length);
+    const baseline = maskedPatchMse(
+      visibleMeanPrediction(target, masks.mask, target.length / masks.mask.length),
+      target,
+      masks.mask,
+      target.length / masks.mask.length,
+    );
     expect(mse as number).toBeLessThan(baseline as number);
 
     // The input differs from the PIL-decoded reference by JPEG decoder rounding (see image.test.ts),
@@ -98,6 +105,8 @@ describe('full TS path on a sample photo (jpeg-js decode → preprocess → reco
     const predRef = ref.float32(`${c.key}/pred`);
     const d = compare(r.pred, predRef);
     expect(d.relL2).toBeLessThan(0.05);
-    console.log(`${im.name} via jpeg-js: masked MSE ${(mse as number).toFixed(4)} (visible mean ${(baseline as number).toFixed(4)}), pred vs reference max|Δ| ${d.maxAbsDiff.toFixed(4)} relL2 ${d.relL2.toExponential(2)}`);
+    console.log(
+      `${im.name} via jpeg-js: masked MSE ${(mse as number).toFixed(4)} (visible mean ${(baseline as number).toFixed(4)}), pred vs reference max|Δ| ${d.maxAbsDiff.toFixed(4)} relL2 ${d.relL2.toExponential(2)}`,
+    );
   });
 });

@@ -22,9 +22,12 @@ afterAll(async () => {
 
 describe('int8 variant of the bundled model', () => {
   it('was quantised from the current fp32 files (else: python/quantize_dynamic.py models/default models/default-int8)', () => {
-    const q = JSON.parse(readFileSync(`${INT8_DIR}manifest.json`, 'utf8')) as { quantization?: { sourceFiles?: Record<string, { sha256?: string }> } };
+    const q = JSON.parse(readFileSync(`${INT8_DIR}manifest.json`, 'utf8')) as {
+      quantization?: { sourceFiles?: Record<string, { sha256?: string }> };
+    };
     const f = JSON.parse(readFileSync(`${MODEL_DIR}manifest.json`, 'utf8')) as { files: Record<string, { sha256?: string }> };
-    for (const file of ['encoder.onnx', 'decoder.onnx']) expect(q.quantization?.sourceFiles?.[file]?.sha256, file).toBe(f.files[file].sha256);
+    for (const file of ['encoder.onnx', 'decoder.onnx'])
+      expect(q.quantization?.sourceFiles?.[file]?.sha256, file).toBe(f.files[file].sha256);
   });
 
   // Measured on the 12 sample photos x 2 masks at 0.75 (npm run bench:quant): masked MSE +0.1%,
@@ -48,7 +51,9 @@ describe('int8 variant of the bundled model', () => {
       worstRel = Math.max(worstRel, compare(b.pred, a.pred).relL2);
     }
     const change = (mseQ - mseF) / mseF;
-    console.log(`ratio ${ratio}: masked MSE fp32 ${(mseF / ref.meta.images.length).toFixed(4)}, int8 ${(mseQ / ref.meta.images.length).toFixed(4)} (${(100 * change).toFixed(2)}%), pred relL2 vs fp32 ≤ ${worstRel.toExponential(2)}`);
+    console.log(
+      `ratio ${ratio}: masked MSE fp32 ${(mseF / ref.meta.images.length).toFixed(4)}, int8 ${(mseQ / ref.meta.images.length).toFixed(4)} (${(100 * change).toFixed(2)}%), pred relL2 vs fp32 ≤ ${worstRel.toExponential(2)}`,
+    );
     expect(Math.abs(change)).toBeLessThan(0.02);
     expect(worstRel).toBeLessThan(0.1);
   });

@@ -2,7 +2,14 @@
 // models of e2e/fixtures/models, and broken variants of them, through onnxruntime-node.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphSignatureProblems, onnxProblem, parseManifest, testRunProblems, type GraphSignature, type ModelManifest } from '../../src/mae/index.ts';
+import {
+  graphSignatureProblems,
+  onnxProblem,
+  parseManifest,
+  testRunProblems,
+  type GraphSignature,
+  type ModelManifest,
+} from '../../src/mae/index.ts';
 import { ort } from '../../src/cli/node-model.ts';
 import { MODEL_DIR, ROOT } from '../unit/support.ts';
 
@@ -78,7 +85,9 @@ describe('graphSignatureProblems: graphs against manifest and contract', () => {
   });
   it('names an image size that differs from the manifest', () => {
     const lying = { ...tiny.manifest, imgSize: 224, numPatches: 196 };
-    expect(graphSignatureProblems(lying, tiny.encoder, tiny.decoder)).toContain('encoder.onnx takes 112×112 images, but manifest.json says imgSize 224.');
+    expect(graphSignatureProblems(lying, tiny.encoder, tiny.decoder)).toContain(
+      'encoder.onnx takes 112×112 images, but manifest.json says imgSize 224.',
+    );
   });
   it('names widths and patch sizes that differ from the manifest', () => {
     const wide = { ...def.manifest, encoder: { ...def.manifest.encoder, embedDim: 256 } };

@@ -13,7 +13,15 @@ function randomBytes(n: number, seed: number): Uint8Array {
 
 describe('base64 (hand-written, no btoa/atob)', () => {
   it('matches RFC 4648 test vectors', () => {
-    const vectors: [string, string][] = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+    const vectors: [string, string][] = [
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy'],
+    ];
     for (const [plain, b64] of vectors) {
       const bytes = new TextEncoder().encode(plain);
       expect(bytesToBase64(bytes)).toBe(b64);

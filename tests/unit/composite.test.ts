@@ -104,8 +104,12 @@ describe('compositePanels', () => {
   });
 
   it('rejects mismatched shapes', () => {
-    expect(() => compositePanels({ imageChw, predPatches: blackPred, mask: new Uint8Array(10), imgSize: S, patchSize: P, mean: MEAN, std: STD })).toThrow(RangeError);
-    expect(() => compositePanels({ imageChw, predPatches: new Float32Array(5), mask: masks.mask, imgSize: S, patchSize: P, mean: MEAN, std: STD })).toThrow(RangeError);
+    expect(() =>
+      compositePanels({ imageChw, predPatches: blackPred, mask: new Uint8Array(10), imgSize: S, patchSize: P, mean: MEAN, std: STD }),
+    ).toThrow(RangeError);
+    expect(() =>
+      compositePanels({ imageChw, predPatches: new Float32Array(5), mask: masks.mask, imgSize: S, patchSize: P, mean: MEAN, std: STD }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -125,7 +129,16 @@ describe('norm-pix de-normalisation', () => {
     for (let i = 0; i < back.length; i++) maxErr = Math.max(maxErr, Math.abs(back[i] - truePatches[i]));
     expect(maxErr).toBeLessThan(1e-4);
 
-    const p = compositePanels({ imageChw, predPatches: normTarget, mask: masks.mask, imgSize: S, patchSize: P, mean: MEAN, std: STD, normPixLoss: true });
+    const p = compositePanels({
+      imageChw,
+      predPatches: normTarget,
+      mask: masks.mask,
+      imgSize: S,
+      patchSize: P,
+      mean: MEAN,
+      std: STD,
+      normPixLoss: true,
+    });
     expect(p.usesTrueHiddenPatchStats).toBe(true);
     let off = 0;
     for (let i = 0; i < p.original.data.length; i++) off = Math.max(off, Math.abs(p.reconstruction.data[i] - p.original.data[i]));

@@ -42,34 +42,102 @@ describe('exportLayout', () => {
 
 describe('gridNameMask', () => {
   it('uses the rows’ own ratio, not the slider’s: the painted ratio in paint mode', () => {
-    expect(gridNameMask([{ maskRatio: 0.6, maskStrategy: 'block' }, { maskRatio: 0.6, maskStrategy: 'block' }], 5)).toEqual({ maskRatio: 0.6, painted: false, seed: 5 });
-    expect(gridNameMask([{ maskRatio: 0.63, maskStrategy: 'paint' }, { maskRatio: 0.63, maskStrategy: 'paint' }], 5)).toEqual({ maskRatio: 0.63, painted: true, seed: null });
+    expect(
+      gridNameMask(
+        [
+          { maskRatio: 0.6, maskStrategy: 'block' },
+          { maskRatio: 0.6, maskStrategy: 'block' },
+        ],
+        5,
+      ),
+    ).toEqual({ maskRatio: 0.6, painted: false, seed: 5 });
+    expect(
+      gridNameMask(
+        [
+          { maskRatio: 0.63, maskStrategy: 'paint' },
+          { maskRatio: 0.63, maskStrategy: 'paint' },
+        ],
+        5,
+      ),
+    ).toEqual({ maskRatio: 0.63, painted: true, seed: null });
     // rows of different ratios (one still updating): no single ratio to name
-    expect(gridNameMask([{ maskRatio: 0.6, maskStrategy: 'random' }, { maskRatio: 0.5, maskStrategy: 'random' }], 0).maskRatio).toBeNull();
-    const name = exportFileName({ gridRows: 2 }, gridNameMask([{ maskRatio: 0.63, maskStrategy: 'paint' }, { maskRatio: 0.63, maskStrategy: 'paint' }], 5));
+    expect(
+      gridNameMask(
+        [
+          { maskRatio: 0.6, maskStrategy: 'random' },
+          { maskRatio: 0.5, maskStrategy: 'random' },
+        ],
+        0,
+      ).maskRatio,
+    ).toBeNull();
+    const name = exportFileName(
+      { gridRows: 2 },
+      gridNameMask(
+        [
+          { maskRatio: 0.63, maskStrategy: 'paint' },
+          { maskRatio: 0.63, maskStrategy: 'paint' },
+        ],
+        5,
+      ),
+    );
     expect(name).toBe('mae-grid-2-paint-r63.png');
   });
 });
 
 describe('captions and file names', () => {
   it('names image, model, ratio with visible count, seed, strategy and metrics', () => {
-    const [a, b] = captionLines({ imageName: 'cat.jpg', modelName: 'MAE ViT-Ti/16', maskRatio: 0.75, visible: 49, numPatches: 196, seed: 2654435769, maskStrategy: 'random', mse: 0.4731, psnr: 17.26 });
+    const [a, b] = captionLines({
+      imageName: 'cat.jpg',
+      modelName: 'MAE ViT-Ti/16',
+      maskRatio: 0.75,
+      visible: 49,
+      numPatches: 196,
+      seed: 2654435769,
+      maskStrategy: 'random',
+      mse: 0.4731,
+      psnr: 17.26,
+    });
     expect(a).toBe('cat.jpg — model MAE ViT-Ti/16');
     expect(b).toBe('mask ratio 0.75 (49/196 visible) · seed 2654435769 · random masking · masked MSE 0.473 · PSNR 17.3 dB');
-    expect(captionLines({ imageName: 'x', modelName: 'm', maskRatio: 0, visible: 196, numPatches: 196, seed: 0, maskStrategy: 'grid', mse: null, psnr: null })[1]).toContain('MSE n/a · PSNR n/a');
+    expect(
+      captionLines({
+        imageName: 'x',
+        modelName: 'm',
+        maskRatio: 0,
+        visible: 196,
+        numPatches: 196,
+        seed: 0,
+        maskStrategy: 'grid',
+        mse: null,
+        psnr: null,
+      })[1],
+    ).toContain('MSE n/a · PSNR n/a');
   });
   it('says where a per-image seed comes from, and no seed for a painted mask', () => {
-    const base = { imageName: 'x', modelName: 'm', maskRatio: 0.75, visible: 49, numPatches: 196, maskStrategy: 'random', mse: 0.5, psnr: 20 };
+    const base = {
+      imageName: 'x',
+      modelName: 'm',
+      maskRatio: 0.75,
+      visible: 49,
+      numPatches: 196,
+      maskStrategy: 'random',
+      mse: 0.5,
+      psnr: 20,
+    };
     expect(captionLines({ ...base, seed: 3 })[1]).toContain('· seed 3 ·');
     expect(captionLines({ ...base, seed: 3, pageSeed: 3, imageIndex: 0 })[1]).toContain('· seed 3 ·');
-    expect(captionLines({ ...base, seed: 2654435772, pageSeed: 3, imageIndex: 1 })[1]).toContain('· seed 2654435772 (page seed 3, image 1) ·');
+    expect(captionLines({ ...base, seed: 2654435772, pageSeed: 3, imageIndex: 1 })[1]).toContain(
+      '· seed 2654435772 (page seed 3, image 1) ·',
+    );
     expect(seedText({ seed: 9, pageSeed: 3, maskStrategy: 'grid' })).toBe('seed 9 (page seed 3)');
     const painted = captionLines({ ...base, maskRatio: 0.63, seed: 7, pageSeed: 0, imageIndex: 1, maskStrategy: 'paint' })[1];
     expect(painted).toBe('mask ratio 0.63 (49/196 visible) · painted mask · masked MSE 0.500 · PSNR 20.0 dB');
     expect(painted).not.toContain('seed');
   });
   it('builds safe file names with ratio and seed, or paint', () => {
-    expect(exportFileName({ imageName: 'my photo (1).JPG' }, { maskRatio: 0.75, painted: false, seed: 0 })).toBe('mae-my-photo-1-r75-s0.png');
+    expect(exportFileName({ imageName: 'my photo (1).JPG' }, { maskRatio: 0.75, painted: false, seed: 0 })).toBe(
+      'mae-my-photo-1-r75-s0.png',
+    );
     expect(exportFileName({ imageName: 'a' }, { maskRatio: 0.05, painted: false, seed: 12 })).toBe('mae-a-r5-s12.png');
     expect(exportFileName({ gridRows: 3 }, { maskRatio: 0.6, painted: false, seed: 7 })).toBe('mae-grid-3-r60-s7.png');
     expect(exportFileName({ imageName: 'cat.jpg' }, { maskRatio: 124 / 196, painted: true, seed: 7 })).toBe('mae-cat-paint-r63.png');

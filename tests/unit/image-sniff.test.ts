@@ -87,7 +87,9 @@ describe('messages next to a file', () => {
   it('refuses images over the pixel and byte limits, with the numbers', () => {
     const p = { ...sniffImage(fixture('pixel-1x1.png')), width: 30000, height: 20000 };
     expect(refuseBeforeDecode('huge.png', p, 5000)).toBe('“huge.png” is too large: 30000×20000 pixels (600 megapixels; the limit is 120).');
-    expect(refuseBeforeDecode('huge.jpg', { ...p, kind: 'jpeg', width: 16000, height: 12000 }, 5000, false)).toMatch(/192 megapixels; the limit is 120\)/);
+    expect(refuseBeforeDecode('huge.jpg', { ...p, kind: 'jpeg', width: 16000, height: 12000 }, 5000, false)).toMatch(
+      /192 megapixels; the limit is 120\)/,
+    );
     // The same JPEG is fine where the browser decodes it downscaled.
     expect(refuseBeforeDecode('huge.jpg', { ...p, kind: 'jpeg', width: 16000, height: 12000 }, 5000, true)).toBeNull();
     expect(refuseBeforeDecode('photo.png', { ...p, width: 12000, height: 9000 }, 5000, false)).toBeNull();
@@ -100,10 +102,16 @@ describe('messages next to a file', () => {
     expect(decodeFailureMessage('truncated.jpg', fixture('truncated.jpg'))).toMatch(
       /^“truncated.jpg” is a truncated JPEG: the file ends \(at 2\.3 KB\) before the image does/,
     );
-    expect(decodeFailureMessage('corrupt.png', fixture('corrupt.png'))).toBe('“corrupt.png” is a damaged PNG: chunk IDAT fails its checksum.');
+    expect(decodeFailureMessage('corrupt.png', fixture('corrupt.png'))).toBe(
+      '“corrupt.png” is a damaged PNG: chunk IDAT fails its checksum.',
+    );
     const png = fixture('alpha.png');
-    expect(decodeFailureMessage('cut.png', png.subarray(0, png.length - 20))).toMatch(/^“cut.png” is a truncated PNG: chunk IDAT runs past the end/);
-    expect(decodeFailureMessage('x.heic', new Uint8Array([0, 0, 0, 0x18, ...new TextEncoder().encode('ftypheic')]))).toMatch(/HEIC\/HEIF photo/);
+    expect(decodeFailureMessage('cut.png', png.subarray(0, png.length - 20))).toMatch(
+      /^“cut.png” is a truncated PNG: chunk IDAT runs past the end/,
+    );
+    expect(decodeFailureMessage('x.heic', new Uint8Array([0, 0, 0, 0x18, ...new TextEncoder().encode('ftypheic')]))).toMatch(
+      /HEIC\/HEIF photo/,
+    );
     expect(decodeFailureMessage('notes-text.jpg', fixture('notes-text.jpg'))).toBe('“notes-text.jpg” is a text file, not an image.');
   });
 

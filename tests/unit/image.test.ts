@@ -62,7 +62,11 @@ describe('resizeShorterSideCenterCrop', () => {
   });
 
   it('keeps a constant image constant (down- and upscaling)', () => {
-    for (const [w, h, s] of [[640, 480, 224], [50, 70, 224], [300, 224, 224]]) {
+    for (const [w, h, s] of [
+      [640, 480, 224],
+      [50, 70, 224],
+      [300, 224, 224],
+    ]) {
       const img = createRgbaImage(w, h);
       for (let i = 0; i < img.data.length; i += 4) img.data.set([37, 150, 250, 255], i);
       const out = resizeShorterSideCenterCrop(img, s);
@@ -76,7 +80,14 @@ describe('resizeShorterSideCenterCrop', () => {
 
   // Fixtures made by tests/unit/fixtures/make_resize_fixtures.py with python/data.py
   // resize_center_crop (Pillow BICUBIC): the port is meant to be bit-exact, so any difference fails.
-  const cases: [string, number][] = [['wide', 32], ['wide', 100], ['tall', 56], ['tall', 17], ['square', 64], ['square', 24]];
+  const cases: [string, number][] = [
+    ['wide', 32],
+    ['wide', 100],
+    ['tall', 56],
+    ['tall', 17],
+    ['square', 64],
+    ['square', 24],
+  ];
   for (const [name, size] of cases) {
     it(`equals Pillow bit for bit: ${name} → ${size}`, () => {
       const src = readImage(`tests/unit/fixtures/resize-${name}.png`);

@@ -48,7 +48,8 @@ function dirEntry(fullPath: string, children: Record<string, string | Record<str
 
 describe('isModelFileName', () => {
   it('knows a model folder by its manifest, graphs and external data', () => {
-    for (const p of ['manifest.json', 'm/Manifest.JSON', 'encoder.onnx', 'a/b/decoder.ONNX', 'encoder.onnx.data', 'x.onnx_data']) expect(isModelFileName(p), p).toBe(true);
+    for (const p of ['manifest.json', 'm/Manifest.JSON', 'encoder.onnx', 'a/b/decoder.ONNX', 'encoder.onnx.data', 'x.onnx_data'])
+      expect(isModelFileName(p), p).toBe(true);
     for (const p of ['photo.jpg', 'notes.json', 'manifest.json.bak', 'onnx', 'model.pt']) expect(isModelFileName(p), p).toBe(false);
   });
 });
@@ -58,7 +59,11 @@ describe('routeDrop', () => {
     const files = picked('my-model/manifest.json', 'my-model/encoder.onnx', 'my-model/card.png');
     const r = routeDrop(files);
     expect(r.kind).toBe('model');
-    expect(r.kind === 'model' && r.files.map((f) => f.path)).toEqual(['my-model/manifest.json', 'my-model/encoder.onnx', 'my-model/card.png']);
+    expect(r.kind === 'model' && r.files.map((f) => f.path)).toEqual([
+      'my-model/manifest.json',
+      'my-model/encoder.onnx',
+      'my-model/card.png',
+    ]);
     expect(routeDrop(picked('decoder.onnx')).kind).toBe('model');
   });
   it('sends anything else to the rows as before, and nothing for an empty drop', () => {
@@ -92,9 +97,19 @@ describe('local model URLs', () => {
 
 describe('dropped folders', () => {
   it('walkEntries collects every file, in batches and subfolders, with paths from the dropped folder', async () => {
-    const dir = dirEntry('/my-model', { 'manifest.json': '{}', 'encoder.onnx': 'e', 'decoder.onnx': 'd', weights: { 'encoder.onnx.data': 'w' } });
+    const dir = dirEntry('/my-model', {
+      'manifest.json': '{}',
+      'encoder.onnx': 'e',
+      'decoder.onnx': 'd',
+      weights: { 'encoder.onnx.data': 'w' },
+    });
     const files = await walkEntries([dir]);
-    expect(files.map((f) => f.path).sort()).toEqual(['my-model/decoder.onnx', 'my-model/encoder.onnx', 'my-model/manifest.json', 'my-model/weights/encoder.onnx.data']);
+    expect(files.map((f) => f.path).sort()).toEqual([
+      'my-model/decoder.onnx',
+      'my-model/encoder.onnx',
+      'my-model/manifest.json',
+      'my-model/weights/encoder.onnx.data',
+    ]);
     expect(await files.find((f) => f.path.endsWith('.data'))?.file.text()).toBe('w');
   });
 

@@ -32,7 +32,9 @@ describe('locateModelFolder', () => {
   });
 
   it('takes the shallowest manifest when the parent of the model folder was picked', () => {
-    const f = locateModelFolder(chosen('parent/model/manifest.json', 'parent/model/encoder.onnx', 'parent/model/old/manifest.json', 'parent/readme.md'));
+    const f = locateModelFolder(
+      chosen('parent/model/manifest.json', 'parent/model/encoder.onnx', 'parent/model/old/manifest.json', 'parent/readme.md'),
+    );
     expect(f.root).toBe('parent/model/');
     expect([...f.files.keys()]).toEqual(['manifest.json', 'encoder.onnx', 'old/manifest.json']);
   });
@@ -71,7 +73,10 @@ describe('missingModelFiles', () => {
 /** readLocalModel (the worker's reader) on Blobs, as the worker receives them. */
 async function localError(files: Record<string, string | Uint8Array<ArrayBuffer>>): Promise<string> {
   try {
-    await readLocalModel(Object.entries(files).map(([path, body]) => ({ path, blob: new Blob([body]) })), () => undefined);
+    await readLocalModel(
+      Object.entries(files).map(([path, body]) => ({ path, blob: new Blob([body]) })),
+      () => undefined,
+    );
   } catch (e) {
     expect(e).toBeInstanceOf(ModelLoadError);
     expect((e as ModelLoadError).retryable).toBe(false);
@@ -102,7 +107,9 @@ describe('readLocalModel', () => {
   });
 
   it('names each broken folder', async () => {
-    expect(await localError({ 'manifest.json': '{ "name": "half', 'encoder.onnx': enc })).toMatch(/^The folder has a bad manifest\.json: not valid JSON \(.+\)$/);
+    expect(await localError({ 'manifest.json': '{ "name": "half', 'encoder.onnx': enc })).toMatch(
+      /^The folder has a bad manifest\.json: not valid JSON \(.+\)$/,
+    );
     expect(await localError({ 'manifest.json': JSON.stringify({ ...JSON.parse(manifestText), imgSize: 113 }) })).toBe(
       'The folder has a bad manifest.json: imgSize must be a positive integer divisible by patchSize (got 113)',
     );
@@ -113,7 +120,9 @@ describe('readLocalModel', () => {
       `encoder.onnx is ${dec.length} bytes, but manifest.json says ${enc.length}: it is not the file this manifest describes.`,
     );
     const junk = new Uint8Array(4096).map((_, i) => (i * 7919 + 13) % 251);
-    expect(await localError({ 'manifest.json': noFiles, 'encoder.onnx': junk, 'decoder.onnx': dec })).toMatch(/^encoder\.onnx is not an ONNX model/);
+    expect(await localError({ 'manifest.json': noFiles, 'encoder.onnx': junk, 'decoder.onnx': dec })).toMatch(
+      /^encoder\.onnx is not an ONNX model/,
+    );
     const flipped = enc.slice();
     flipped[enc.length - 1] ^= 1;
     expect(await localError({ 'manifest.json': manifestText, 'encoder.onnx': flipped, 'decoder.onnx': dec })).toMatch(

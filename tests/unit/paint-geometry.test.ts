@@ -7,7 +7,13 @@ describe('paint geometry', () => {
     expect(patchAtFraction(0.999, 0.999, 14)).toBe(195);
     expect(patchAtFraction(0.5, 0.25, 14)).toBe(3 * 14 + 7);
     expect(patchAtFraction(0.5, 0.5, 7)).toBe(24);
-    for (const [x, y] of [[1, 0.5], [-0.01, 0.5], [0.5, 1], [Number.NaN, 0.2]]) expect(patchAtFraction(x, y, 14)).toBeNull();
+    for (const [x, y] of [
+      [1, 0.5],
+      [-0.01, 0.5],
+      [0.5, 1],
+      [Number.NaN, 0.2],
+    ])
+      expect(patchAtFraction(x, y, 14)).toBeNull();
     expect(patchAtFraction(0.5, 0.5, 0)).toBeNull(); // no result yet: no grid
   });
 

@@ -12,7 +12,13 @@ function handBuilt(C: number, S: number): Float32Array {
 
 describe('patchify (official nchpwq->nhwpqc layout)', () => {
   it('places (c,y,x) at patch (y//p)*(W/p)+(x//p), index ((y%p)*p + x%p)*C + c', () => {
-    for (const [S, p, C] of [[6, 2, 3], [8, 4, 3], [6, 3, 1], [4, 4, 3], [4, 1, 3]]) {
+    for (const [S, p, C] of [
+      [6, 2, 3],
+      [8, 4, 3],
+      [6, 3, 1],
+      [4, 4, 3],
+      [4, 1, 3],
+    ]) {
       const patches = patchify(handBuilt(C, S), S, p, C);
       const g = S / p;
       const dim = p * p * C;
@@ -33,10 +39,18 @@ describe('patchify (official nchpwq->nhwpqc layout)', () => {
     const patches = patchify(handBuilt(3, 4), 4, 2);
     // patch 1 = top-right block (rows 0-1, cols 2-3); its first pixel (0,2) with channels last
     expect(Array.from(patches.subarray(12, 24))).toEqual([
-      code(0, 0, 2), code(1, 0, 2), code(2, 0, 2),
-      code(0, 0, 3), code(1, 0, 3), code(2, 0, 3),
-      code(0, 1, 2), code(1, 1, 2), code(2, 1, 2),
-      code(0, 1, 3), code(1, 1, 3), code(2, 1, 3),
+      code(0, 0, 2),
+      code(1, 0, 2),
+      code(2, 0, 2),
+      code(0, 0, 3),
+      code(1, 0, 3),
+      code(2, 0, 3),
+      code(0, 1, 2),
+      code(1, 1, 2),
+      code(2, 1, 2),
+      code(0, 1, 3),
+      code(1, 1, 3),
+      code(2, 1, 3),
     ]);
   });
 

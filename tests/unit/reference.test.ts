@@ -24,7 +24,11 @@ describe('parseReference', () => {
     v.setFloat32(1, 1.5, true);
     v.setBigInt64(5, -7n, true);
     const json = {
-      imgSize: 1, numPatches: 1, images: [], cases: [], maskCases: [],
+      imgSize: 1,
+      numPatches: 1,
+      images: [],
+      cases: [],
+      maskCases: [],
       arrays: [
         { name: 'f', dtype: 'float32', shape: [1], offset: 1, bytes: 4 },
         { name: 'i', dtype: 'int64', shape: [1, 1], offset: 5, bytes: 8 },
@@ -35,7 +39,11 @@ describe('parseReference', () => {
     expect(ref.int64('i')).toEqual([-7]);
     expect(() => ref.float32('i')).toThrow(/int64/);
     expect(() => ref.float32('nope')).toThrow(/no array/);
-    expect(() => parseReference({ ...json, arrays: [{ name: 'x', dtype: 'float32', shape: [9], offset: 0, bytes: 36 }] }, bin)).toThrow(/beyond/);
-    expect(() => parseReference({ ...json, arrays: [{ name: 'x', dtype: 'float32', shape: [2], offset: 0, bytes: 4 }] }, bin)).toThrow(/do not match/);
+    expect(() => parseReference({ ...json, arrays: [{ name: 'x', dtype: 'float32', shape: [9], offset: 0, bytes: 36 }] }, bin)).toThrow(
+      /beyond/,
+    );
+    expect(() => parseReference({ ...json, arrays: [{ name: 'x', dtype: 'float32', shape: [2], offset: 0, bytes: 4 }] }, bin)).toThrow(
+      /do not match/,
+    );
   });
 });

@@ -79,14 +79,24 @@ describe('axisTicks', () => {
 
 const img = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
 function fakePoint(maskRatio: number, seeds: number[]): SweepPoint {
-  return { maskRatio, visible: 1, numPatches: 4, seeds, mse: seeds.map((s) => maskRatio + s), psnr: seeds.map(() => 1), baselineMse: seeds.map(() => 2), masked: img, reconstructionWithVisible: img };
+  return {
+    maskRatio,
+    visible: 1,
+    numPatches: 4,
+    seeds,
+    mse: seeds.map((s) => maskRatio + s),
+    psnr: seeds.map(() => 1),
+    baselineMse: seeds.map(() => 2),
+    masked: img,
+    reconstructionWithVisible: img,
+  };
 }
 
 function harness() {
   let chain: Promise<void> = Promise.resolve();
   const log: string[] = [];
   const posted: WorkerResponse[] = [];
-  const enqueue = <T,>(work: () => Promise<T>): Promise<T> => {
+  const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
     const done = chain.then(work);
     chain = done.then(
       () => undefined,

@@ -12,7 +12,10 @@ describe('admitFiles: a drop of many files', () => {
       take: 88,
       notice: 'Added 88 of 200 files: the grid holds at most 100 images. Remove some rows (×) to add more.',
     });
-    expect(admitFiles(3, 100, 100)).toEqual({ take: 0, notice: 'The grid is full (100 images): the 3 files were not added. Remove some rows (×) first.' });
+    expect(admitFiles(3, 100, 100)).toEqual({
+      take: 0,
+      notice: 'The grid is full (100 images): the 3 files were not added. Remove some rows (×) first.',
+    });
     expect(admitFiles(1, 120, 100).take).toBe(0);
   });
 });

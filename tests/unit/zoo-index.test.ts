@@ -4,13 +4,26 @@ import { parseZooIndex } from '../../src/state/zoo-index.ts';
 import { featureMapImage } from '../../src/mae/index.ts';
 
 const entry = {
-  id: 'zoo-p16-r75', name: 'Zoo', imgSize: 112, patchSize: 16, trainMaskRatio: 0.75, steps: 800, trainMinutes: 9,
-  mse075: 0.6, gaussian075: 0.7, mseAtTrainRatio: 0.6, probeAccuracy: 0.6, probeStderr: 0.03,
+  id: 'zoo-p16-r75',
+  name: 'Zoo',
+  imgSize: 112,
+  patchSize: 16,
+  trainMaskRatio: 0.75,
+  steps: 800,
+  trainMinutes: 9,
+  mse075: 0.6,
+  gaussian075: 0.7,
+  mseAtTrainRatio: 0.6,
+  probeAccuracy: 0.6,
+  probeStderr: 0.03,
 };
 
 describe('parseZooIndex', () => {
   it('reads models and controls; numPatches from image and patch size', () => {
-    const zoo = parseZooIndex({ models: [entry, { ...entry, id: 'zoo-p8-r75', patchSize: 8 }], controls: { 'random-init-p16': { accuracy: 0.55, stderr: 0.03 } } });
+    const zoo = parseZooIndex({
+      models: [entry, { ...entry, id: 'zoo-p8-r75', patchSize: 8 }],
+      controls: { 'random-init-p16': { accuracy: 0.55, stderr: 0.03 } },
+    });
     expect(zoo.models.map((m) => m.numPatches)).toEqual([49, 196]);
     expect(zoo.controls['random-init-p16'].accuracy).toBe(0.55);
   });
