@@ -15,11 +15,14 @@
 //     across the slider and until every row shows the final value.
 // and onnxruntime-node on the same model, same thread count, in the same run (between the browser
 // rounds) for the "browser WASM within 2x of native" ratio, with and without thread-pool spinning
-// (the ratio uses the faster; `npm run bench:kernels` compares the two without the app around). All configs' pages stay loaded and the
-// timed updates run in rounds across them, so a background load that varies hits them alike.
+// (the ratio uses the faster; `npm run bench:kernels` compares the two without the app around).
+// All configs' pages stay loaded and the timed updates run in rounds across them, so a background
+// load that varies hits them alike.
 //
-// Config syntax: <ep>:b<maxBatch>[:t<threads>][@<model>], e.g. wasm:b8:t1 = WASM, batches of up to
-// 8 rows, one thread; wasm:b8@default-int8 = the same with models/default-int8 (default: --model). Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
+// Config syntax: <ep>:b<maxBatch>[:t<threads>][:nolead][@<model>], e.g. wasm:b8:t1 = WASM, batches
+// of up to 8 rows, one thread; wasm:b8:nolead = the whole batch at once instead of the top row
+// first (?lead=0); wasm:b8@default-int8 = the same with models/default-int8 (default: --model).
+// Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -54,9 +57,9 @@ const log = (...a) => {
 };
 
 function parseConfig(s) {
-  const m = /^(wasm|webgpu):b(\d+)(?::t(\d+))?(?:@([\w-]+))?$/.exec(s.trim());
-  if (!m) throw new Error(`bad config "${s}" (expected e.g. wasm:b8, wasm:b1:t1 or wasm:b8@default-int8)`);
-  return { name: s.trim(), ep: m[1], batch: Number(m[2]), threads: m[3] ? Number(m[3]) : null, model: m[4] ?? null };
+  const m = /^(wasm|webgpu):b(\d+)(?::t(\d+))?(:nolead)?(?:@([\w-]+))?$/.exec(s.trim());
+  if (!m) throw new Error(`bad config "${s}" (expected e.g. wasm:b8, wasm:b1:t1, wasm:b8:nolead or wasm:b8@default-int8)`);
+  return { name: s.trim(), ep: m[1], batch: Number(m[2]), threads: m[3] ? Number(m[3]) : null, noLead: Boolean(m[4]), model: m[5] ?? null };
 }
 
 const median = (xs) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
@@ -277,6 +280,7 @@ async function openConfig(browser, base, cfg) {
   const model = cfg.model ?? modelId;
   if (model !== 'default') q.set('model', model);
   if (cfg.threads) q.set('threads', String(cfg.threads));
+  if (cfg.noLead) q.set('lead', '0');
   const tNav = Date.now();
   await page.goto(`${base}/?${q}`);
   await waitSettled(page, settleTimeout + 60_000);

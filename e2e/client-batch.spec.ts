@@ -114,6 +114,37 @@ test('in a running batch: a cancelled image drops only its own answer; an unknow
   expect(client.busy).toBe(false);
 });
 
+test('leadAlone: the first waiting image goes alone, the rest as one batch; each wave starts alone again', async () => {
+  const fake = new FakeWorker();
+  const client = new MaeClient(() => fake as unknown as Worker, { maxBatch: 3, leadAlone: true });
+  const wave = (ratio: number) => ['a', 'b', 'c', 'd', 'e'].map((id, i) => client.reconstruct({ imageId: id, maskRatio: ratio, seed: i }));
+  const first = wave(0.5);
+  await flush();
+  expect(fake.received.map(describeReq)).toEqual(['a@0.5']);
+  fake.answer(fake.received[0]);
+  await flush();
+  expect(fake.received.map(describeReq)).toEqual(['a@0.5', '[b,c,d]@0.5']);
+  fake.answer(fake.received[1]);
+  await flush();
+  // 'e' is all that is left: alone because nothing else waits.
+  expect(fake.received.map(describeReq)).toEqual(['a@0.5', '[b,c,d]@0.5', 'e@0.5']);
+  fake.answer(fake.received[2]);
+  await Promise.all(first);
+  // The next wave (a new slider value) again starts with its lead alone.
+  const second = wave(0.6);
+  await flush();
+  expect(fake.received.slice(3).map(describeReq)).toEqual(['a@0.6']);
+  fake.answer(fake.received[3]);
+  await flush();
+  expect(fake.received.slice(3).map(describeReq)).toEqual(['a@0.6', '[b,c,d]@0.6']);
+  fake.answer(fake.received[4]);
+  await flush();
+  fake.answer(fake.received[5]);
+  await Promise.all(second);
+  expect(client.stats).toEqual({ requested: 10, dispatched: 10, superseded: 0 });
+  expect(client.busy).toBe(false);
+});
+
 test('maxBatch 1 never batches', async () => {
   const fake = new FakeWorker();
   const client = new MaeClient(() => fake as unknown as Worker, { maxBatch: 1 });

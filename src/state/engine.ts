@@ -26,6 +26,8 @@ export interface EngineOptions {
   wasmThreads?: number | null;
   /** Most rows per inference call (?batch=N); null = GRID_BATCH. */
   maxBatch?: number | null;
+  /** The first waiting row goes alone, the rest as a batch (`?lead=0` turns it off). Default: on. */
+  leadAlone?: boolean | null;
   /** Test hooks (?inject=no-webgpu,adapter-error,adapter-null): simulated WebGPU adapter faults. */
   inject?: AdapterFault[];
 }
@@ -80,6 +82,7 @@ export function optionsFromUrl(search: string): EngineOptions & { ratio: number 
     same: same === null ? null : same === '1' || same === 'true',
     wasmThreads: count('threads'),
     maxBatch: count('batch'),
+    leadAlone: q.get('lead') === null ? null : q.get('lead') !== '0',
     inject: (q.get('inject') ?? '').split(',').filter((f): f is AdapterFault => (ADAPTER_FAULTS as readonly string[]).includes(f)),
   };
 }
@@ -286,6 +289,7 @@ export class Engine {
     const maxBatch = this.options.maxBatch ?? GRID_BATCH;
     const client: MaeClient = new MaeClient(undefined, {
       maxBatch,
+      leadAlone: this.options.leadAlone ?? true,
       onCrash: (message) => this.onCrash(client, message),
       onEvent: (ev) => this.onWorkerEvent(client, ev),
     });

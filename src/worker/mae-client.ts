@@ -102,6 +102,12 @@ export interface ClientOptions {
   /** Most images per worker request (same ratio only). 1 = one image per request. */
   maxBatch?: number;
   /**
+   * With batching: when several images are waiting, the first goes alone and the rest follow as
+   * one batch, so the top row shows a new ratio after one image's time instead of the whole
+   * batch's (the batch after it is one image smaller; docs/BENCHMARKS.md has the measurement).
+   */
+  leadAlone?: boolean;
+  /**
    * The worker died (an uncaught error in it): every pending request has been rejected with a
    * MaeWorkerError of code "crashed" and the worker terminated. The owner restarts it.
    */
@@ -131,11 +137,15 @@ export class MaeClient {
   private pumpScheduled = false;
   private terminated = false;
   readonly maxBatch: number;
+  readonly leadAlone: boolean;
+  /** The last request was a lead sent alone: the next one takes the rest as a batch. */
+  private leadWentAlone = false;
   /** Counters: reconstructions asked for, sent to the worker, and dropped as stale. */
   readonly stats = { requested: 0, dispatched: 0, superseded: 0 };
 
   constructor(factory: WorkerFactory = defaultFactory, options: ClientOptions = {}) {
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_MAX_BATCH));
+    this.leadAlone = options.leadAlone ?? false;
     this.worker = factory();
     this.worker.onmessage = (ev: MessageEvent<WorkerResponse>) => this.onMessage(ev.data);
     this.worker.onerror = (ev: ErrorEvent) => {
@@ -301,7 +311,10 @@ export class MaeClient {
   private pump(): void {
     if (this.running || this.terminated) return;
     const first = this.queue.values().next();
-    if (first.done) return;
+    if (first.done) {
+      this.leadWentAlone = false; // a new wave starts with its lead alone again
+      return;
+    }
     const lead = first.value;
     const jobs = [lead];
     if (this.maxBatch > 1 && !lead.params.imageChw) {
@@ -315,6 +328,10 @@ export class MaeClient {
         )
           jobs.push(job);
       }
+      // Lead alone, once per wave: the next pump batches what is left (`leadWentAlone`).
+      const aloneNow = this.leadAlone && jobs.length > 1 && !this.leadWentAlone;
+      if (aloneNow) jobs.length = 1;
+      this.leadWentAlone = aloneNow;
     }
     for (const job of jobs) this.queue.delete(job.params.imageId);
     const id = this.nextId++;
