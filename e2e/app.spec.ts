@@ -16,6 +16,7 @@ import {
   loadReference,
   makePortraitPng,
   maxAbsDiff,
+  openApp,
   pngStats,
   RequestLog,
   runRawInPage,
@@ -51,11 +52,7 @@ function row(name: string) {
 }
 
 test.beforeAll(async ({ browser }) => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  requests = new RequestLog(context);
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/?samples=3');
+  ({ context, page, requests } = await openApp(browser, '/?samples=3', { viewport: { width: 1280, height: 900 } }));
 });
 
 test.afterAll(async () => {

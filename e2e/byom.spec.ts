@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { lenKeep } from '../src/mae/index.ts';
 import { BASE_URL } from './config.ts';
-import { FIXTURES, RequestLog } from './helpers.ts';
+import { FIXTURES, openApp, RequestLog } from './helpers.ts';
 import { rows, settled } from './reliability-helpers.ts';
 
 const CONVERTED = join(FIXTURES, 'models', 'converted-tiny');
@@ -79,11 +79,7 @@ test.beforeAll(async ({ browser }) => {
     mkdirSync(join(ROOT, name), { recursive: true });
     for (const [f, body] of Object.entries(files)) writeFileSync(join(ROOT, name, f), body);
   }
-  context = await browser.newContext();
-  log = new RequestLog(context);
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/?ep=wasm&samples=1');
+  ({ context, page, requests: log } = await openApp(browser, '/?ep=wasm&samples=1'));
   await expect(page.getByTestId('model-name')).toHaveText(DEFAULT_NAME, { timeout: 120_000 });
   await settled(page);
 });

@@ -8,7 +8,7 @@ import { expect, test, type BrowserContext, type Download, type Page } from '@pl
 import { PNG } from 'pngjs';
 import { exportLayout, type Rect } from '../src/mae/export-layout.ts';
 import { BASE_URL } from './config.ts';
-import { debugRows, RequestLog, waitSettled } from './helpers.ts';
+import { debugRows, openApp, RequestLog, waitSettled } from './helpers.ts';
 
 const ORIGIN = new URL(BASE_URL).origin;
 const PANELS = ['masked', 'reconstruction', 'reconstructionWithVisible', 'original'] as const;
@@ -22,11 +22,10 @@ let page: Page;
 let requests: RequestLog;
 
 test.beforeAll(async ({ browser }) => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  requests = new RequestLog(context);
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/?ep=wasm&samples=2&ratio=0.6&seed=3');
+  ({ context, page, requests } = await openApp(browser, '/?ep=wasm&samples=2&ratio=0.6&seed=3', {
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  }));
   await waitSettled(page);
 });
 

@@ -1,7 +1,7 @@
 /** Shared helpers for the end-to-end tests. */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { parseReference, type ReferenceSet } from '../src/mae/index.ts';
 import { REPO_ROOT } from './config.ts';
@@ -36,6 +36,23 @@ export class RequestLog {
   expectSameOrigin(origin: string): void {
     expect(this.foreign(origin), `requests outside ${origin}`).toEqual([]);
   }
+}
+
+/**
+ * The set-up most specs share: a new context (with `options`), a request log on it, one page that
+ * prints its uncaught errors, opened at `path`.
+ */
+export async function openApp(
+  browser: Browser,
+  path: string,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page; requests: RequestLog }> {
+  const context = await browser.newContext(options);
+  const requests = new RequestLog(context);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  await page.goto(path);
+  return { context, page, requests };
 }
 
 export interface DebugRowLite {

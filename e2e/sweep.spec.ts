@@ -5,7 +5,7 @@
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { BASE_URL } from './config.ts';
-import { artifactPath, debugRows, RequestLog, waitSettled } from './helpers.ts';
+import { artifactPath, debugRows, openApp, RequestLog, waitSettled } from './helpers.ts';
 
 const ORIGIN = new URL(BASE_URL).origin;
 /** Sweep points run 4 seeds in one batch, the row alone: batched and single runs agree to ~1e-5 in pred. */
@@ -53,11 +53,7 @@ async function setRatioAndSeed(ratio: number, seed: number): Promise<void> {
 }
 
 test.beforeAll(async ({ browser }) => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  requests = new RequestLog(context);
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/?ep=wasm&samples=1');
+  ({ context, page, requests } = await openApp(browser, '/?ep=wasm&samples=1', { viewport: { width: 1280, height: 1000 } }));
   await waitSettled(page);
 });
 
