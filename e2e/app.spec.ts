@@ -242,3 +242,19 @@ test('e) privacy: every request of the session stayed on the page origin', () =>
   console.log(`[privacy] ${requests.urls.length} requests, all on ${ORIGIN}`);
   requests.expectSameOrigin(ORIGIN);
 });
+
+test('g) on WASM the CPU variant (int8) is offered; one click switches to it and the offer goes', async () => {
+  await waitSettled(page);
+  expect(await page.evaluate(() => window.__maeDebug?.provider().active)).toBe('wasm');
+  const hint = page.getByTestId('cpu-variant-hint');
+  await expect(hint).toBeVisible();
+  await page.getByTestId('use-cpu-variant').click();
+  await expect(page.getByTestId('model-name')).toContainText('int8', { timeout: 120_000 });
+  await expect(page.getByTestId('model-select')).toHaveValue('default-int8');
+  await waitSettled(page);
+  await expect(hint).toHaveCount(0); // the int8 model has no CPU variant of its own
+  const rows = await debugRows(page);
+  expect(rows.length).toBeGreaterThan(0);
+  expect(rows.every((r) => r.status === 'done')).toBe(true);
+  requests.expectSameOrigin(ORIGIN);
+});

@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { MaskStrategy, ModelManifest } from '../mae/index.ts';
 import type { DecodeResult, LoadPhase, Provider, ProviderRequest, ReconstructResult } from '../worker/messages.ts';
+import type { ModelEntry } from './model-index.ts';
 
 export type ModelPhase = 'idle' | LoadPhase | 'error';
 
@@ -69,7 +70,7 @@ export interface AppState {
   /** Files added in the current drop / pick that have no answer yet (progress), or null. */
   uploads: { done: number; total: number } | null;
   /** The model selector's list (models/index.json). */
-  models: { id: string; name: string }[];
+  models: ModelEntry[];
 
   setModel: (patch: Partial<ModelState>) => void;
   setProvider: (patch: Partial<ProviderState>) => void;
@@ -84,7 +85,7 @@ export interface AppState {
   removeRow: (id: string) => void;
   setNotice: (notice: string | null) => void;
   setUploads: (uploads: { done: number; total: number } | null) => void;
-  setModels: (models: { id: string; name: string }[]) => void;
+  setModels: (models: ModelEntry[]) => void;
 }
 
 export const MAX_MASK_RATIO = 0.95;

@@ -1,4 +1,5 @@
 import { useStore } from '../state/store.ts';
+import { CpuVariantHint } from './CpuVariantHint.tsx';
 import { ModelSelect } from './ModelSelect.tsx';
 import { OpenModelFolder } from './OpenModelFolder.tsx';
 import { ProviderBadge } from './ProviderBadge.tsx';
@@ -19,6 +20,7 @@ export function Header() {
         </div>
         <ProviderBadge />
         <ModelSelect />
+        <CpuVariantHint />
         <OpenModelFolder />
         <ProviderSelect />
       </div>

@@ -23,6 +23,30 @@ describe('models/index.json', () => {
     expect(parseModelIndex([{ id: 'a', name: 'A' }])).toEqual([{ id: 'a', name: 'A' }]);
     expect(parseModelIndex('nonsense')).toEqual([]);
   });
+  it('keeps a cpuVariant only when it names another entry of the list', () => {
+    expect(
+      parseModelIndex({
+        models: [
+          { id: 'default', name: 'D', cpuVariant: 'default-int8' },
+          { id: 'default-int8', name: 'D int8' },
+          { id: 'self', name: 'S', cpuVariant: 'self' },
+          { id: 'gone', name: 'G', cpuVariant: 'missing' },
+          { id: 'bad', name: 'B', cpuVariant: '../x' },
+        ],
+      }),
+    ).toEqual([
+      { id: 'default', name: 'D', cpuVariant: 'default-int8' },
+      { id: 'default-int8', name: 'D int8' },
+      { id: 'self', name: 'S' },
+      { id: 'gone', name: 'G' },
+      { id: 'bad', name: 'B' },
+    ]);
+  });
+  it('the bundled index offers the int8 model as the CPU variant of the default', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const index = parseModelIndex(JSON.parse(await readFile(new URL('../../models/index.json', import.meta.url), 'utf8')) as unknown);
+    expect(index.find((m) => m.id === 'default')?.cpuVariant).toBe('default-int8');
+  });
   it('reads the folder id of a model URL', () => {
     expect(modelIdOf('/models/tiny-112/')).toBe('tiny-112');
     expect(modelIdOf('/base/models/default/')).toBe('default');
