@@ -10,6 +10,7 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { decoderFlops, encoderFlops, lenKeep } from './flops.mjs';
 import { argv, opt } from '../scripts/cli-args.mjs';
+import { nativeSessionOptions } from './kernel/mae-runs.mjs';
 
 const asJson = argv.includes('--json');
 const asMarkdown = argv.includes('--markdown');
@@ -78,16 +79,9 @@ function masks(L, ratio, seed = 0) {
   };
 }
 
-// No thread-pool spinning: encoder and decoder are two sessions with a pool each, and a pool that
-// spins after its run takes a core from the other (2 cores, measured: ViT-Ti 23 -> 14 ms and ViT-B
-// 118 -> 74 ms per image at B=1, the same at B=8). src/cli/node-model.ts does the same.
-const sessionOptions = {
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-  executionMode: 'sequential',
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
-};
+// No thread-pool spinning: encoder and decoder are two sessions, and a pool that spins after its
+// run takes a core from the other (bench/kernel/mae-runs.mjs). src/cli/node-model.ts does the same.
+const sessionOptions = nativeSessionOptions(threads, false);
 
 /** The bundled model with B images per call: per-image time and GFLOP/s. */
 async function benchOrtBatched(dir, B) {

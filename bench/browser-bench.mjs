@@ -32,6 +32,7 @@ import ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
 import { distIsStale, freePort } from '../scripts/site-build.mjs';
 import { argv, opt } from '../scripts/cli-args.mjs';
+import { maeInputs, nativeSessionOptions, timeMae } from './kernel/mae-runs.mjs';
 
 // Chromium's flags come from the e2e config (TypeScript: load it through the repo's TS hooks).
 await import('../src/cli/register-ts.mjs');
@@ -114,60 +115,21 @@ async function startPreview() {
 async function openNative(threads, spinning) {
   const dir = join(root, 'models', modelId);
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  const so = {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    // onnxruntime's thread pools spin after a run by default. With two sessions (encoder, decoder)
-    // on two cores, one session's spinning pool slows the other: measured 23 ms per image at B=1
-    // with spinning, 14 ms without. Both are measured; the ratio uses the faster one.
-    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-  };
+  // Measured with and without thread-pool spinning; the ratio uses the faster one.
+  const so = nativeSessionOptions(threads, spinning);
   const enc = await ort.InferenceSession.create(join(dir, m.encoder.file), so);
   const dec = await ort.InferenceSession.create(join(dir, m.decoder.file), so);
-  const L = (m.imgSize / m.patchSize) ** 2;
-  const keep = Math.max(1, Math.floor(L * (1 - ratio)));
-  const perm = Array.from({ length: L }, (_, i) => (i * 67) % L); // 67 is coprime with 196
-  const restore = new Array(L);
-  perm.forEach((id, pos) => (restore[id] = pos));
   const inputs = {};
   const samples = {};
   for (const B of [1, 8]) {
-    const img = new Float32Array(B * 3 * m.imgSize * m.imgSize).map((_, i) => Math.sin(i * 0.001));
-    inputs[B] = {
-      image: new ort.Tensor('float32', img, [B, 3, m.imgSize, m.imgSize]),
-      idsKeep: new ort.Tensor(
-        'int64',
-        BigInt64Array.from(
-          Array.from({ length: B }, () => perm.slice(0, keep))
-            .flat()
-            .map(BigInt),
-        ),
-        [B, keep],
-      ),
-      idsRestore: new ort.Tensor(
-        'int64',
-        BigInt64Array.from(
-          Array.from({ length: B }, () => restore)
-            .flat()
-            .map(BigInt),
-        ),
-        [B, L],
-      ),
-    };
+    inputs[B] = maeInputs(ort.Tensor, m, ratio, B);
     samples[`b${B}`] = { encoderMs: [], decoderMs: [] };
   }
   const once = async (B, record) => {
-    const x = inputs[B];
-    const t0 = performance.now();
-    const { latent } = await enc.run({ image: x.image, ids_keep: x.idsKeep });
-    const t1 = performance.now();
-    await dec.run({ latent, ids_restore: x.idsRestore });
-    const t2 = performance.now();
+    const t = await timeMae(enc, dec, inputs[B], B, 1);
     if (record) {
-      samples[`b${B}`].encoderMs.push((t1 - t0) / B);
-      samples[`b${B}`].decoderMs.push((t2 - t1) / B);
+      samples[`b${B}`].encoderMs.push(...t.encoderMs);
+      samples[`b${B}`].decoderMs.push(...t.decoderMs);
     }
   };
   for (let i = 0; i < 3; i++) {

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
 import { argv, opt } from '../scripts/cli-args.mjs';
+import { maeInputs, MATMUL_N, matmulInputs, nativeSessionOptions, timeMae, timeRuns } from './kernel/mae-runs.mjs';
 
 await import('../src/cli/register-ts.mjs');
 const { CHROMIUM_ARGS, CHROMIUM_PATH } = await import('../e2e/config.ts');
@@ -39,7 +40,7 @@ const MATMUL_ONNX = Buffer.from(
   'CAgSB3B5dG9yY2gaBjEuMTMuMDpsChoKAWEKAWISAWMaBy9NYXRNdWwiBk1hdE11bBIJdG9yY2hfaml0WhUKAWESEAoOCAESCgoDCIAICgMIgAhaFQoBYhIQCg4IARIKCgMIgAgKAwiACGIVCgFjEhAKDggBEgoKAwiACAoDCIAIQgIQEQ==',
   'base64',
 );
-const MATMUL_FLOP = 2 * 1024 ** 3;
+const MATMUL_FLOP = 2 * MATMUL_N ** 3;
 
 // ---- a static server with cross-origin isolation (the app's own headers: COOP + COEP) ----------
 const mounts = [
@@ -75,81 +76,20 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-// ---- native: the same inputs as bench/kernel/worker.mjs ------------------------------------------
+// ---- native: the same inputs and loop as bench/kernel/worker.mjs (bench/kernel/mae-runs.mjs) ------
 const modelDir = join(root, 'models', modelId);
 const manifest = JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8'));
 
-function modelInputs(B) {
-  const m = manifest;
-  const L = (m.imgSize / m.patchSize) ** 2;
-  const keep = Math.max(1, Math.floor(L * (1 - ratio)));
-  const perm = Array.from({ length: L }, (_, i) => (i * 67) % L);
-  const restore = new Array(L);
-  perm.forEach((id, pos) => (restore[id] = pos));
-  const image = new Float32Array(B * 3 * m.imgSize * m.imgSize).map((_, i) => Math.sin(i * 0.001));
-  return {
-    image: new ort.Tensor('float32', image, [B, 3, m.imgSize, m.imgSize]),
-    ids_keep: new ort.Tensor(
-      'int64',
-      BigInt64Array.from({ length: B * keep }, (_, i) => BigInt(perm[i % keep])),
-      [B, keep],
-    ),
-    ids_restore: new ort.Tensor(
-      'int64',
-      BigInt64Array.from({ length: B * L }, (_, i) => BigInt(restore[i % L])),
-      [B, L],
-    ),
-  };
-}
-
 async function openNative(threads, spinning) {
-  const options = {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-  };
+  const options = nativeSessionOptions(threads, spinning);
   const encoder = await ort.InferenceSession.create(join(modelDir, manifest.encoder.file), options);
   const decoder = await ort.InferenceSession.create(join(modelDir, manifest.decoder.file), options);
   const matmul = await ort.InferenceSession.create(MATMUL_ONNX, options);
-  const inputs = new Map([1, 8].map((B) => [B, modelInputs(B)]));
-  const n = 1024;
-  const a = new ort.Tensor(
-    'float32',
-    new Float32Array(n * n).map((_, i) => Math.sin(i)),
-    [n, n],
-  );
-  const b = new ort.Tensor(
-    'float32',
-    new Float32Array(n * n).map((_, i) => Math.cos(i)),
-    [n, n],
-  );
+  const inputs = new Map([1, 8].map((B) => [B, maeInputs(ort.Tensor, manifest, ratio, B)]));
+  const matmulFeeds = matmulInputs(ort.Tensor);
   return {
-    async model({ batch, iters }) {
-      const x = inputs.get(batch);
-      const encoderMs = [];
-      const decoderMs = [];
-      for (let i = 0; i < iters; i++) {
-        const t0 = performance.now();
-        const { latent } = await encoder.run({ image: x.image, ids_keep: x.ids_keep });
-        const t1 = performance.now();
-        await decoder.run({ latent, ids_restore: x.ids_restore });
-        const t2 = performance.now();
-        encoderMs.push((t1 - t0) / batch);
-        decoderMs.push((t2 - t1) / batch);
-      }
-      return { encoderMs, decoderMs };
-    },
-    async matmul({ iters }) {
-      const ms = [];
-      for (let i = 0; i < iters; i++) {
-        const t0 = performance.now();
-        await matmul.run({ a, b });
-        ms.push(performance.now() - t0);
-      }
-      return { ms };
-    },
+    model: ({ batch, iters }) => timeMae(encoder, decoder, inputs.get(batch), batch, iters),
+    matmul: async ({ iters }) => ({ ms: await timeRuns(matmul, matmulFeeds, iters) }),
     async close() {
       await Promise.all([encoder.release(), decoder.release(), matmul.release()]);
     },

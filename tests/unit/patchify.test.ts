@@ -38,19 +38,13 @@ describe('patchify (official nchpwq->nhwpqc layout)', () => {
   it('spells out a tiny case: 4x4, p=2, C=3', () => {
     const patches = patchify(handBuilt(3, 4), 4, 2);
     // patch 1 = top-right block (rows 0-1, cols 2-3); its first pixel (0,2) with channels last
+    // One line per pixel, its three channels side by side:
+    // prettier-ignore
     expect(Array.from(patches.subarray(12, 24))).toEqual([
-      code(0, 0, 2),
-      code(1, 0, 2),
-      code(2, 0, 2),
-      code(0, 0, 3),
-      code(1, 0, 3),
-      code(2, 0, 3),
-      code(0, 1, 2),
-      code(1, 1, 2),
-      code(2, 1, 2),
-      code(0, 1, 3),
-      code(1, 1, 3),
-      code(2, 1, 3),
+      code(0, 0, 2), code(1, 0, 2), code(2, 0, 2),
+      code(0, 0, 3), code(1, 0, 3), code(2, 0, 3),
+      code(0, 1, 2), code(1, 1, 2), code(2, 1, 2),
+      code(0, 1, 3), code(1, 1, 3), code(2, 1, 3),
     ]);
   });
 
