@@ -11,6 +11,9 @@ from PIL import Image
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 SHARED_DATA = Path(os.environ.get("MAE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+# Every shared training folder; val/ is never among them. imagenette/ (7,200 photos at 224 px) came later,
+# so a data folder without it still trains.
+TRAIN_FOLDERS = ("imagenet-samples", "more-photos", "imagenette")
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
 
@@ -24,7 +27,8 @@ def list_images(*folders: Path) -> list[Path]:
 def train_files(root: Path = SHARED_DATA, exclude_probe_test: bool = False) -> list[Path]:
     """Everything except val/: the held-out photos are never trained on. The zoo also leaves out the
     linear probe's test photos, so the probe is scored on photos its encoder never saw."""
-    files = list_images(root / "imagenet-samples", root / "more-photos")
+    folders = [root / name for name in TRAIN_FOLDERS if (root / name).is_dir()]
+    files = list_images(*folders)
     return [f for f in files if not (exclude_probe_test and is_probe_test(f))]
 
 

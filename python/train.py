@@ -16,6 +16,7 @@ which `export_onnx.py` turns into the shipped model and which --init accepts for
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import signal
@@ -32,7 +33,7 @@ from torchvision import transforms
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import IMAGENET_MEAN, IMAGENET_STD, load_rgb, train_files  # noqa: E402
 from evaluate import evaluate  # noqa: E402
-from models_mae import FACTORIES, cosine_lr, model_from_config  # noqa: E402
+from models_mae import FACTORIES, cosine_lr, get_2d_sincos_pos_embed, model_from_config  # noqa: E402
 
 
 class Photos(Dataset):
@@ -41,6 +42,10 @@ class Photos(Dataset):
         # Small models train faster than JPEG decoding keeps up with on 2 cores: decode each photo once,
         # kept at shorter side 2x the training size (crops at scale 0.2 still come from >= size pixels).
         self.images = [shrink(load_rgb(f), 2 * size) for f in files] if preload else None
+        self.set_size(size)
+
+    def set_size(self, size: int) -> None:
+        """Crops come out at this size (lower-resolution phases crop the same photos smaller)."""
         self.tf = transforms.Compose([
             transforms.RandomResizedCrop(size, scale=(0.2, 1.0), interpolation=transforms.InterpolationMode.BICUBIC),
             transforms.RandomHorizontalFlip(),
@@ -68,6 +73,36 @@ def legacy_config(cfg: dict) -> dict:
     return dict(img_size=cfg["img"], patch_size=cfg["p"], in_chans=3, embed_dim=cfg["d"], depth=cfg["depth"],
                 num_heads=cfg["h"], decoder_embed_dim=cfg["dd"], decoder_depth=cfg["ddepth"],
                 decoder_num_heads=cfg["dh"], mlp_ratio=4.0, norm_pix_loss=cfg["norm_pix_loss"])
+
+
+def set_grid(model: torch.nn.Module, img_size: int) -> None:
+    """Run the model at another input size: fixed sin-cos position embeddings are recomputed for the new
+    patch grid (they are not learned, so nothing is lost), everything else is size-independent."""
+    pe = model.patch_embed
+    if pe.img_size == img_size:
+        return
+    grid = img_size // pe.patch_size
+    pe.img_size, pe.num_patches = img_size, grid * grid
+    for name in ("pos_embed", "decoder_pos_embed"):
+        old = getattr(model, name)
+        table = torch.from_numpy(get_2d_sincos_pos_embed(old.shape[-1], grid, cls_token=True)).unsqueeze(0)
+        setattr(model, name, torch.nn.Parameter(table.to(old.device), requires_grad=False))
+
+
+class Ema:
+    """Exponential moving average of the weights (evaluated and shipped instead of the raw weights)."""
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        for e, p in zip(self.model.parameters(), model.parameters()):
+            if p.requires_grad:  # position embeddings are fixed and may differ in size (set_grid)
+                e.lerp_(p.detach(), 1.0 - self.decay)
 
 
 def param_groups(model: torch.nn.Module, weight_decay: float):
@@ -117,6 +152,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--preload", action="store_true", help="decode all photos once into memory (use --workers 0)")
     ap.add_argument("--exclude-probe-test", action="store_true", help="never train on the linear probe's test photos")
+    ap.add_argument("--low-res", type=int, help="train at this input size (e.g. 128) before --low-res-until; "
+                    "position embeddings are recomputed for its grid; evaluation and checkpoints stay at full size")
+    ap.add_argument("--low-res-until", type=int, default=0, help="step where training switches to full size")
+    ap.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights (0: off); best.pth then "
+                    "holds the EMA weights, which are also what is evaluated")
     args = ap.parse_args()
 
     distributed = "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1
@@ -147,6 +187,7 @@ def main() -> None:
     # The training mask ratio is part of what a run is: kept in its config so a resume cannot change it.
     cfg = {"mask_ratio": args.mask_ratio, **cfg}
     model = model_from_config(cfg)
+    full_size = cfg["img_size"]
     opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
     step, seconds, best_mse, log = 0, 0.0, float("inf"), []
     if src is not None:
@@ -155,6 +196,9 @@ def main() -> None:
         best_mse = src.get("best_mse", float("inf"))
         if "optimizer" in src:
             opt.load_state_dict(src["optimizer"])
+    ema = Ema(model, args.ema) if args.ema > 0 else None
+    if ema is not None and src is not None and "ema" in src:
+        ema.model.load_state_dict(src["ema"])
     sched = dict(start=step if args.schedule_start is None else args.schedule_start, warmup=args.warmup,
                  total=args.total_steps or 6000, lr=args.lr, min_lr=args.min_lr)
     if resume is not None and "schedule" in resume:
@@ -163,11 +207,20 @@ def main() -> None:
     ddp_model = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
 
     files = train_files(exclude_probe_test=args.exclude_probe_test)
-    ds = Photos(files, cfg["img_size"], preload=args.preload)
+    ds = Photos(files, full_size, preload=args.preload)
     sampler = DistributedSampler(ds, shuffle=True) if distributed else None
-    loader = DataLoader(ds, batch_size=args.batch, shuffle=sampler is None, sampler=sampler, drop_last=True,
-                        num_workers=args.workers, persistent_workers=args.workers > 0, pin_memory=device.type == "cuda",
-                        worker_init_fn=ignore_stop_signals)
+
+    def make_loader(size: int) -> DataLoader:
+        ds.set_size(size)
+        return DataLoader(ds, batch_size=args.batch, shuffle=sampler is None, sampler=sampler, drop_last=True,
+                          num_workers=args.workers, persistent_workers=args.workers > 0,
+                          pin_memory=device.type == "cuda", worker_init_fn=ignore_stop_signals)
+
+    data_folders = sorted({f.parent.name for f in files})
+    images_seen = src.get("images_seen", step * args.batch) if src is not None else 0
+
+    def size_at(s: int) -> int:
+        return args.low_res if (args.low_res and s < args.low_res_until) else full_size
     if rank == 0:
         print(f"{len(files)} training photos, config {json.dumps(cfg)}, step {step}, device {device} x{world}, "
               f"schedule {sched}", flush=True)
@@ -177,13 +230,26 @@ def main() -> None:
         with open(log_path, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
+    def full_size_weights(m: torch.nn.Module) -> dict:
+        """The state dict at the config's size (position embeddings of the full grid), whatever size runs now."""
+        current = m.patch_embed.img_size
+        set_grid(m, full_size)
+        sd = {k: v.detach().clone() for k, v in m.state_dict().items()}
+        set_grid(m, current)
+        return sd
+
+    def shipped() -> torch.nn.Module:
+        return ema.model if ema is not None else model
+
     def state(full: bool) -> dict:
         s = {"config": cfg, "step": step, "seconds": seconds, "log": log, "best_mse": best_mse,
-             "images_seen": step * args.batch * world, "data": ["imagenet-samples", "more-photos"]}
+             "images_seen": images_seen, "data": data_folders}
         if full:
-            s.update(model=model.state_dict(), optimizer=opt.state_dict(), schedule=sched)
+            s.update(model=full_size_weights(model), optimizer=opt.state_dict(), schedule=sched)
+            if ema is not None:
+                s["ema"] = ema.model.state_dict()
         else:
-            s.update(model={k: v.half() for k, v in model.state_dict().items()})
+            s.update(model={k: v.half() for k, v in full_size_weights(shipped()).items()})
         return s
 
     stop_requested = []  # SIGTERM/SIGINT: finish the step, write the checkpoint, exit cleanly
@@ -192,11 +258,22 @@ def main() -> None:
     t_start, t_ckpt, epoch = time.time(), time.time(), 0
     run_loss, run_n, t_log = 0.0, 0, time.time()
     done = step >= sched["total"]
+
+    def evaluate_shipped() -> float:
+        m = shipped()
+        current = m.patch_embed.img_size
+        set_grid(m, full_size)
+        result = evaluate(m, baselines=False, mask_ratio=cfg["mask_ratio"])["model"]
+        set_grid(m, current)
+        return result
+
     while not done:
         if sampler is not None:
             sampler.set_epoch(epoch)
         epoch += 1
-        for imgs in loader:
+        size = size_at(step)
+        set_grid(model, size)
+        for imgs in make_loader(size):
             lr = cosine_lr(step - sched["start"], sched["lr"], sched["warmup"], sched["total"] - sched["start"],
                            sched["min_lr"])
             for g in opt.param_groups:
@@ -206,19 +283,21 @@ def main() -> None:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if ema is not None:
+                ema.update(model)
             step += 1
+            images_seen += imgs.shape[0] * world
             run_loss, run_n = run_loss + loss.item(), run_n + 1
             now = time.time()
             if rank == 0 and step % args.log_every == 0:
                 seconds += now - t_log
                 ips = run_n * args.batch * world / (now - t_log)
                 entry = {"step": step, "loss": run_loss / run_n, "lr": lr, "min": round(seconds / 60, 1),
-                         "img_per_s": round(ips, 1)}
+                         "img_per_s": round(ips, 1), "size": size, "images_seen": images_seen}
                 if step % args.eval_every == 0:
-                    ev = evaluate(model, baselines=False, mask_ratio=cfg["mask_ratio"])
-                    entry["holdout"] = ev["model"]
-                    if ev["model"] < best_mse:
-                        best_mse = ev["model"]
+                    entry["holdout"] = evaluate_shipped()
+                    if entry["holdout"] < best_mse:
+                        best_mse = entry["holdout"]
                         atomic_save(state(full=False), best_path)
                 write_log(entry)
                 print(json.dumps(entry), flush=True)
@@ -230,14 +309,16 @@ def main() -> None:
             if stop:
                 done = True
                 break
+            if size_at(step) != size:
+                break  # next phase: a loader at the new size
     if rank == 0:
-        ev = evaluate(model, baselines=False, mask_ratio=cfg["mask_ratio"])
-        if ev["model"] < best_mse:
-            best_mse = ev["model"]
+        final = evaluate_shipped()
+        if final < best_mse:
+            best_mse = final
             atomic_save(state(full=False), best_path)
-        write_log({"step": step, "holdout_final": ev["model"], "min": round(seconds / 60, 1)})
+        write_log({"step": step, "holdout_final": final, "min": round(seconds / 60, 1)})
         atomic_save(state(full=True), ckpt_path)
-        print(f"done at step {step}; held-out masked MSE {ev['model']:.4f} (best {best_mse:.4f})", flush=True)
+        print(f"done at step {step}; held-out masked MSE {final:.4f} (best {best_mse:.4f})", flush=True)
     if distributed:
         dist.destroy_process_group()
 
