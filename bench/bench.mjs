@@ -22,6 +22,8 @@ const ratios = opt('ratios', '0,0.5,0.75,0.9').split(',').map(Number);
 const modelNames = opt('models', 'default,vit-b16').split(',');
 const PY = process.env.MAE_PYTHON ?? '/usr/bin/python3';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+// The Python side is a package (python/mae_playground): its scripts run as modules with python/ on the path.
+const pyEnv = { ...process.env, PYTHONPATH: path.join(root, 'python') };
 const cacheDir = path.join(root, '.cache', 'bench');
 // Progress and the plain tables: stdout normally, stderr with --markdown (stdout = the markdown only).
 const log = (...a) => {
@@ -39,7 +41,11 @@ function ensureModel(name) {
     if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
       if (!hasTorch) return null;
       log(`generating a random ViT-B/16 MAE in ${path.relative(root, dir)} (one-off, ~450 MB) ...`);
-      execFileSync(PY, ['python/export_onnx.py', '--random', 'mae_vit_base_patch16', '--out', dir], { cwd: root, stdio: 'ignore' });
+      execFileSync(PY, ['-m', 'mae_playground.export_onnx', '--random', 'mae_vit_base_patch16', '--out', dir], {
+        cwd: root,
+        env: pyEnv,
+        stdio: 'ignore',
+      });
     }
     return { dir, weights: null, factory: 'mae_vit_base_patch16' };
   }
@@ -165,7 +171,8 @@ async function ortMatmulPeak(file) {
 
 function benchTorch(model) {
   const args = [
-    'python/bench_torch.py',
+    '-m',
+    'mae_playground.bench_torch',
     '--threads',
     String(threads),
     '--iters',
@@ -179,7 +186,7 @@ function benchTorch(model) {
   ];
   if (model.factory) args.push('--factory', model.factory);
   else args.push('--manifest', path.join(model.dir, 'manifest.json'), ...(model.weights ? ['--weights', model.weights] : []));
-  const out = execFileSync(PY, args, { cwd: root, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  const out = execFileSync(PY, args, { cwd: root, encoding: 'utf8', env: { ...pyEnv, OMP_NUM_THREADS: String(threads) } });
   return JSON.parse(out.trim().split('\n').pop());
 }
 

@@ -45,8 +45,9 @@ for (const v of variants) {
     !existsSync(join(v.dir, 'manifest.json')) || readFileSync(join(v.dir, 'manifest.json'), 'utf8').indexOf(readManifestSha()) < 0;
   if (stale || argv.includes('--rebuild')) {
     log(`quantising into ${v.dir} ...`);
-    execFileSync(PY, ['python/quantize_dynamic.py', 'models/default', v.dir, ...v.args], {
+    execFileSync(PY, ['-m', 'mae_playground.quantize_dynamic', 'models/default', v.dir, ...v.args], {
       cwd: root,
+      env: { ...process.env, PYTHONPATH: join(root, 'python') }, // the Python side is a package: run as a module
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }

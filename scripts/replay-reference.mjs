@@ -1,4 +1,4 @@
-// Replays reference vectors written by python/export_onnx.py through onnxruntime-node.
+// Replays reference vectors written by python/mae_playground/export_onnx.py through onnxruntime-node.
 // Usage: node scripts/replay-reference.mjs <modelDir> <referenceDir> [--tol 1e-4]
 // Passes when, for every case, max|pred - ref| <= tol * max(1, max|ref|) (same for latent).
 // Used by the Python tests to check the exported / converted graphs end to end.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Prints the model zoo's results (models/zoo.json, written by python/zoo_export.py) as the README's
+// Prints the model zoo's results (models/zoo.json, written by python/mae_playground/zoo_export.py) as the README's
 // Markdown table, so the numbers there are copied by a program, not by hand.
 import { readFileSync } from 'node:fs';
 

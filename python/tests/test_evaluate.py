@@ -1,6 +1,6 @@
 import torch
 
-from evaluate import gaussian_interpolation, masked_mse
+from mae_playground.evaluate import gaussian_interpolation, masked_mse
 
 
 def test_gaussian_interpolation_keeps_constants_and_fills_holes():

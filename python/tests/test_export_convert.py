@@ -9,9 +9,9 @@ import onnx
 import pytest
 import torch
 
-from convert_official import ConversionError, extract_state_dict, infer_config, main as convert_main
-from export_onnx import export, write_reference
-from models_mae import MaskedAutoencoderViT
+from mae_playground.convert_official import ConversionError, extract_state_dict, infer_config, main as convert_main
+from mae_playground.export_onnx import export, write_reference
+from mae_playground.models_mae import MaskedAutoencoderViT
 
 REPO = Path(__file__).resolve().parents[2]
 HAVE_ORT_NODE = shutil.which("node") is not None and (REPO / "node_modules" / "onnxruntime-node").exists()
@@ -112,7 +112,7 @@ def test_converter_rejects_unknown_shapes():
         infer_config(sd)
     sd = tiny(embed_dim=192, num_heads=3, decoder_embed_dim=128).state_dict()
     sd["blocks.0.attn.qkv.weight"] = torch.zeros(10, 10)
-    from convert_official import load_official
+    from mae_playground.convert_official import load_official
     with pytest.raises(ConversionError, match="wrong shapes"):
         load_official(sd, infer_config(sd))
     with pytest.raises(ConversionError, match="no MAE state dict"):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from mask_prng import image_seed, len_keep, mask_noise, mulberry32, random_masking_ids
+from mae_playground.mask_prng import image_seed, len_keep, mask_noise, mulberry32, random_masking_ids
 
 
 def test_mulberry32_matches_javascript():

@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from models_mae import (MaskedAutoencoderViT, get_2d_sincos_pos_embed, mae_vit_base_patch16,
+from mae_playground.models_mae import (MaskedAutoencoderViT, get_2d_sincos_pos_embed, mae_vit_base_patch16,
                         mae_vit_huge_patch14, mae_vit_large_patch16)
 
 

@@ -2,9 +2,9 @@
 
 import torch
 
-from data import SHARED_DATA, is_probe_test, pet_label, probe_split, train_files
-from models_mae import mae_vit_zoo
-from probe import encoder_features, linear_probe
+from mae_playground.data import SHARED_DATA, is_probe_test, pet_label, probe_split, train_files
+from mae_playground.models_mae import mae_vit_zoo
+from mae_playground.probe import encoder_features, linear_probe
 
 
 def test_pet_labels_from_file_names():

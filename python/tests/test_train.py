@@ -23,8 +23,9 @@ def make_photos(root: Path) -> None:
 
 
 def run_train(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MAE_DATA": str(tmp_path / "data")}
-    cmd = [sys.executable, str(PY / "train.py"), "--out", str(tmp_path / "run"), "--model", "mae_vit_tiny_patch16",
+    # run as a module of the package, as the README's commands do
+    env = {**os.environ, "MAE_DATA": str(tmp_path / "data"), "PYTHONPATH": str(PY)}
+    cmd = [sys.executable, "-m", "mae_playground.train", "--out", str(tmp_path / "run"), "--model", "mae_vit_tiny_patch16",
            "--img-size", "32", "--patch-size", "8", "--batch", "4", "--log-every", "2", "--eval-every", "2",
            "--warmup", "2", "--workers", "0", "--threads", "1", *extra]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)

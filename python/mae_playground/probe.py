@@ -6,21 +6,19 @@ patch tokens (all patches visible, after the final norm), standardised; a logist
 penalty chosen by 5-fold cross-validation on the probe's training photos is scored on its test photos
 (data.probe_split: Kaggle Dogs-vs-Cats test_set, which the zoo never trained on).
 
-    /usr/bin/python3 python/probe.py runs/zoo-p16-r75/checkpoint.pth [--random-init]
+    PYTHONPATH=python /usr/bin/python3 -m mae_playground.probe runs/zoo-p16-r75/checkpoint.pth [--random-init]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import eval_tensor, probe_split  # noqa: E402
+from .data import eval_tensor, probe_split
 
 PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
@@ -93,8 +91,8 @@ def main() -> None:
     ap.add_argument("weights")
     ap.add_argument("--random-init", action="store_true", help="same architecture, untrained (the control)")
     args = ap.parse_args()
-    from export_onnx import load_any
-    from models_mae import model_from_config
+    from .export_onnx import load_any
+    from .models_mae import model_from_config
 
     model, ck = load_any(args.weights)
     if args.random_init:

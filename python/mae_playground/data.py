@@ -10,7 +10,7 @@ from PIL import Image
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-SHARED_DATA = Path(os.environ.get("MAE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_DATA = Path(os.environ.get("MAE_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 # Every shared training folder; val/ is never among them. imagenette/ (7,200 photos at 224 px) came later,
 # so a data folder without it still trains.
 TRAIN_FOLDERS = ("imagenet-samples", "more-photos", "imagenette")

@@ -1,7 +1,7 @@
 """The model zoo: one small MAE per (training mask ratio, patch size), one recipe, one budget.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nohup /usr/bin/python3 python/zoo.py train &  # resumable
-    /usr/bin/python3 python/zoo.py export     # models/zoo-*/ with held-out MSE + linear probe in the card
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=python nohup /usr/bin/python3 -m mae_playground.zoo train &  # resumable
+    PYTHONPATH=python /usr/bin/python3 -m mae_playground.zoo export     # models/zoo-*/ with held-out MSE + linear probe in the card
 
 Every zoo model has the same architecture (`mae_vit_zoo`: 192-d x 6 encoder, 128-d x 2 decoder, 112 px),
 the same data (training photos minus val/ and minus the probe's test photos), the same schedule and the
@@ -13,11 +13,12 @@ stopped, so several sessions can add to the zoo.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # (id, patch size, training mask ratio), in training order: the minimum set (3 ratios, 2 patch sizes) first.
 ZOO = [
     ("zoo-p16-r75", 16, 0.75),
@@ -33,13 +34,13 @@ def train(only: list[str]) -> None:
     for zoo_id, patch, ratio in ZOO:
         if only and zoo_id not in only:
             continue
-        cmd = [sys.executable, str(ROOT / "python/train.py"), "--out", str(ROOT / "runs" / zoo_id),
+        cmd = [sys.executable, "-m", "mae_playground.train", "--out", str(ROOT / "runs" / zoo_id),
                "--model", "mae_vit_zoo", "--img-size", "112", "--patch-size", str(patch),
                "--mask-ratio", str(ratio), "--batch", str(RECIPE["batch"]), "--total-steps", str(RECIPE["steps"]),
                "--warmup", str(RECIPE["warmup"]), "--lr", str(RECIPE["lr"]), "--min-lr", str(RECIPE["min_lr"]),
                "--eval-every", "200", "--preload", "--workers", "0", "--exclude-probe-test", "--ckpt-minutes", "3"]
         print(" ".join(cmd), flush=True)
-        subprocess.run(cmd, check=True, cwd=ROOT)
+        subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "python")})
 
 
 def main() -> None:
@@ -50,7 +51,7 @@ def main() -> None:
     if args.action == "train":
         train(args.only)
     else:
-        from zoo_export import export_all  # noqa: PLC0415 (export needs onnx; training does not)
+        from .zoo_export import export_all  # noqa: PLC0415 (export needs onnx; training does not)
         export_all(ZOO, RECIPE, args.only)
 
 

@@ -1,6 +1,6 @@
 """Export an MAE to the playground's model contract (docs/MODEL_CONTRACT.md) and check it.
 
-    /usr/bin/python3 python/export_onnx.py runs/default/best.pth --out models/default \
+    PYTHONPATH=python /usr/bin/python3 -m mae_playground.export_onnx runs/default/best.pth --out models/default \
         --name "MAE ViT-Ti/16 (playground)" --reference tests/reference/default
 
 Writes encoder.onnx, decoder.onnx and manifest.json (fp32, opset 17). Graphs whose weights exceed
@@ -16,21 +16,19 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import IMAGENET_MEAN, IMAGENET_STD, eval_tensor  # noqa: E402
-from mask_prng import image_seed, random_masking_ids  # noqa: E402
-from models_mae import FACTORIES, MaskedAutoencoderViT, count_params, model_from_config  # noqa: E402
+from .data import IMAGENET_MEAN, IMAGENET_STD, eval_tensor
+from .mask_prng import image_seed, random_masking_ids
+from .models_mae import FACTORIES, MaskedAutoencoderViT, count_params, model_from_config
 
 OPSET = 17
 EXTERNAL_DATA_BYTES = 1_800_000_000  # below protobuf's 2 GiB hard limit, with room for the graph
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REFERENCE_IMAGES = ["goldfinch", "school_bus"]
 REFERENCE_CASES = [(0.75, 0), (0.5, 7), (0.9, 123)]  # (mask_ratio, seed)
 
@@ -181,7 +179,7 @@ def write_reference(model: MaskedAutoencoderViT, out: Path, images=REFERENCE_IMA
 
 
 def load_any(path: str) -> tuple[MaskedAutoencoderViT, dict]:
-    from train import legacy_config
+    from .train import legacy_config
 
     ck = torch.load(path, map_location="cpu")
     cfg = legacy_config(ck["config"])
@@ -218,7 +216,7 @@ def main() -> None:
     if args.card:
         source.update(json.loads(Path(args.card).read_text()))
     if args.eval:
-        from evaluate import evaluate
+        from .evaluate import evaluate
 
         torch.set_num_threads(os.cpu_count() or 1)
         source["heldOut"] = evaluate(model)

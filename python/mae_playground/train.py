@@ -3,10 +3,10 @@
 Recipe (He et al.): RandomResizedCrop(scale 0.2-1, bicubic) + flip, AdamW (0.9, 0.95) with weight
 decay 0.05 on weight matrices, linear warm-up then cosine decay, mask ratio 0.75, pixel targets.
 
-    /usr/bin/python3 python/train.py --init ../shared/checkpoints/mae-vit-ti16-warmstart.pth \
+    PYTHONPATH=python /usr/bin/python3 -m mae_playground.train --init ../shared/checkpoints/mae-vit-ti16-warmstart.pth \
         --out runs/default --total-steps 6000          # first run on a machine
-    /usr/bin/python3 python/train.py --out runs/default  # resumes runs/default/checkpoint.pth
-    torchrun --nproc_per_node=4 python/train.py ...      # data-parallel on GPUs
+    PYTHONPATH=python /usr/bin/python3 -m mae_playground.train --out runs/default  # resumes runs/default/checkpoint.pth
+    PYTHONPATH=python torchrun --nproc_per_node=4 -m mae_playground.train ...      # data-parallel on GPUs
 
 A checkpoint with optimizer state is written every --ckpt-minutes to <out>/checkpoint.pth (git-ignored);
 each evaluation that improves the held-out MSE writes <out>/best.pth (fp16 weights + config + log),
@@ -20,7 +20,6 @@ import copy
 import json
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -30,10 +29,9 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from torchvision import transforms
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import IMAGENET_MEAN, IMAGENET_STD, load_rgb, train_files  # noqa: E402
-from evaluate import evaluate  # noqa: E402
-from models_mae import FACTORIES, cosine_lr, get_2d_sincos_pos_embed, model_from_config  # noqa: E402
+from .data import IMAGENET_MEAN, IMAGENET_STD, load_rgb, train_files
+from .evaluate import evaluate
+from .models_mae import FACTORIES, cosine_lr, get_2d_sincos_pos_embed, model_from_config
 
 
 class Photos(Dataset):

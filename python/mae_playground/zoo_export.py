@@ -1,6 +1,6 @@
 """Exports the finished zoo runs to models/<id>/ with their card: held-out MSE and the linear probe.
 
-Called by `python/zoo.py export`. Each model's manifest.source carries its training ratio, patch size,
+Called by `python -m mae_playground.zoo export`. Each model's manifest.source carries its training ratio, patch size,
 budget, held-out masked MSE (at its own training ratio and at 0.75, plus the baselines) and the cat-vs-dog
 probe; models/zoo.json lists them (plus a random-init control's probe) for the compare view and the README.
 """
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import torch
 
-from evaluate import evaluate
-from export_onnx import export, load_any
-from models_mae import mae_vit_zoo
-from probe import probe
+from .evaluate import evaluate
+from .export_onnx import export, load_any
+from .models_mae import mae_vit_zoo
+from .probe import probe
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def card(zoo_id: str, patch: int, ratio: float, recipe: dict, ck: dict) -> dict:

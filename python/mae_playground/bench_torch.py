@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mask_prng import random_masking_ids  # noqa: E402
-from models_mae import FACTORIES, model_from_config  # noqa: E402
+from .mask_prng import random_masking_ids
+from .models_mae import FACTORIES, model_from_config
 
 MATMUL_N = 1024
 

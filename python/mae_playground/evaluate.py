@@ -10,16 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import eval_tensor, val_files  # noqa: E402
-from mask_prng import image_seed, random_masking_ids  # noqa: E402
+from .data import eval_tensor, val_files
+from .mask_prng import image_seed, random_masking_ids
 
 
 def gaussian_interpolation(imgs: torch.Tensor, visible: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -87,7 +85,7 @@ def evaluate(model, files=None, mask_ratio=0.75, seeds=(0, 1), baselines=True, b
 
 
 def main() -> None:
-    from models_mae import model_from_config
+    from .models_mae import model_from_config
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("checkpoint", help="a training checkpoint or weights file with 'config' and 'model'")

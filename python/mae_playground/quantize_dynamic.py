@@ -12,7 +12,7 @@ which onnxruntime's CPU graph optimiser (also in the WASM build) fuses into MatM
 DynamicQuantizeMatMul. Attention's activation x activation MatMuls, LayerNorm, Softmax, GELU and
 the patch-embedding Conv stay float32.
 
-    /usr/bin/python3 python/quantize_dynamic.py models/default .cache/quant/default-int8 [--per-tensor]
+    PYTHONPATH=python /usr/bin/python3 -m mae_playground.quantize_dynamic models/default .cache/quant/default-int8 [--per-tensor]
 
 Writes encoder.onnx, decoder.onnx and a manifest.json (files' sizes and SHA-256 updated, a
 "quantization" note) into the output folder.

@@ -1,6 +1,6 @@
 """Convert a facebookresearch/mae checkpoint (.pth) into the playground's model contract.
 
-    /usr/bin/python3 python/convert_official.py mae_visualize_vit_large.pth --out models/mae-vit-large-visualize
+    PYTHONPATH=python /usr/bin/python3 -m mae_playground.convert_official mae_visualize_vit_large.pth --out models/mae-vit-large-visualize
 
 Reads the `model` entry (or a bare state dict), infers the architecture from the tensor shapes,
 loads it strictly into our MaskedAutoencoderViT (same parameter names) and exports encoder.onnx,
@@ -19,9 +19,8 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_onnx import export, write_reference  # noqa: E402
-from models_mae import MaskedAutoencoderViT  # noqa: E402
+from .export_onnx import export, write_reference
+from .models_mae import MaskedAutoencoderViT
 
 # Head counts are not visible in tensor shapes; these are the official (and our) widths.
 ENCODER_HEADS = {192: 3, 384: 6, 768: 12, 1024: 16, 1280: 16}
