@@ -1,6 +1,6 @@
 /**
  * Bring your own model: a model folder from disk, by the folder picker, the plain file picker or a
- * drop. The good folder is what python/convert_official.py writes (e2e/fixtures/models/converted-tiny,
+ * drop. The good folder is what python/mae_playground/convert_official.py writes (e2e/fixtures/models/converted-tiny,
  * made by e2e/fixtures/make-byom-model.py); the broken ones are made here from it and from
  * e2e/fixtures/models/tiny-112. Each broken folder names its problem and the running model keeps
  * answering; the good one replaces it, rows re-run on it, and switching back to a bundled model works.

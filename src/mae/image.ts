@@ -59,7 +59,7 @@ export function compositeOnBackground(img: RgbaImage, bg: Rgb = WHITE): RgbaImag
 
 // ---------------------------------------------------------------------------------------------
 // Resampling: a port of Pillow's ImagingResample (libImaging/Resample.c) for 8-bit images with
-// the BICUBIC filter, because python/data.py `resize_center_crop` (Image.resize(..., BICUBIC)) made
+// the BICUBIC filter, because python/mae_playground/data.py `resize_center_crop` (Image.resize(..., BICUBIC)) made
 // the images the model is evaluated on and the reference vectors. What is reproduced:
 //  - separable cubic convolution, Keys a = -0.5, support 2;
 //  - when downscaling, the kernel is stretched by the scale factor (support 2*scale, taps
@@ -211,7 +211,7 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Size after "shorter side to `size`", exactly as python/data.py computes it. */
+/** Size after "shorter side to `size`", exactly as python/mae_playground/data.py computes it. */
 export function shorterSideSize(width: number, height: number, size: number): { width: number; height: number } {
   const scale = size / Math.min(width, height);
   return { width: Math.max(size, roundHalfEven(width * scale)), height: Math.max(size, roundHalfEven(height * scale)) };
@@ -219,7 +219,7 @@ export function shorterSideSize(width: number, height: number, size: number): { 
 
 /**
  * Resizes so the shorter side is `size` (bicubic, Pillow-exact: see the block comment above) and
- * takes the centered size×size square at ((nw-size)>>1, (nh-size)>>1), like python/data.py
+ * takes the centered size×size square at ((nw-size)>>1, (nh-size)>>1), like python/mae_playground/data.py
  * `resize_center_crop`, the evaluation preprocessing of the model.
  */
 export function resizeShorterSideCenterCrop(img: RgbaImage, size: number): RgbaImage {
@@ -265,7 +265,7 @@ function assertStats(mean: readonly number[], std: readonly number[]): void {
 
 /**
  * RGBA bytes → float32 [3,H,W], (v/255 - mean)/std per channel. Every step is rounded to float32
- * (Math.fround) in the same order as numpy's float32 arithmetic in python/data.py, so identical
+ * (Math.fround) in the same order as numpy's float32 arithmetic in python/mae_playground/data.py, so identical
  * pixels give bit-identical tensors. Alpha is ignored: composite first.
  */
 export function toNormalizedChw(img: RgbaImage, mean: readonly number[], std: readonly number[]): Float32Array {

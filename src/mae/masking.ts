@@ -1,5 +1,5 @@
 /**
- * Seeded random masking, bit-for-bit the same as python/mask_prng.py (the reference vectors store
+ * Seeded random masking, bit-for-bit the same as python/mae_playground/mask_prng.py (the reference vectors store
  * ids made there, and tests compare them exactly). The official MAE draws `torch.rand` noise; a
  * browser cannot reproduce torch's generator, so the playground defines masks with its own PRNG
  * and keeps the official semantics: argsort the noise, keep the lowest `lenKeep`.

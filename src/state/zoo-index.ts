@@ -1,5 +1,5 @@
 /**
- * models/zoo.json, written by python/zoo_export.py: the zoo's models and the numbers on their cards
+ * models/zoo.json, written by python/mae_playground/zoo_export.py: the zoo's models and the numbers on their cards
  * (held-out masked MSE, the cat-vs-dog linear probe), plus an untrained control's probe.
  */
 import { gridSide } from '../mae/index.ts';

@@ -22,7 +22,7 @@ export function OpenModelFolder() {
   return (
     <div
       className="model-open"
-      title="A model folder as python/convert_official.py or python/export_onnx.py writes it. Its files stay on this machine."
+      title="A model folder as python/mae_playground/convert_official.py or python/mae_playground/export_onnx.py writes it. Its files stay on this machine."
     >
       <button type="button" className="link" data-testid="open-model-folder" onClick={() => folder.current?.click()}>
         Open model folder…

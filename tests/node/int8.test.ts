@@ -1,4 +1,4 @@
-// models/default-int8 (python/quantize_dynamic.py of models/default) stays close to the fp32 model:
+// models/default-int8 (python/mae_playground/quantize_dynamic.py of models/default) stays close to the fp32 model:
 // same reconstructions within a small masked-MSE change, and it was made from the current fp32 files.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('int8 variant of the bundled model', () => {
-  it('was quantised from the current fp32 files (else: python/quantize_dynamic.py models/default models/default-int8)', () => {
+  it('was quantised from the current fp32 files (else: PYTHONPATH=python python3 -m mae_playground.quantize_dynamic models/default models/default-int8)', () => {
     const q = JSON.parse(readFileSync(`${INT8_DIR}manifest.json`, 'utf8')) as {
       quantization?: { sourceFiles?: Record<string, { sha256?: string }> };
     };

@@ -78,7 +78,7 @@ describe('resizeShorterSideCenterCrop', () => {
     }
   });
 
-  // Fixtures made by tests/unit/fixtures/make_resize_fixtures.py with python/data.py
+  // Fixtures made by tests/unit/fixtures/make_resize_fixtures.py with python/mae_playground/data.py
   // resize_center_crop (Pillow BICUBIC): the port is meant to be bit-exact, so any difference fails.
   const cases: [string, number][] = [
     ['wide', 32],

@@ -16,7 +16,7 @@ function expectConsistent(m: MaskIds, L: number): void {
   expect(m.mask.reduce((s, v) => s + v, 0)).toBe(L - K);
 }
 
-describe('mulberry32 (spec values from python/mask_prng.py)', () => {
+describe('mulberry32 (spec values from python/mae_playground/mask_prng.py)', () => {
   // Literals printed by: /usr/bin/python3 -c "from mask_prng import mulberry32; g=mulberry32(S); ..."
   const spec: Record<number, number[]> = {
     0: [0.26642920868471265, 0.0003297457005828619, 0.2232720274478197, 0.1462021479383111],
