@@ -2,7 +2,7 @@
 // npm run bench:quant [-- --json | --markdown] [--seeds 3] [--ratio 0.75] [--iters 10]
 //
 // Is a dynamic int8 variant of the bundled model worth it? Builds it with
-// python/quantize_dynamic.py (python3-onnx only) into .cache/quant/ (per output column, and per
+// python/mae_playground/quantize_dynamic.py (python3-onnx only) into .cache/quant/ (per output column, and per
 // tensor), then on the 12 sample photos x --seeds masks at --ratio, with the app's TypeScript core
 // and onnxruntime-node:
 //   - quality: masked MSE (normalised pixels, the MAE loss) of fp32 and of each int8 variant, its
