@@ -1,0 +1,74 @@
+/**
+ * A weights file (.pth, pytorch_model.bin, .safetensors) as onnxruntime-node sessions, through the
+ * same importer as the browser (src/features/models/weights). onnxruntime-node takes external data
+ * as bytes (`{ path, data: Uint8Array }`), not Blobs, so each chunk of the file that a graph uses is
+ * read once here; in the browser onnxruntime-web reads the Blob slices itself.
+ */
+import { openAsBlob } from 'node:fs';
+import { basename } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { importWeights, type ImportedModel, type ImportOptions } from '../features/models/weights/index.ts';
+import type { NodeModel } from './node-model.ts';
+
+export interface NodeWeightsModel extends NodeModel {
+  imported: ImportedModel;
+}
+
+export interface WeightsLoadOptions extends ImportOptions {
+  /** intra-op threads per session; 0 lets onnxruntime pick (all cores) */
+  threads?: number;
+}
+
+export async function openWeightsFile(path: string): Promise<Blob> {
+  try {
+    return await openAsBlob(path);
+  } catch (e) {
+    throw new Error(`cannot open ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Session options as node-model.ts uses them for model folders, so that both paths are timed alike. */
+export function nodeSessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
+/** Sessions for an imported model: each graph gets the chunks its manifest lists. */
+export async function createImportedSessions(
+  imported: ImportedModel,
+  threads = 0,
+): Promise<{ encoder: ort.InferenceSession; decoder: ort.InferenceSession }> {
+  const bytes = new Map<string, Uint8Array>();
+  for (const { path, data } of imported.externalData) bytes.set(path, new Uint8Array(await data.arrayBuffer()));
+  const create = async (graph: Uint8Array, paths: string[] | undefined): Promise<ort.InferenceSession> => {
+    const session = await ort.InferenceSession.create(graph, {
+      ...nodeSessionOptions(threads),
+      externalData: (paths ?? []).map((path) => ({ path, data: bytes.get(path) as Uint8Array })),
+    });
+    // the chunks of this graph are in onnxruntime's memory now
+    for (const p of paths ?? []) bytes.delete(p);
+    return session;
+  };
+  const encoder = await create(imported.encoder, imported.manifest.encoder.externalData);
+  const decoder = await create(imported.decoder, imported.manifest.decoder.externalData);
+  return { encoder, decoder };
+}
+
+export async function loadNodeWeights(path: string, opts: WeightsLoadOptions = {}): Promise<NodeWeightsModel> {
+  const imported = await importWeights(await openWeightsFile(path), basename(path), opts);
+  const sessions = await createImportedSessions(imported, opts.threads ?? 0);
+  return {
+    manifest: imported.manifest,
+    imported,
+    sessions,
+    release: async () => {
+      await sessions.encoder.release();
+      await sessions.decoder.release();
+    },
+  };
+}

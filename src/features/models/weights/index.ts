@@ -1,0 +1,4 @@
+/** Real MAE weights with no Python: see import-weights.ts. */
+export { importWeights, architectureLabel, type ImportedModel, type ImportOptions, type ImportProgress, type ModelCardFacts } from './import-weights.ts';
+export { WeightsError } from './errors.ts';
+export type { MaeArchitecture, WeightsLayout } from './architecture.ts';

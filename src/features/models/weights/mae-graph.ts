@@ -1,0 +1,266 @@
+/**
+ * The MAE as two ONNX graphs that follow the model contract (docs/MODEL_CONTRACT.md; the same inputs,
+ * outputs and semantics as python/export_onnx.py's graphs) and whose weights are ONNX external data:
+ * byte ranges of the user's file, never copied here.
+ *
+ * Op choices, for speed: the ops are those torch.onnx.export writes for models_mae.py (Conv patch
+ * embedding, MatMul + Add linears, LayerNormalization, the erf GELU pattern that onnxruntime fuses
+ * into one Gelu, Reshape/Transpose/MatMul/Softmax attention), so onnxruntime's optimizer makes of them
+ * what it makes of a converted model. The file's weights are in PyTorch's layout ([out, in]), so
+ * each linear weight goes through a Transpose (and the three q/k/v blocks through a Concat, the
+ * query block also through a Mul by the attention scale); these nodes have only initializers as
+ * inputs, so onnxruntime folds them into constants when the session is created: at run time the
+ * graph has one fused qkv MatMul per block, like the exported one, and one Mul less per block
+ * (the scale lives in the weights). float16 and bfloat16 weights get a Cast to float, folded alike.
+ *
+ * External data: the tensors a graph uses are grouped into chunks (contiguous spans of the file up
+ * to 1 GiB; a gap of unused bytes over 16 MB starts a new chunk), each handed to onnxruntime as one
+ * `externalData` entry that is a slice of the file. The encoder's and the decoder's weights are thus
+ * read once each, and no single buffer approaches the browser's 2 GB ArrayBuffer limit.
+ */
+import type { MaeArchitecture, MaeWeights } from './architecture.ts';
+import { encodeModel, TensorType, type ExternalTensor, type GraphIO, type InlineTensor, type OnnxNode } from './onnx-proto.ts';
+import type { TensorEntry } from './tensors.ts';
+
+export const OPSET = 17;
+const LAYER_NORM_EPS = 1e-6; // the official models' LayerNorm (Hugging Face's configs say 1e-12; same results within 1e-4)
+const MAX_CHUNK_BYTES = 1 << 30;
+const MAX_GAP_BYTES = 16 << 20;
+
+export interface ExternalChunk {
+  /** the name the graphs use as `location` and the session option's `path` */
+  path: string;
+  /** byte range [start, end) of the user's file */
+  start: number;
+  end: number;
+}
+
+export interface BuiltGraph {
+  onnx: Uint8Array;
+  chunks: ExternalChunk[];
+}
+
+/** Groups byte ranges into chunks; returns the chunk of each tensor by name. */
+export function planChunks(entries: readonly TensorEntry[], prefix: string): { chunks: ExternalChunk[]; chunkOf: Map<TensorEntry, ExternalChunk> } {
+  const sorted = [...new Set(entries)].sort((a, b) => a.byteOffset - b.byteOffset);
+  const chunks: ExternalChunk[] = [];
+  const chunkOf = new Map<TensorEntry, ExternalChunk>();
+  let current: ExternalChunk | undefined;
+  for (const t of sorted) {
+    const end = t.byteOffset + t.byteLength;
+    if (!current || t.byteOffset - current.end > MAX_GAP_BYTES || Math.max(end, current.end) - current.start > MAX_CHUNK_BYTES) {
+      current = { path: `${prefix}.weights.${chunks.length}.bin`, start: t.byteOffset, end };
+      chunks.push(current);
+    }
+    current.end = Math.max(current.end, end);
+    chunkOf.set(t, current);
+  }
+  return { chunks, chunkOf };
+}
+
+const ONNX_TYPE = { float32: TensorType.FLOAT, float16: TensorType.FLOAT16, bfloat16: TensorType.BFLOAT16 } as Record<string, number>;
+
+class GraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: (ExternalTensor | InlineTensor)[] = [];
+  private counter = 0;
+  private readonly constants = new Map<string, string>();
+  private readonly weights = new Map<string, string>();
+
+  constructor(
+    private readonly tensors: Map<string, TensorEntry>,
+    private readonly chunkOf: Map<TensorEntry, ExternalChunk>,
+  ) {}
+
+  private fresh(hint: string): string {
+    return `${hint}_${this.counter++}`;
+  }
+
+  node(op: string, inputs: string[], attributes?: OnnxNode['attributes'], hint = op): string {
+    const out = this.fresh(hint);
+    this.nodes.push({ op, inputs, outputs: [out], name: out, attributes });
+    return out;
+  }
+
+  /** A weight of the file as a float32 value (a Cast for half-precision files), optionally a sub-range of rows. */
+  weight(name: string, shape?: number[], byteRange?: [number, number]): string {
+    const t = this.tensors.get(name) as TensorEntry;
+    const key = `${name}:${byteRange?.join('-') ?? ''}`;
+    const known = this.weights.get(key);
+    if (known) return known;
+    const chunk = this.chunkOf.get(t) as ExternalChunk;
+    const [from, to] = byteRange ?? [0, t.byteLength];
+    const initName = byteRange ? `${name}[${from}:${to}]` : name;
+    this.initializers.push({
+      name: initName,
+      dataType: ONNX_TYPE[t.dtype],
+      dims: shape ?? t.shape,
+      location: chunk.path,
+      offset: t.byteOffset + from - chunk.start,
+      length: to - from,
+    });
+    const value = t.dtype === 'float32' ? initName : this.node('Cast', [initName], { to: TensorType.FLOAT }, `${name}.float`);
+    this.weights.set(key, value);
+    return value;
+  }
+
+  constInt64(values: number[], dims: number[] = [values.length]): string {
+    const key = `i64:${dims.join('x')}:${values.join(',')}`;
+    const known = this.constants.get(key);
+    if (known) return known;
+    const raw = new Uint8Array(values.length * 8);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+    const name = this.fresh('const_i64');
+    this.initializers.push({ name, dataType: TensorType.INT64, dims, raw });
+    this.constants.set(key, name);
+    return name;
+  }
+
+  constFloat(values: number[], dims: number[] = [values.length]): string {
+    const raw = new Uint8Array(values.length * 4);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    const key = `f32:${dims.join('x')}:${values.length > 8 ? this.counter : values.join(',')}`;
+    const known = this.constants.get(key);
+    if (known) return known;
+    const name = this.fresh('const_f32');
+    this.initializers.push({ name, dataType: TensorType.FLOAT, dims, raw });
+    this.constants.set(key, name);
+    return name;
+  }
+
+  /** x @ W^T + b for a PyTorch Linear (weight [out, in]). */
+  linear(x: string, prefix: string): string {
+    const weightT = this.node('Transpose', [this.weight(`${prefix}.weight`)], { perm: [1, 0] }, `${prefix}.weight.T`);
+    const y = this.node('MatMul', [x, weightT], undefined, `${prefix}.MatMul`);
+    return this.node('Add', [y, this.weight(`${prefix}.bias`)], undefined, `${prefix}.Add`);
+  }
+
+  layerNorm(x: string, prefix: string): string {
+    return this.node('LayerNormalization', [x, this.weight(`${prefix}.weight`), this.weight(`${prefix}.bias`)], { axis: -1, epsilon: { float: LAYER_NORM_EPS } }, prefix);
+  }
+
+  /** models_mae.Block: x + attn(norm1(x)), then x + mlp(norm2(x)). */
+  block(x: string, prefix: string, dim: number, heads: number): string {
+    const headDim = dim / heads;
+    const h = this.layerNorm(x, `${prefix}.norm1`);
+    // q, k, v weights (each [dim, dim]) stacked into the fused [3*dim, dim] layout, transposed, query scaled.
+    const scale = new Array<number>(3 * dim).fill(1).fill(headDim ** -0.5, 0, dim);
+    const scaleVec = this.constFloat(scale);
+    const parts = ['q', 'k', 'v'].map((p) => `${prefix}.attn.${p}`);
+    const wqkv = this.node('Concat', parts.map((p) => this.weight(`${p}.weight`)), { axis: 0 }, `${prefix}.attn.qkv.weight`);
+    const wqkvT = this.node('Mul', [this.node('Transpose', [wqkv], { perm: [1, 0] }, `${prefix}.attn.qkv.weight.T`), scaleVec], undefined, `${prefix}.attn.qkv.weight.scaled`);
+    const bqkv = this.node('Mul', [this.node('Concat', parts.map((p) => this.weight(`${p}.bias`)), { axis: 0 }, `${prefix}.attn.qkv.bias`), scaleVec], undefined, `${prefix}.attn.qkv.bias.scaled`);
+    const qkv = this.node('Add', [this.node('MatMul', [h, wqkvT], undefined, `${prefix}.attn.qkv.MatMul`), bqkv], undefined, `${prefix}.attn.qkv.Add`);
+    const split = this.node('Transpose', [this.node('Reshape', [qkv, this.constInt64([0, 0, 3, heads, headDim])])], { perm: [2, 0, 3, 1, 4] });
+    const [q, k, v] = [0, 1, 2].map((i) => this.node('Gather', [split, this.constInt64([i], [])], { axis: 0 }));
+    const scores = this.node('MatMul', [q, this.node('Transpose', [k], { perm: [0, 1, 3, 2] })]);
+    const attn = this.node('Softmax', [scores], { axis: -1 });
+    const context = this.node('Transpose', [this.node('MatMul', [attn, v])], { perm: [0, 2, 1, 3] });
+    const merged = this.node('Reshape', [context, this.constInt64([0, 0, dim])]);
+    const x1 = this.node('Add', [x, this.linear(merged, `${prefix}.attn.proj`)]);
+    const h2 = this.layerNorm(x1, `${prefix}.norm2`);
+    const fc1 = this.linear(h2, `${prefix}.mlp.fc1`);
+    // exact (erf) GELU, as nn.GELU and torch.onnx.export write it: onnxruntime fuses this into Gelu
+    const erf = this.node('Erf', [this.node('Div', [fc1, this.constFloat([Math.SQRT2], [])])]);
+    const gelu = this.node('Mul', [this.node('Mul', [fc1, this.node('Add', [erf, this.constFloat([1], [])])]), this.constFloat([0.5], [])]);
+    return this.node('Add', [x1, this.linear(gelu, `${prefix}.mlp.fc2`)]);
+  }
+}
+
+function floatBytes(t: TensorEntry): number {
+  return t.byteLength / t.shape.reduce((a, b) => a * b, 1);
+}
+
+function build(weights: MaeWeights, part: 'encoder' | 'decoder', names: string[], body: (g: GraphBuilder, a: MaeArchitecture) => { inputs: GraphIO[]; outputs: GraphIO[]; output: string }): BuiltGraph {
+  const used = names.map((n) => weights.tensors.get(n) as TensorEntry);
+  const { chunks, chunkOf } = planChunks(used, part);
+  const g = new GraphBuilder(weights.tensors, chunkOf);
+  const { inputs, outputs, output } = body(g, weights.architecture);
+  // Name the last node's output after the contract's output.
+  const last = g.nodes[g.nodes.length - 1];
+  if (last.outputs[0] !== output) throw new Error('graph builder: the output must be the last node');
+  last.outputs[0] = outputs[0].name;
+  const onnx = encodeModel({
+    graphName: `mae_${part}`,
+    opset: OPSET,
+    producer: 'mae-playground weights import',
+    nodes: g.nodes,
+    initializers: g.initializers,
+    inputs,
+    outputs,
+  });
+  return { onnx, chunks };
+}
+
+export function buildEncoderGraph(weights: MaeWeights): BuiltGraph {
+  const names = [...weights.tensors.keys()].filter((n) => !(n.startsWith('decoder_') || n === 'mask_token'));
+  return build(weights, 'encoder', names, (g, a) => {
+    const D = a.embedDim;
+    const L = (a.imgSize / a.patchSize) ** 2;
+    const pos = weights.tensors.get('pos_embed') as TensorEntry;
+    const rowBytes = D * floatBytes(pos);
+    const posCls = g.weight('pos_embed', [1, 1, D], [0, rowBytes]);
+    const posPatches = g.weight('pos_embed', [1, L, D], [rowBytes, (L + 1) * rowBytes]);
+    const conv = g.node(
+      'Conv',
+      ['image', g.weight('patch_embed.proj.weight'), g.weight('patch_embed.proj.bias')],
+      { kernel_shape: [a.patchSize, a.patchSize], strides: [a.patchSize, a.patchSize] },
+      'patch_embed',
+    );
+    const patches = g.node('Transpose', [g.node('Reshape', [conv, g.constInt64([0, D, -1])])], { perm: [0, 2, 1] });
+    const withPos = g.node('Add', [patches, posPatches]);
+    const index = g.node('Expand', [g.node('Unsqueeze', ['ids_keep', g.constInt64([-1])]), g.constInt64([1, 1, D])]);
+    const visible = g.node('GatherElements', [withPos, index], { axis: 1 });
+    const cls = g.node('Add', [g.weight('cls_token'), posCls], undefined, 'cls_plus_pos');
+    const batch = g.node('Shape', ['image'], { start: 0, end: 1 });
+    const clsBatch = g.node('Expand', [cls, g.node('Concat', [batch, g.constInt64([1, 1])], { axis: 0 })]);
+    let x = g.node('Concat', [clsBatch, visible], { axis: 1 });
+    for (let i = 0; i < a.depth; i++) x = g.block(x, `blocks.${i}`, D, a.numHeads);
+    const latent = g.layerNorm(x, 'norm');
+    return {
+      inputs: [
+        { name: 'image', elemType: TensorType.FLOAT, shape: ['B', a.inChans, a.imgSize, a.imgSize] },
+        { name: 'ids_keep', elemType: TensorType.INT64, shape: ['B', 'K'] },
+      ],
+      outputs: [{ name: 'latent', elemType: TensorType.FLOAT, shape: ['B', 'K1', D] }],
+      output: latent,
+    };
+  });
+}
+
+export function buildDecoderGraph(weights: MaeWeights): BuiltGraph {
+  const names = [...weights.tensors.keys()].filter((n) => n.startsWith('decoder_') || n === 'mask_token');
+  return build(weights, 'decoder', names, (g, a) => {
+    const D = a.embedDim;
+    const Dd = a.decoderEmbedDim;
+    const L = (a.imgSize / a.patchSize) ** 2;
+    const pp3 = a.patchSize * a.patchSize * a.inChans;
+    const y = g.linear('latent', 'decoder_embed');
+    const cls = g.node('Slice', [y, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])]);
+    const visible = g.node('Slice', [y, g.constInt64([1]), g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
+    // L - K mask tokens: K + 1 tokens came in, L + 1 go on
+    const batch = g.node('Shape', [y], { start: 0, end: 1 });
+    const tokensIn = g.node('Shape', [y], { start: 1, end: 2 });
+    const maskCount = g.node('Sub', [g.constInt64([L + 1]), tokensIn]);
+    const maskTokens = g.node('Expand', [g.weight('mask_token'), g.node('Concat', [batch, maskCount, g.constInt64([1])], { axis: 0 })]);
+    const shuffled = g.node('Concat', [visible, maskTokens], { axis: 1 });
+    const index = g.node('Expand', [g.node('Unsqueeze', ['ids_restore', g.constInt64([-1])]), g.constInt64([1, 1, Dd])]);
+    const unshuffled = g.node('GatherElements', [shuffled, index], { axis: 1 });
+    let x = g.node('Add', [g.node('Concat', [cls, unshuffled], { axis: 1 }), g.weight('decoder_pos_embed')]);
+    for (let i = 0; i < a.decoderDepth; i++) x = g.block(x, `decoder_blocks.${i}`, Dd, a.decoderNumHeads);
+    const normed = g.layerNorm(x, 'decoder_norm');
+    // drop the cls token before the prediction head: the contract's pred has the L patches only
+    const patches = g.node('Slice', [normed, g.constInt64([1]), g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
+    const pred = g.linear(patches, 'decoder_pred');
+    return {
+      inputs: [
+        { name: 'latent', elemType: TensorType.FLOAT, shape: ['B', 'K1', D] },
+        { name: 'ids_restore', elemType: TensorType.INT64, shape: ['B', L] },
+      ],
+      outputs: [{ name: 'pred', elemType: TensorType.FLOAT, shape: ['B', L, pp3] }],
+      output: pred,
+    };
+  });
+}
