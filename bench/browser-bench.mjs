@@ -23,14 +23,14 @@
 // of up to 8 rows, one thread; wasm:b8:nolead = the whole batch at once instead of the top row
 // first (?lead=0); wasm:b8@default-int8 = the same with models/default-int8 (default: --model).
 // Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
-import { distIsStale, freePort } from '../scripts/site-build.mjs';
+import { buildTestSite, distIsStale, freePort, TEST_DIST } from '../scripts/site-build.mjs';
 import { argv, opt } from '../scripts/cli-args.mjs';
 import { maeInputs, nativeSessionOptions, timeMae } from './kernel/mae-runs.mjs';
 
@@ -70,19 +70,25 @@ const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x
 
 function ensureBuild() {
   if (!argv.includes('--build') && !distIsStale(root)) return;
-  log('building the site (vite build) ...');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (r.status !== 0) throw new Error('vite build failed');
+  log('building the test site (vite build --mode e2e, with the test hooks) ...');
+  if (buildTestSite(root, TEST_DIST, ['ignore', 'inherit', 'inherit']) !== 0) throw new Error('vite build failed');
 }
 
 async function startPreview() {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
-    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    [
+      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'preview',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--strictPort',
+      '--outDir',
+      TEST_DIST,
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],

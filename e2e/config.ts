@@ -1,6 +1,6 @@
 /**
  * Playwright configuration for the end-to-end tests (the root playwright.config.ts re-exports it,
- * so this file is type-checked with the rest). The tests run against the BUILT site (dist/) served
+ * so this file is type-checked with the rest). The tests run against the BUILT test site (dist-e2e/, with its test hooks) served
  * by `vite preview` on 127.0.0.1:E2E_PORT; e2e/run.mjs builds when needed and picks a free port.
  */
 import { fileURLToPath } from 'node:url';
@@ -50,10 +50,13 @@ export default defineConfig({
     viewport: { width: 1280, height: 900 },
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
     trace: 'off',
+    // Service workers serve the app from their cache, past page.route(): every spec but the offline
+    // one (e2e/offline.spec.ts, which allows them) runs without.
+    serviceWorkers: 'block',
     screenshot: 'only-on-failure',
   },
   webServer: {
-    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort --outDir ${process.env.E2E_DIST ?? 'dist'}`,
+    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort --outDir ${process.env.E2E_DIST ?? 'dist-e2e'}`,
     cwd: REPO_ROOT,
     url: `${BASE_URL}/`,
     reuseExistingServer: false,

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { parseReference, type ReferenceSet } from '../src/mae/index.ts';
+import { parseReference, type ReferenceSet } from '../src/testing/reference.ts';
 import { REPO_ROOT } from './config.ts';
 
 export const ARTIFACTS = join(REPO_ROOT, 'artifacts', 'e2e');

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import type { DebugRow } from '../src/state/debug.ts';
+import type { DebugRow } from '../src/testing/page-hooks.ts';
 import { FIXTURES } from './helpers.ts';
 
 /** The app's view of every row (window.__maeDebug.rows()). */

@@ -2,18 +2,19 @@
 // End-to-end test runner: `npm run test:e2e` (= node e2e/run.mjs [extra playwright args]).
 // 1. finds headless Chromium (/usr/bin/chromium or $CHROMIUM_PATH; as root it apt-installs the
 //    Debian package when missing, unless E2E_NO_INSTALL=1),
-// 2. builds the site when dist/ is missing or older than its sources (E2E_BUILD=always|never),
+// 2. builds the test site (with its test hooks: vite build --mode e2e) into dist-e2e/ when it is
+//    missing, older than its sources, or not a test build (E2E_BUILD=always|never),
 // 3. picks a free localhost port and runs Playwright, which serves dist/ with `vite preview`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { distIsStale, freePort } from '../scripts/site-build.mjs';
+import { buildTestSite, distIsStale, freePort, TEST_DIST } from '../scripts/site-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // E2E_DIST=dist-x builds and serves another folder, so two runs at once never share a build.
-const distDir = process.env.E2E_DIST ?? 'dist';
+const distDir = process.env.E2E_DIST ?? TEST_DIST;
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
@@ -53,8 +54,10 @@ function ensureBuild() {
     console.log(`e2e: ${distDir}/ is up to date`);
     return;
   }
-  console.log('e2e: building the site (vite build)');
-  if (run('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', distDir]) !== 0) process.exit(1);
+  console.log(`e2e: building the test site (vite build --mode e2e) into ${distDir}/`);
+  if (buildTestSite(root, distDir) !== 0) process.exit(1);
+  // The production check's markers must match what the hooks really contain.
+  if (run(process.execPath, ['scripts/check-prod-build.mjs', '--expect-hooks', distDir]) !== 0) process.exit(1);
 }
 
 ensureChromium();

@@ -1,8 +1,18 @@
-// Shared by the e2e runner, the browser benchmark and the soak: is dist/ older than its sources,
-// and a free localhost port for `vite preview`. Each caller keeps its own build policy and logging.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// Shared by the e2e runner, the browser benchmark and the soak: the test build (the site with its
+// test hooks: window.__maeDebug, fault injection; `vite build --mode e2e`), whether it is older
+// than its sources, and a free localhost port for `vite preview`. `npm run build` (dist/) never
+// has the hooks; the test build goes to its own folder so the two never mix.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+
+/** The Vite mode that includes the test hooks (src/main.tsx, src/worker/mae-worker.ts check it). */
+export const TEST_BUILD_MODE = 'e2e';
+/** Where the test build goes unless told otherwise (E2E_DIST). */
+export const TEST_DIST = 'dist-e2e';
+/** Written into a test build's folder: which mode built it. */
+const MODE_STAMP = 'build-mode.txt';
 
 const BUILD_SOURCES = ['src', 'public', 'models', 'index.html', 'vite.config.ts', 'package-lock.json'];
 
@@ -15,11 +25,23 @@ function newestMtime(path) {
   return m;
 }
 
-/** True when <outDir>/index.html is missing or older than any file the build reads. */
-export function distIsStale(root, outDir = 'dist') {
+/** True when <outDir>/index.html is missing, older than any file the build reads, or not a test build. */
+export function distIsStale(root, outDir = TEST_DIST) {
   const built = join(root, outDir, 'index.html');
-  if (!existsSync(built)) return true;
+  const stamp = join(root, outDir, MODE_STAMP);
+  if (!existsSync(built) || !existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== TEST_BUILD_MODE) return true;
   return Math.max(...BUILD_SOURCES.map((p) => newestMtime(join(root, p)))) > statSync(built).mtimeMs;
+}
+
+/** Builds the test site into <outDir>; returns vite's exit status. */
+export function buildTestSite(root, outDir = TEST_DIST, stdio = 'inherit') {
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [vite, 'build', '--mode', TEST_BUILD_MODE, '--logLevel', 'warn', '--outDir', outDir], {
+    cwd: root,
+    stdio,
+  });
+  if (r.status === 0) writeFileSync(join(root, outDir, MODE_STAMP), `${TEST_BUILD_MODE}\n`);
+  return r.status ?? 1;
 }
 
 export function freePort() {

@@ -14,12 +14,12 @@
 // slope in MB per 100 reconstructions over the second half. Exit status 1 when memory grows:
 // page heap > 10 MB, worker > 20 MB, renderer RSS > 150 MB, or any row ends in an error.
 // Results: printed, and written to artifacts/soak/soak-<time>.json.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { distIsStale, freePort } from './site-build.mjs';
+import { buildTestSite, distIsStale, freePort, TEST_DIST } from './site-build.mjs';
 import { opt } from './cli-args.mjs';
 
 await import('../src/cli/register-ts.mjs');
@@ -36,19 +36,25 @@ const LIMITS = { pageHeapMb: 10, workerMb: 20, rendererMb: 150 };
 
 function ensureBuild() {
   if (!distIsStale(root)) return;
-  console.error('soak: building the site (vite build)');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) throw new Error('vite build failed');
+  console.error('soak: building the test site (vite build --mode e2e, with the test hooks)');
+  if (buildTestSite(root, TEST_DIST, 'inherit') !== 0) throw new Error('vite build failed');
 }
 
 async function startPreview() {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
-    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    [
+      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'preview',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--strictPort',
+      '--outDir',
+      TEST_DIST,
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,12 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { installCspListener } from './state/csp-log.ts';
-import { installDebug } from './state/debug.ts';
 import { Engine, optionsFromUrl } from './state/engine.ts';
 import { applyMaskParams, installMaskUrlSync, maskParamsFromUrl } from './state/mask-url.ts';
 import { useStore } from './state/store.ts';
 import { App } from './ui/App.tsx';
 import { EngineContext } from './ui/EngineContext.ts';
+import { registerServiceWorker } from './features/offline/register.ts';
 import './styles.css';
 
 installCspListener();
@@ -19,8 +19,19 @@ applyMaskParams(maskParamsFromUrl(window.location.search));
 installMaskUrlSync();
 
 const engine = new Engine(opts);
-installDebug(engine);
-engine.start();
+// Only the test build (vite build --mode e2e) has test hooks (window.__maeDebug, ?inject=, fault
+// injection): in any other build this branch and the module it imports are not in the bundle
+// (scripts/check-prod-build.mjs checks it).
+if (import.meta.env.MODE === 'e2e') {
+  void import('./testing/page-hooks.ts').then((hooks) => {
+    hooks.installPageHooks(engine);
+    engine.start();
+  });
+} else {
+  engine.start();
+}
+
+void registerServiceWorker();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

@@ -9,7 +9,6 @@ export * from './metrics.ts';
 export * from './model-contract.ts';
 export * from './model-checks.ts';
 export * from './reconstruct.ts';
-export * from './reference.ts';
 export * from './features.ts';
 export * from './pca.ts';
 export * from './compare-mask.ts';

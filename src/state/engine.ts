@@ -1,11 +1,11 @@
 /**
  * Glue between the store and the worker: loads the model, decodes images, asks for
- * reconstructions whenever the ratio / seed / mask mode changes, and exposes window.__maeDebug.
+ * reconstructions whenever the ratio / seed / mask mode changes.
  */
 import { errorText } from '../mae/error-text.ts';
 import { imageSeed } from '../mae/index.ts';
 import { isAbortError, isCrash, MaeClient, MaeWorkerError } from '../worker/mae-client.ts';
-import type { AdapterFault, EventMessage, LoadRequest, ProviderRequest, SweepPoint, SweepResult } from '../worker/messages.ts';
+import type { EventMessage, LoadRequest, ProviderRequest, SweepPoint, SweepResult } from '../worker/messages.ts';
 import { providerFromSearch } from '../worker/provider.ts';
 import { recordCspViolation } from './csp-log.ts';
 import { folderLabel, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
@@ -28,11 +28,7 @@ export interface EngineOptions {
   maxBatch?: number | null;
   /** The first waiting row goes alone, the rest as a batch (`?lead=0` turns it off). Default: on. */
   leadAlone?: boolean | null;
-  /** Test hooks (?inject=no-webgpu,adapter-error,adapter-null): simulated WebGPU adapter faults. */
-  inject?: AdapterFault[];
 }
-
-const ADAPTER_FAULTS: readonly AdapterFault[] = ['no-webgpu', 'adapter-error', 'adapter-null'];
 
 /** Restarts of a crashed worker allowed within CRASH_WINDOW_MS before the engine gives up. */
 const MAX_RESTARTS = 3;
@@ -83,7 +79,6 @@ export function optionsFromUrl(search: string): EngineOptions & { ratio: number 
     wasmThreads: count('threads'),
     maxBatch: count('batch'),
     leadAlone: q.get('lead') === null ? null : q.get('lead') !== '0',
-    inject: (q.get('inject') ?? '').split(',').filter((f): f is AdapterFault => (ADAPTER_FAULTS as readonly string[]).includes(f)),
   };
 }
 
@@ -146,6 +141,7 @@ export class Engine {
   /** Files of the models opened from disk, by their local URL (model-files.ts); the active one is kept. */
   private readonly localModels = new Map<string, NonNullable<LoadRequest['local']>>();
   private localCount = 0;
+  private readonly clientSetups: ((client: MaeClient) => void)[] = [];
 
   constructor(private readonly options: EngineOptions) {
     this.modelUrl = options.modelUrl;
@@ -217,10 +213,19 @@ export class Engine {
     if (f) void this.loadModel(f.url, f.provider);
   }
 
-  /** Test hook (window.__maeDebug.fault): make the active worker fail (docs/RELIABILITY.md). */
-  async fault(kind: 'crash' | 'gpu-device-lost'): Promise<string> {
-    if (!this.client) throw new Error('no worker');
-    return (await this.client.fault(kind)).detail;
+  /** Calls `setup` with every new worker's client before its model load is sent (the test build's page hooks use it). */
+  onNewClient(setup: (client: MaeClient) => void): void {
+    this.clientSetups.push(setup);
+  }
+
+  /** The worker that answers now (null before the first load, or after a crash). */
+  get currentClient(): MaeClient | null {
+    return this.client;
+  }
+
+  /** The worker that answers, once a pending model load has settled (null if it failed). */
+  async activeClient(): Promise<MaeClient | null> {
+    return (await this.modelReady) ? this.client : null;
   }
 
   private async listModels(): Promise<void> {
@@ -294,6 +299,7 @@ export class Engine {
       onEvent: (ev) => this.onWorkerEvent(client, ev),
     });
     this.loading = client;
+    for (const setup of this.clientSetups) setup(client);
     const store = useStore.getState();
     const hasActive = this.client !== null && store.model.manifest !== null;
     if (!hasActive) {
@@ -308,7 +314,6 @@ export class Engine {
       // (seconds) before the page says ready, and the first grid starts with one decoded row anyway.
       const warmup = { maskRatio: store.maskRatio, batch: 1 };
       const threads = this.options.wasmThreads ?? undefined;
-      const inject = this.options.inject ?? [];
       // A model from disk: its files (gone only if pruned, which the worker then reports as "no files").
       const local = isLocalModelUrl(url) ? (this.localModels.get(url) ?? { name: localModelLabel(url), files: [] }) : undefined;
       const r = await client.load(
@@ -322,7 +327,7 @@ export class Engine {
             if (gen === this.generation) useStore.getState().setModel({ loaded, total });
           },
         },
-        { warmup, ...(threads ? { wasmThreads: threads } : {}), ...(inject.length > 0 ? { inject } : {}), ...(local ? { local } : {}) },
+        { warmup, ...(threads ? { wasmThreads: threads } : {}), ...(local ? { local } : {}) },
       );
       if (gen !== this.generation) return;
       // The new worker takes over.
@@ -523,16 +528,6 @@ export class Engine {
     if (!client || !this.decoded.has(rowId))
       return Promise.reject(new DOMException('the image is not decoded by the active model yet', 'AbortError'));
     return client.sweep({ imageId: rowId, ...params }, onPoint, signal);
-  }
-
-  /** Debug/test: raw graphs on a given tensor and ids (see __maeDebug.runRaw). */
-  async runRaw(
-    imageChw: Float32Array,
-    idsKeep: Int32Array,
-    idsRestore: Int32Array,
-  ): Promise<{ pred: Float32Array; encoderMs: number; decoderMs: number }> {
-    if (!(await this.modelReady) || !this.client) throw new Error('model not ready');
-    return this.client.runRaw(imageChw, idsKeep, idsRestore);
   }
 
   get maxBatch(): number {

@@ -1,6 +1,5 @@
 import { memo, useEffect } from 'react';
 import { errorText } from '../mae/error-text.ts';
-import { recordPaint } from '../state/paint-log.ts';
 import { useStore, type Row } from '../state/store.ts';
 import { openSweep } from '../state/sweep.ts';
 import { DecodeNotes } from './DecodeNotes.tsx';
@@ -9,6 +8,7 @@ import { PaintSurface } from './PaintSurface.tsx';
 import { BUSY_DIM_DELAY_MS, PanelCanvas } from './PanelCanvas.tsx';
 import { RowMetrics } from './RowMetrics.tsx';
 import { ROW_PANELS } from './row-panels.ts';
+import { rowPaints } from './row-paints.ts';
 import { downloadRowPng } from './export-png.ts';
 import { SweepPanel } from './SweepPanel.tsx';
 import { useDelayedFlag } from './use-delayed-flag.ts';
@@ -27,9 +27,10 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
   // Runs after the four PanelCanvas effects (children first) have drawn this result; the next
   // animation frame is the one that shows it.
   useEffect(() => {
-    if (!result) return;
+    const listener = rowPaints.listener;
+    if (!result || !listener) return;
     const frame = requestAnimationFrame(() =>
-      recordPaint({ rowId: row.id, maskRatio: result.maskRatio, seed: result.seed, t: performance.now() }),
+      listener({ rowId: row.id, maskRatio: result.maskRatio, seed: result.seed, t: performance.now() }),
     );
     return () => cancelAnimationFrame(frame);
   }, [result, row.id]);

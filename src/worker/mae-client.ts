@@ -14,7 +14,7 @@
 import type {
   DecodeResult,
   EventMessage,
-  FaultKind,
+  ExtraRequest,
   LoadPhase,
   LoadRequest,
   LoadResult,
@@ -22,7 +22,6 @@ import type {
   ReconstructResult,
   RequestType,
   ResultMap,
-  RunRawResult,
   SweepPoint,
   SweepResult,
   WorkerRequest,
@@ -39,7 +38,6 @@ export interface ReconstructParams {
   imageId: string;
   maskRatio: number;
   seed: number;
-  imageChw?: Float32Array;
   /** Mask strategy (absent = random). */
   mask?: MaskSpec;
 }
@@ -78,7 +76,8 @@ function abortError(message: string): DOMException {
 }
 
 interface Pending {
-  request: RequestType;
+  /** a RequestType, or an ExtraRequest's type */
+  request: string;
   resolve: (value: never) => void;
   reject: (reason: unknown) => void;
   callbacks?: LoadCallbacks;
@@ -169,9 +168,18 @@ export class MaeClient {
     this.onCrash?.(message);
   }
 
-  /** Test hook: ask the worker to simulate a fault (see FaultRequest; docs/RELIABILITY.md). */
-  fault(kind: FaultKind): Promise<ResultMap['fault']> {
-    return this.send<'fault'>({ type: 'fault', id: this.nextId++, kind });
+  /**
+   * A request outside the app's protocol (ExtraRequest): only the test build's worker answers any
+   * (src/testing/worker-hooks.ts); the caller names the result's type.
+   */
+  callExtra<T>(type: string, fields: Record<string, unknown>, transfer: Transferable[] = []): Promise<T> {
+    if (this.terminated) return Promise.reject(abortError('worker terminated'));
+    const req: ExtraRequest = { ...fields, type, id: this.nextId++ };
+    const p = new Promise<T>((resolve, reject) => {
+      this.pending.set(req.id, { request: type, resolve, reject });
+    });
+    this.worker.postMessage(req, transfer);
+    return p;
   }
 
   /** Requests waiting for their turn (tests and the UI's "busy" indicator). */
@@ -187,7 +195,7 @@ export class MaeClient {
     modelUrl: string,
     provider: ProviderRequest,
     callbacks: LoadCallbacks = {},
-    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup' | 'inject' | 'local'> = {},
+    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup' | 'local'> = {},
   ): Promise<LoadResult> {
     return this.send<'load'>({ type: 'load', id: this.nextId++, modelUrl, provider, ...extra }, [], callbacks);
   }
@@ -242,11 +250,6 @@ export class MaeClient {
     return this.send<'compare'>({ type: 'compare', id: this.nextId++, imageId, hidden });
   }
 
-  /** Debug/test path: explicit ids, no caching, not subject to latest-wins. */
-  runRaw(imageChw: Float32Array, idsKeep: Int32Array, idsRestore: Int32Array): Promise<RunRawResult> {
-    return this.send<'runRaw'>({ type: 'runRaw', id: this.nextId++, imageChw, idsKeep, idsRestore }, [imageChw.buffer as ArrayBuffer]);
-  }
-
   /**
    * Latest-wins reconstruction for one image. Rejects with an AbortError when superseded by a
    * newer request for the same image, or when `signal` aborts.
@@ -292,13 +295,6 @@ export class MaeClient {
     });
   }
 
-  /** Drops every queued reconstruction (e.g. before the model is swapped). */
-  cancelAll(reason = 'cancelled'): void {
-    for (const job of this.queue.values()) this.settleAbort(job, reason);
-    this.queue.clear();
-    if (this.running) this.cancelRunning(reason);
-  }
-
   terminate(): void {
     if (this.terminated) return;
     this.terminated = true;
@@ -317,15 +313,10 @@ export class MaeClient {
     }
     const lead = first.value;
     const jobs = [lead];
-    if (this.maxBatch > 1 && !lead.params.imageChw) {
+    if (this.maxBatch > 1) {
       for (const job of this.queue.values()) {
         if (jobs.length >= this.maxBatch) break;
-        if (
-          job !== lead &&
-          !job.params.imageChw &&
-          job.params.maskRatio === lead.params.maskRatio &&
-          sameMaskSpec(job.params.mask, lead.params.mask)
-        )
+        if (job !== lead && job.params.maskRatio === lead.params.maskRatio && sameMaskSpec(job.params.mask, lead.params.mask))
           jobs.push(job);
       }
       // Lead alone, once per wave: the next pump batches what is left (`leadWentAlone`).
@@ -344,7 +335,6 @@ export class MaeClient {
       this.pump();
     };
     if (jobs.length === 1) {
-      const chw = lead.params.imageChw;
       const req: WorkerRequest = {
         type: 'reconstruct',
         id,
@@ -352,7 +342,6 @@ export class MaeClient {
         maskRatio: lead.params.maskRatio,
         seed: lead.params.seed,
         ...(lead.params.mask ? { mask: lead.params.mask } : {}),
-        ...(chw ? { imageChw: chw } : {}),
       };
       this.track<'reconstruct'>(id, 'reconstruct', undefined)
         .then(
@@ -360,7 +349,7 @@ export class MaeClient {
           (e: unknown) => lead.reject(e),
         )
         .finally(done);
-      this.worker.postMessage(req, chw ? [chw.buffer as ArrayBuffer] : []);
+      this.worker.postMessage(req);
       return;
     }
     const req: WorkerRequest = {
@@ -448,6 +437,7 @@ export class MaeClient {
         p.onSweepPoint?.(msg.point, msg.done, msg.total);
         return;
       case 'result':
+      case 'extraResult':
         this.pending.delete(msg.id);
         if (p.cancelled) p.reject(abortError('cancelled'));
         else p.resolve(msg.result as never);

@@ -23,11 +23,6 @@ export interface LoadRequest {
    */
   warmup?: { maskRatio: number; batch: number };
   /**
-   * Test hooks (docs/RELIABILITY.md, URL flag ?inject=): pretend the browser has no WebGPU
-   * ("no-webgpu"), or that requestAdapter() throws ("adapter-error") or returns null ("adapter-null").
-   */
-  inject?: AdapterFault[];
-  /**
    * A model folder from the user's disk (picker or drop): the worker reads these files instead of
    * fetching modelUrl (src/worker/model-local.ts). `name` is the folder's name, if it had one.
    */
@@ -39,8 +34,6 @@ export interface LocalModelFile {
   path: string;
   blob: Blob;
 }
-
-export type AdapterFault = 'no-webgpu' | 'adapter-error' | 'adapter-null';
 
 /** Decode an encoded image (file, sample) in the worker and cache its normalised CHW tensor. */
 export interface DecodeRequest {
@@ -59,11 +52,6 @@ export interface ReconstructRequest {
   maskRatio: number;
   /** Per-image seed, already resolved with imageSeed(seed, index, sameMaskForAll). */
   seed: number;
-  /**
-   * Normalised CHW image [3*imgSize*imgSize] (transferable). Optional: without it the worker uses
-   * the tensor cached by a previous decode of `imageId`.
-   */
-  imageChw?: Float32Array;
   /** Mask strategy (absent = random); for paint, maskRatio is the painted mask's. */
   mask?: MaskSpec;
 }
@@ -79,15 +67,6 @@ export interface ReconstructBatchRequest {
   items: { imageId: string; seed: number }[];
   /** One strategy for every item (absent = random). */
   mask?: MaskSpec;
-}
-
-/** Debug/test path: run the graphs on a given tensor with explicit ids (e.g. reference vectors). */
-export interface RunRawRequest {
-  type: 'runRaw';
-  id: number;
-  imageChw: Float32Array;
-  idsKeep: Int32Array;
-  idsRestore: Int32Array;
 }
 
 /**
@@ -107,19 +86,6 @@ export interface ForgetRequest {
   type: 'forget';
   id: number;
   imageId: string;
-}
-
-/**
- * Test hooks (docs/RELIABILITY.md): make the worker fail the way real browsers do.
- * - crash: an uncaught error in the worker (the client restarts it and re-runs pending work);
- * - gpu-device-lost: destroys onnxruntime's WebGPU device (a real device loss; runs move to WASM).
- */
-export type FaultKind = 'crash' | 'gpu-device-lost';
-
-export interface FaultRequest {
-  type: 'fault';
-  id: number;
-  kind: FaultKind;
 }
 
 /**
@@ -150,13 +116,22 @@ export type WorkerRequest =
   | DecodeRequest
   | ReconstructRequest
   | ReconstructBatchRequest
-  | RunRawRequest
   | ForgetRequest
   | CompareRequest
-  | FaultRequest
   | SweepRequest
   | CancelSweepRequest;
 export type RequestType = WorkerRequest['type'];
+
+/**
+ * A request outside the app's protocol. Only the test build's worker registers handlers for such
+ * types (src/testing/worker-hooks.ts: fault injection, raw runs); the production worker has none
+ * and answers any of them with an error. Answered by an ExtraResultMessage.
+ */
+export interface ExtraRequest {
+  type: string;
+  id: number;
+  [field: string]: unknown;
+}
 
 export interface LoadResult {
   provider: Provider;
@@ -207,8 +182,11 @@ export interface ReconstructResult {
   panels: PanelImages;
   /** norm-pix models: hidden patches were de-normalised with the true patches' statistics (a leak). */
   usesTrueHiddenPatchStats: boolean;
-  /** Raw decoder output [numPatches * patch*patch*3], official patch layout. */
-  pred: Float32Array;
+  /**
+   * Raw decoder output [numPatches * patch*patch*3], official patch layout: only in the test build
+   * (src/testing/), whose e2e specs compare it with the PyTorch reference. No feature needs it.
+   */
+  pred?: Float32Array;
   /** Masked-patch MSE in normalised pixel space; null when nothing is hidden. */
   mse: number | null;
   psnr: number | null;
@@ -231,12 +209,6 @@ export interface ReconstructResult {
 export interface ReconstructBatchResult {
   results: ReconstructResult[];
   failed: { imageId: string; message: string; code: ErrorMessage['code'] }[];
-}
-
-export interface RunRawResult {
-  pred: Float32Array;
-  encoderMs: number;
-  decoderMs: number;
 }
 
 /** One ratio of a sweep: per-seed metrics (in the request's seed order) and the first seed's panels. */
@@ -283,10 +255,8 @@ export interface ResultMap {
   decode: DecodeResult;
   reconstruct: ReconstructResult;
   reconstructBatch: ReconstructBatchResult;
-  runRaw: RunRawResult;
   compare: CompareResult;
   forget: { imageId: string };
-  fault: { kind: FaultKind; detail: string };
   sweep: SweepResult;
   cancelSweep: { sweepId: number; found: boolean };
 }
@@ -317,7 +287,8 @@ export type ResultMessage = {
 export interface ErrorMessage {
   type: 'error';
   id: number;
-  request: RequestType;
+  /** a RequestType, or an ExtraRequest's type */
+  request: string;
   message: string;
   /** Machine-readable error class, e.g. "decode" for an undecodable image. */
   code: 'decode' | 'model' | 'not-ready' | 'unknown-image' | 'internal';
@@ -338,15 +309,24 @@ export interface SweepProgressMessage {
   point: SweepPoint;
 }
 
-export type WorkerResponse = StatusMessage | ProgressMessage | SweepProgressMessage | ResultMessage | ErrorMessage | EventMessage;
+/** The answer to an ExtraRequest. */
+export interface ExtraResultMessage {
+  type: 'extraResult';
+  id: number;
+  result: unknown;
+  transfer?: Transferable[];
+}
+
+export type WorkerResponse =
+  StatusMessage | ProgressMessage | SweepProgressMessage | ResultMessage | ErrorMessage | EventMessage | ExtraResultMessage;
 
 /** Buffers of a result that can be transferred instead of copied. */
 export function transferablesOf(msg: WorkerResponse): Transferable[] {
+  if (msg.type === 'extraResult') return msg.transfer ?? [];
   if (msg.type === 'sweepProgress') return uniqueBuffers([msg.point.masked.data, msg.point.reconstructionWithVisible.data]);
   if (msg.type !== 'result') return [];
   if (msg.request === 'reconstruct') return uniqueBuffers(resultViews(msg.result));
   if (msg.request === 'reconstructBatch') return uniqueBuffers(msg.result.results.flatMap(resultViews));
-  if (msg.request === 'runRaw') return uniqueBuffers([msg.result.pred]);
   if (msg.request === 'compare') {
     const p = msg.result.panels;
     return uniqueBuffers([msg.result.features, p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data]);
@@ -356,7 +336,7 @@ export function transferablesOf(msg: WorkerResponse): Transferable[] {
 
 function resultViews(r: ReconstructResult): ArrayBufferView[] {
   const p = r.panels;
-  return [r.pred, p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data];
+  return [...(r.pred ? [r.pred] : []), p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data];
 }
 
 function uniqueBuffers(views: ArrayBufferView[]): Transferable[] {

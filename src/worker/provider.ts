@@ -1,5 +1,56 @@
-/** Execution-provider choice, kept pure so it can be reasoned about (and tested) without a GPU. */
+/**
+ * Execution-provider choice in one place: the WebGPU adapter probe, and the choice itself, kept
+ * pure so it can be reasoned about (and tested) without a GPU. The GPU-loss fallback after the
+ * choice is WorkerRuntime.withGpuFallback (runtime.ts).
+ */
+import { errorText } from '../mae/error-text.ts';
 import type { Provider, ProviderRequest } from './messages.ts';
+
+// ---- minimal WebGPU typings (TypeScript's lib has none; @webgpu/types is not a dependency) ----
+export interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+export interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+  isFallbackAdapter?: boolean;
+}
+export interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
+}
+
+export interface AdapterProbe {
+  adapter: GpuAdapterLike | null;
+  summary: AdapterSummary | null;
+  /** why there is no adapter ('' when there is one) */
+  why: string;
+}
+
+/** The browser's WebGPU entry point (navigator.gpu), or undefined without WebGPU. */
+export function browserGpu(): GpuLike | undefined {
+  return (navigator as unknown as { gpu?: GpuLike }).gpu;
+}
+
+/** Asks `gpu` for a high-performance adapter and sums it up; never throws. */
+export async function probeAdapter(gpu: GpuLike | undefined): Promise<AdapterProbe> {
+  if (!gpu) return { adapter: null, summary: null, why: 'this browser has no navigator.gpu' };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { adapter: null, summary: null, why: 'requestAdapter() returned no adapter' };
+    const info = adapter.info ?? {};
+    const summary: AdapterSummary = {
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      description: info.description ?? '',
+      isFallback: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+    };
+    return { adapter, summary, why: '' };
+  } catch (e) {
+    return { adapter: null, summary: null, why: `requestAdapter() failed: ${errorText(e)}` };
+  }
+}
 
 export interface AdapterSummary {
   vendor: string;

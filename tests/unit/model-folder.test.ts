@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/mae/index.ts';
 import { listNames, locateModelFolder, missingModelFiles, ModelFolderError } from '../../src/mae/model-folder.ts';
-import { readLocalModel } from '../../src/worker/model-local.ts';
-import { ModelLoadError } from '../../src/worker/model-download.ts';
+import { readLocalModel } from '../../src/features/models/model-local.ts';
+import { ModelLoadError } from '../../src/features/models/model-download.ts';
 import { ROOT } from './support.ts';
 
 /** The converter-written fixture (e2e/fixtures/make-byom-model.py): a real model folder. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseReference } from '../../src/mae/index.ts';
+import { parseReference } from '../../src/testing/reference.ts';
 import { loadReference } from './support.ts';
 
 describe('parseReference', () => {

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeImage } from '../../src/cli/image-io.ts';
-import { parseReference, type ReferenceSet, type RgbaImage } from '../../src/mae/index.ts';
+import type { RgbaImage } from '../../src/mae/index.ts';
+import { parseReference, type ReferenceSet } from '../../src/testing/reference.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REFERENCE_DIR = `${ROOT}tests/reference/default/`;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lenKeep } from '../../src/mae/index.ts';
 import { axisTicks, spreadStats, summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal } from '../../src/mae/sweep.ts';
 import type { SweepPoint, WorkerResponse } from '../../src/worker/messages.ts';
-import { SweepRunner } from '../../src/worker/sweep-runner.ts';
+import { SweepRunner } from '../../src/features/sweep/sweep-runner.ts';
 
 describe('sweepRatios', () => {
   it('gives the 19 ratios 0.05..0.95 as the slider rounds them', () => {

@@ -20,7 +20,7 @@ import {
   type ImageKind,
   type ImageProbe,
   type RgbaImage,
-} from '../mae/index.ts';
+} from '../../mae/index.ts';
 
 export const PRESCALE_ABOVE = 2048;
 export const PRESCALE_TO = 896;

@@ -6,8 +6,8 @@
  * not ONNX at all. Every failure is a ModelLoadError; `retryable` marks the ones a retry may fix
  * (network, server), as opposed to a broken folder.
  */
-import { errorText } from '../mae/error-text.ts';
-import { ManifestError, onnxProblem, parseManifest, type ModelManifest } from '../mae/index.ts';
+import { errorText } from '../../mae/error-text.ts';
+import { ManifestError, onnxProblem, parseManifest, type ModelManifest } from '../../mae/index.ts';
 
 export class ModelLoadError extends Error {
   constructor(
@@ -109,6 +109,31 @@ async function fetchFile(
 }
 
 /**
+ * The content checks every model file gets, downloaded or read from disk: a graph must be ONNX at
+ * all, and a file must hash to the manifest's SHA-256 when it gives one.
+ */
+export async function checkFileContent(
+  file: string,
+  data: Uint8Array<ArrayBuffer>,
+  isGraph: boolean,
+  sha256: string | undefined,
+  retryable: boolean,
+): Promise<void> {
+  if (isGraph) {
+    const problem = onnxProblem(data, file);
+    if (problem) throw new ModelLoadError(problem, false);
+  }
+  if (!sha256) return;
+  const got = await sha256Hex(data);
+  if (got !== sha256) {
+    throw new ModelLoadError(
+      `${file} does not match manifest.json (SHA-256 ${got.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…): the file is damaged or belongs to another model.`,
+      retryable,
+    );
+  }
+}
+
+/**
  * Every graph file of the manifest, checked against manifest.files (bytes, sha256) and for being
  * ONNX at all. `onProgress(loaded, total, file)` over all files.
  */
@@ -147,19 +172,8 @@ export async function downloadModelFiles(
         short,
       );
     }
-    if (graphs.has(f)) {
-      const problem = onnxProblem(data, f);
-      if (problem) throw new ModelLoadError(problem, false);
-    }
-    if (want?.sha256) {
-      const got = await sha256Hex(data);
-      if (got !== want.sha256) {
-        throw new ModelLoadError(
-          `${f} does not match manifest.json (SHA-256 ${got.slice(0, 12)}…, expected ${want.sha256.slice(0, 12)}…): the file is damaged or belongs to another model.`,
-          true,
-        );
-      }
-    }
+    // A download that differs from its hash may have been damaged on the way: a retry may fix it.
+    await checkFileContent(f, data, graphs.has(f), want?.sha256, true);
     out.set(f, data);
   }
   onProgress(loaded, Math.max(loaded, total()), '');

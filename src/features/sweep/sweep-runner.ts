@@ -6,7 +6,7 @@
  * starting another sweep) sets a flag that is read before each ratio, so a cancelled sweep stops
  * after the batch in flight.
  */
-import type { Provider, SweepPoint, SweepRequest, SweepResult, WorkerResponse } from './messages.ts';
+import type { Provider, SweepPoint, SweepRequest, SweepResult, WorkerResponse } from '../../worker/messages.ts';
 
 export interface SweepDeps {
   /** Runs `work` on the worker's serial chain (after what is already queued). */

@@ -6,11 +6,11 @@
  * file it names present, then each file's size, ONNX-ness and SHA-256. Failures are
  * ModelLoadErrors, never retryable (a retry reads the same files).
  */
-import { errorText } from '../mae/error-text.ts';
-import { ManifestError, onnxProblem, parseManifest, type ModelManifest } from '../mae/index.ts';
-import { locateModelFolder, MANIFEST_FILE, missingModelFiles, ModelFolderError } from '../mae/model-folder.ts';
-import { ModelLoadError, sha256Hex } from './model-download.ts';
-import type { LocalModelFile } from './messages.ts';
+import { errorText } from '../../mae/error-text.ts';
+import { ManifestError, parseManifest, type ModelManifest } from '../../mae/index.ts';
+import { locateModelFolder, MANIFEST_FILE, missingModelFiles, ModelFolderError } from '../../mae/model-folder.ts';
+import { checkFileContent, ModelLoadError } from './model-download.ts';
+import type { LocalModelFile } from '../../worker/messages.ts';
 
 async function readBytes(blob: Blob, file: string): Promise<Uint8Array<ArrayBuffer>> {
   try {
@@ -70,20 +70,7 @@ export async function readLocalModel(
   for (const [i, f] of names.entries()) {
     onProgress(loaded, total, f);
     const data = await readBytes(blobs[i], f);
-    if (graphs.has(f)) {
-      const problem = onnxProblem(data, f);
-      if (problem) throw new ModelLoadError(problem, false);
-    }
-    const want = expected[f];
-    if (want?.sha256) {
-      const got = await sha256Hex(data);
-      if (got !== want.sha256) {
-        throw new ModelLoadError(
-          `${f} does not match manifest.json (SHA-256 ${got.slice(0, 12)}…, expected ${want.sha256.slice(0, 12)}…): the file is damaged or belongs to another model.`,
-          false,
-        );
-      }
-    }
+    await checkFileContent(f, data, graphs.has(f), expected[f]?.sha256, false);
     bytes.set(f, data);
     loaded += data.byteLength;
   }

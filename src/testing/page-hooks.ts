@@ -1,15 +1,20 @@
 /**
- * window.__maeDebug: a small read-only window into the app for end-to-end tests and curious
- * people. Float arrays travel as base64 of their little-endian bytes (exact, and far smaller
- * than JSON number lists).
+ * The test build's page hooks (vite build --mode e2e; src/main.tsx imports this module under that
+ * mode only, and scripts/check-prod-build.mjs checks that `npm run build` has none of it):
+ * window.__maeDebug, a window into the app for the e2e specs, the browser benchmark and the soak;
+ * the `?inject=` adapter faults; the paint log; fault injection and raw runs through the worker's
+ * test requests (src/testing/worker-hooks.ts). Float arrays travel as base64 of their
+ * little-endian bytes (exact, and far smaller than JSON number lists).
  */
 import { base64ToBytes, bytesToBase64 } from '../mae/base64.ts';
-import { useCompareStore } from './compare.ts';
-import { cspViolations, type CspViolation } from './csp-log.ts';
-import type { Engine } from './engine.ts';
-import { paintMarks, type PaintMark } from './paint-log.ts';
-import { useStore } from './store.ts';
-import { sweepSnapshot } from './sweep.ts';
+import { useCompareStore } from '../state/compare.ts';
+import { cspViolations, type CspViolation } from '../state/csp-log.ts';
+import type { Engine } from '../state/engine.ts';
+import { useStore } from '../state/store.ts';
+import { sweepSnapshot } from '../state/sweep.ts';
+import { rowPaints } from '../ui/row-paints.ts';
+import { paintMarks, recordPaint, type PaintMark } from './paint-log.ts';
+import { ADAPTER_FAULTS, type AdapterFault, type FaultKind } from './worker-hooks.ts';
 
 export interface DebugRow {
   id: string;
@@ -129,7 +134,22 @@ function viewBytes(v: ArrayBufferView): Uint8Array {
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 
-export function installDebug(engine: Engine): void {
+/** ?inject=no-webgpu,adapter-error,adapter-null: simulated WebGPU adapter faults for every load (docs/RELIABILITY.md). */
+export function adapterFaultsFromUrl(search: string): AdapterFault[] {
+  const asked = (new URLSearchParams(search).get('inject') ?? '').split(',');
+  return asked.filter((f): f is AdapterFault => (ADAPTER_FAULTS as readonly string[]).includes(f));
+}
+
+/** Installs the hooks; call before engine.start() so the first worker gets the adapter faults. */
+export function installPageHooks(engine: Engine): void {
+  const faults = adapterFaultsFromUrl(window.location.search);
+  if (faults.length > 0) engine.onNewClient((client) => void client.callExtra('adapterFaults', { faults }).catch(() => undefined));
+  rowPaints.listener = recordPaint;
+  const activeClient = async () => {
+    const client = await engine.activeClient();
+    if (!client) throw new Error('model not ready');
+    return client;
+  };
   const rowAt = (i: number) => useStore.getState().rows[i] ?? null;
   window.__maeDebug = {
     provider: () => {
@@ -185,8 +205,8 @@ export function installDebug(engine: Engine): void {
         maskStrategy: r.result?.maskStrategy ?? null,
       })),
     predBase64: (i) => {
-      const r = rowAt(i)?.result;
-      return r ? bytesToBase64(viewBytes(r.pred)) : null;
+      const pred = rowAt(i)?.result?.pred;
+      return pred ? bytesToBase64(viewBytes(pred)) : null;
     },
     panelBase64: (i, panel) => {
       const r = rowAt(i)?.result;
@@ -194,7 +214,11 @@ export function installDebug(engine: Engine): void {
     },
     stats: () => engine.stats,
     queued: () => engine.queued,
-    fault: (kind) => engine.fault(kind),
+    fault: async (kind) => {
+      const client = engine.currentClient;
+      if (!client) throw new Error('no worker');
+      return (await client.callExtra<{ kind: FaultKind; detail: string }>('fault', { kind })).detail;
+    },
     cspViolations: () => cspViolations(),
     maskStrategy: () => {
       const s = useStore.getState();
@@ -240,7 +264,12 @@ export function installDebug(engine: Engine): void {
     runRaw: async (imageChwBase64, idsKeep, idsRestore) => {
       const bytes = base64ToBytes(imageChwBase64);
       const chw = new Float32Array(bytes.buffer);
-      const r = await engine.runRaw(chw, Int32Array.from(idsKeep), Int32Array.from(idsRestore));
+      const client = await activeClient();
+      const r = await client.callExtra<{ pred: Float32Array; encoderMs: number; decoderMs: number }>(
+        'runRaw',
+        { imageChw: chw, idsKeep: Int32Array.from(idsKeep), idsRestore: Int32Array.from(idsRestore) },
+        [chw.buffer],
+      );
       return { predBase64: bytesToBase64(viewBytes(r.pred)), encoderMs: r.encoderMs, decoderMs: r.decoderMs };
     },
   };

@@ -1,0 +1,164 @@
+/// <reference lib="webworker" />
+/**
+ * The worker's `load` request: reads a model folder (downloaded, or from the user's disk), probes
+ * for a GPU, builds the sessions, checks them against the manifest, warms them up, and falls back
+ * to WASM when WebGPU fails at any of these steps.
+ */
+import { errorText } from '../../mae/error-text.ts';
+import {
+  graphSignatureProblems,
+  ModelContractError,
+  numPatches as manifestNumPatches,
+  randomMasking,
+  reconstructBatch,
+  testRunProblems,
+  type GraphSignature,
+  type MaeSessions,
+  type ModelManifest,
+} from '../../mae/index.ts';
+import type { Handler } from '../../worker/dispatch.ts';
+import type { LoadRequest, LoadResult } from '../../worker/messages.ts';
+import { chooseProvider, describeAdapter, probeAdapter } from '../../worker/provider.ts';
+import { WorkerError, type ModelBytes, type OrtRuntime } from '../../worker/runtime.ts';
+import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-download.ts';
+import { readLocalModel, type LocalModel } from './model-local.ts';
+import type * as ort from 'onnxruntime-web';
+
+/** Inputs and outputs of a session as the model checks read them. */
+function signatureOf(s: ort.InferenceSession): GraphSignature {
+  const info = (vs: readonly ort.InferenceSession.ValueMetadata[]) =>
+    vs.map((v) => (v.isTensor ? { name: v.name, type: v.type, shape: v.shape } : { name: v.name }));
+  return { inputs: info(s.inputMetadata), outputs: info(s.outputMetadata) };
+}
+
+/** A folder's own failure (not the runtime's) reaches the page as a model error. */
+async function asModelError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof ModelLoadError) throw new WorkerError(e.message, 'model');
+    throw e;
+  }
+}
+
+export const loadHandler: Handler<LoadRequest, LoadResult> = {
+  async run(req, { runtime, post }) {
+    const t0 = performance.now();
+    runtime.requestThreads(req.wasmThreads);
+    const progress = (loaded: number, total: number, file: string): void => post({ type: 'progress', id: req.id, loaded, total, file });
+    // A folder from the user's disk is read and checked before anything heavy (GPU probe, runtime).
+    let local: LocalModel | null = null;
+    if (req.local) {
+      const files = req.local.files;
+      post({ type: 'status', id: req.id, phase: 'downloading', message: 'Reading the model files…' });
+      local = await asModelError(() => readLocalModel(files, progress));
+    }
+    post({ type: 'status', id: req.id, phase: 'probing', message: 'Looking for a GPU…' });
+    const probe = await probeAdapter(runtime.gpu());
+    const choice = { ...chooseProvider(req.provider, probe.summary, probe.why) };
+    // The JSEP build also runs the WASM fallback, should the WebGPU session fail.
+    const rt = await runtime.runtimeFor(choice.provider);
+    if (choice.provider === 'webgpu' && probe.adapter) {
+      try {
+        // Same adapter for ORT as the one we judged (deprecated in favour of env.webgpu.device, but
+        // simplest; ORT creates the device itself).
+        rt.env.webgpu.adapter = probe.adapter;
+      } catch {
+        /* the backend was already initialised by an earlier session: it keeps its adapter */
+      }
+    }
+
+    const base = new URL(req.modelUrl, self.location.href);
+    let manifest: ModelManifest;
+    let bytes: ModelBytes;
+    if (local) {
+      ({ manifest, bytes } = local);
+    } else {
+      post({ type: 'status', id: req.id, phase: 'downloading', message: 'Downloading the model…' });
+      manifest = await asModelError(() => fetchManifest(base));
+      const m = manifest;
+      bytes = await asModelError(() => downloadModelFiles(base, m, progress));
+    }
+    // Who "does not fit its manifest" in a contract error.
+    const where = local ? 'The folder' : `The model at ${base.pathname}`;
+    const t1 = performance.now();
+
+    post({
+      type: 'status',
+      id: req.id,
+      phase: 'compiling',
+      message: choice.provider === 'webgpu' ? 'Compiling for WebGPU…' : 'Preparing the WASM runtime…',
+    });
+    // Release the previous model before building the next one.
+    await runtime.releaseModel();
+    let warmupMs = 0;
+    const createChecked = async (): Promise<MaeSessions> => {
+      const both = await runtime.createSessions(rt, choice.provider, manifest, bytes);
+      try {
+        // Inputs, outputs and fixed dims against the manifest: a model problem, no provider fixes it.
+        const problems = graphSignatureProblems(manifest, signatureOf(both.encoder), signatureOf(both.decoder));
+        if (problems.length > 0) throw new ModelContractError(problems.join(' '));
+        // A WebGPU problem may only show at the first run: warm up (and check the output dims)
+        // inside the fallback's reach.
+        warmupMs = await warmUp(both, rt.Tensor, manifest, req.warmup?.maskRatio ?? 0.75, req.warmup?.batch ?? 1);
+        return both;
+      } catch (e) {
+        await Promise.allSettled([both.encoder.release(), both.decoder.release()]);
+        throw e;
+      }
+    };
+    const contractError = (e: unknown): WorkerError | null =>
+      e instanceof ModelContractError ? new WorkerError(`${where} does not fit its manifest: ${e.message}`, 'model') : null;
+    let sessions: MaeSessions;
+    try {
+      sessions = await createChecked();
+    } catch (e) {
+      const bad = contractError(e);
+      if (bad) throw bad;
+      if (choice.provider === 'wasm') throw new WorkerError(`Could not create the WASM session: ${errorText(e)}`, 'model');
+      // WebGPU can fail late (device lost, missing op, limits): say so and run on WASM instead.
+      choice.reason = `WebGPU session failed (${errorText(e)}): using WASM`;
+      choice.provider = 'wasm';
+      try {
+        sessions = await createChecked();
+      } catch (e2) {
+        throw contractError(e2) ?? new WorkerError(`Could not create the WASM session: ${errorText(e2)}`, 'model');
+      }
+    }
+    const t2 = performance.now();
+    await runtime.setModel(manifest, sessions, rt, choice.provider, bytes);
+    post({ type: 'status', id: req.id, phase: 'ready', message: 'Ready' });
+    return {
+      provider: choice.provider,
+      reason: choice.reason,
+      manifest,
+      adapter: probe.summary ? describeAdapter(probe.summary) : null,
+      wasmThreads: runtime.wasmThreads,
+      downloadMs: t1 - t0,
+      compileMs: t2 - t1 - warmupMs,
+      warmupMs,
+    };
+  },
+};
+
+/**
+ * One run on a blank image at the ratio the page starts with, batch rows at once: allocates the
+ * buffers and (WebGPU) compiles the kernels for these shapes before the first real request.
+ */
+async function warmUp(sessions: MaeSessions, Tensor: OrtRuntime['Tensor'], manifest: ModelManifest, maskRatio: number, batch: number) {
+  const t = performance.now();
+  const L = manifestNumPatches(manifest);
+  const image = new Float32Array(3 * manifest.imgSize * manifest.imgSize);
+  const B = Math.max(1, Math.min(64, Math.floor(batch)));
+  const items = Array.from({ length: B }, (_, b) => ({ image, masks: randomMasking(b, L, Math.min(1, Math.max(0, maskRatio))) }));
+  let out: Awaited<ReturnType<typeof reconstructBatch>>;
+  try {
+    out = await reconstructBatch(sessions, Tensor, items, manifest.imgSize);
+  } catch (e) {
+    throw new Error(`the test run of the model failed: ${errorText(e)}`);
+  }
+  const [b, tokens, d] = out.latentDims;
+  const problems = b === B ? testRunProblems(manifest, items[0].masks.idsKeep.length, [1, tokens, d], out.preds[0].length) : [];
+  if (problems.length > 0) throw new ModelContractError(problems.join(' '));
+  return performance.now() - t;
+}
