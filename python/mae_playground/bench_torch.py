@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from .checkpoints import load_checkpoint
 from .mask_prng import random_masking_ids
 from .models_mae import FACTORIES, model_from_config
 
@@ -54,9 +55,8 @@ def main() -> None:
                    decoder_embed_dim=m["decoder"]["embedDim"], decoder_depth=m["decoder"]["depth"],
                    decoder_num_heads=m["decoder"]["numHeads"], mlp_ratio=m.get("mlpRatio", 4.0),
                    norm_pix_loss=m["normPixLoss"])
-        model = model_from_config(cfg)
-        if args.weights:
-            model.load_state_dict({k: v.float() for k, v in torch.load(args.weights, map_location="cpu")["model"].items()})
+        # The checkpoint knows its own shape; the manifest's is for random weights of the same size.
+        model = load_checkpoint(args.weights).model if args.weights else model_from_config(cfg)
     model.eval()
     size, L = model.patch_embed.img_size, model.patch_embed.num_patches
     img = torch.randn(1, 3, size, size)

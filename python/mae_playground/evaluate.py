@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -85,16 +84,14 @@ def evaluate(model, files=None, mask_ratio=0.75, seeds=(0, 1), baselines=True, b
 
 
 def main() -> None:
-    from .models_mae import model_from_config
+    from .checkpoints import load_checkpoint
 
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("checkpoint", help="a training checkpoint or weights file with 'config' and 'model'")
+    ap.add_argument("checkpoint", help="a training checkpoint (best.pth, checkpoint.pth, the warm start) or an official .pth")
     ap.add_argument("--ratio", type=float, default=0.75)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     args = ap.parse_args()
-    ck = torch.load(args.checkpoint, map_location="cpu")
-    model = model_from_config(ck["config"])
-    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    model = load_checkpoint(args.checkpoint).model
     print(json.dumps(evaluate(model, mask_ratio=args.ratio, seeds=tuple(args.seeds)), indent=1))
 
 

@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .checkpoints import load_checkpoint
 from .data import IMAGENET_MEAN, IMAGENET_STD, eval_tensor
 from .mask_prng import image_seed, random_masking_ids
-from .models_mae import FACTORIES, MaskedAutoencoderViT, count_params, model_from_config
+from .models_mae import FACTORIES, MaskedAutoencoderViT, count_params
 
 OPSET = 17
 EXTERNAL_DATA_BYTES = 1_800_000_000  # below protobuf's 2 GiB hard limit, with room for the graph
@@ -178,16 +179,6 @@ def write_reference(model: MaskedAutoencoderViT, out: Path, images=REFERENCE_IMA
     (out / "reference.json").write_text(json.dumps(meta) + "\n")
 
 
-def load_any(path: str) -> tuple[MaskedAutoencoderViT, dict]:
-    from .train import legacy_config
-
-    ck = torch.load(path, map_location="cpu")
-    cfg = legacy_config(ck["config"])
-    model = model_from_config(cfg)
-    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
-    return model, ck
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("weights", nargs="?", help="best.pth / checkpoint.pth from train.py, or the warm-start checkpoint")
@@ -208,7 +199,8 @@ def main() -> None:
         ck = {"config": model.config, "step": 0}
         args.name = args.name if args.name != ap.get_default("name") else f"{args.random} (random weights)"
     elif args.weights:
-        model, ck = load_any(args.weights)
+        loaded = load_checkpoint(args.weights)
+        model, ck = loaded.model, loaded.checkpoint
     else:
         ap.error("give a weights file or --random NAME")
     source = {"kind": "trained-here", "steps": ck.get("step"), "images_seen": ck.get("images_seen"),

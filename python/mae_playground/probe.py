@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -91,10 +90,10 @@ def main() -> None:
     ap.add_argument("weights")
     ap.add_argument("--random-init", action="store_true", help="same architecture, untrained (the control)")
     args = ap.parse_args()
-    from .export_onnx import load_any
+    from .checkpoints import load_checkpoint
     from .models_mae import model_from_config
 
-    model, ck = load_any(args.weights)
+    model = load_checkpoint(args.weights).model
     if args.random_init:
         torch.manual_seed(0)
         model = model_from_config(model.config)

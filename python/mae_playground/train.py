@@ -20,6 +20,7 @@ import copy
 import json
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from torchvision import transforms
 
+from .checkpoints import CheckpointError, load_checkpoint, read_checkpoint
 from .data import IMAGENET_MEAN, IMAGENET_STD, load_rgb, train_files
 from .evaluate import evaluate
 from .models_mae import FACTORIES, cosine_lr, get_2d_sincos_pos_embed, model_from_config
@@ -62,15 +64,6 @@ def shrink(img: Image.Image, shorter: int) -> Image.Image:
     w, h = img.size
     scale = shorter / min(w, h)
     return img.resize((round(w * scale), round(h * scale)), Image.BICUBIC) if scale < 1 else img
-
-
-def legacy_config(cfg: dict) -> dict:
-    """The warm-start checkpoint stores a short-key config; map it to the model's argument names."""
-    if "embed_dim" in cfg:
-        return cfg
-    return dict(img_size=cfg["img"], patch_size=cfg["p"], in_chans=3, embed_dim=cfg["d"], depth=cfg["depth"],
-                num_heads=cfg["h"], decoder_embed_dim=cfg["dd"], decoder_depth=cfg["ddepth"],
-                decoder_num_heads=cfg["dh"], mlp_ratio=4.0, norm_pix_loss=cfg["norm_pix_loss"])
 
 
 def set_grid(model: torch.nn.Module, img_size: int) -> None:
@@ -172,11 +165,17 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path, best_path, log_path = out / "checkpoint.pth", out / "best.pth", out / "log.jsonl"
 
-    resume = torch.load(ckpt_path, map_location="cpu") if ckpt_path.exists() else None
-    init = torch.load(args.init, map_location="cpu") if (resume is None and args.init) else None
-    src = resume or init
-    if src is not None and "config" in src:
-        cfg = legacy_config(src["config"])
+    try:
+        resume = read_checkpoint(ckpt_path) if ckpt_path.exists() else None
+        init = read_checkpoint(args.init) if (resume is None and args.init) else None
+        src = resume or init
+        # Our checkpoints (any age, fp16 or fp32), the warm start and official files; the architecture comes
+        # from the file (its config, or the shapes of an official one), not from --model.
+        loaded = load_checkpoint(src) if src is not None else None
+    except CheckpointError as e:
+        sys.exit(f"train: {e}")
+    if loaded is not None:
+        cfg = loaded.config
     else:
         overrides = {"img_size": args.img_size, "norm_pix_loss": args.norm_pix_loss}
         if args.patch_size:
@@ -184,12 +183,11 @@ def main() -> None:
         cfg = FACTORIES[args.model](**overrides).config
     # The training mask ratio is part of what a run is: kept in its config so a resume cannot change it.
     cfg = {"mask_ratio": args.mask_ratio, **cfg}
-    model = model_from_config(cfg)
+    model = loaded.model if loaded is not None else model_from_config(cfg)
     full_size = cfg["img_size"]
     opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
     step, seconds, best_mse, log = 0, 0.0, float("inf"), []
     if src is not None:
-        model.load_state_dict({k: v.float() for k, v in src["model"].items()})
         step, seconds, log = src.get("step", 0), src.get("seconds", 0.0), list(src.get("log", []))
         best_mse = src.get("best_mse", float("inf"))
         if "optimizer" in src:

@@ -14,7 +14,8 @@ from pathlib import Path
 import torch
 
 from .evaluate import evaluate
-from .export_onnx import export, load_any
+from .checkpoints import load_checkpoint
+from .export_onnx import export
 from .models_mae import mae_vit_zoo
 from .probe import probe
 
@@ -51,7 +52,8 @@ def export_all(zoo: list[tuple[str, int, float]], recipe: dict, only: list[str])
         ckpt = ROOT / "runs" / zoo_id / "checkpoint.pth"
         if (only and zoo_id not in only) or not ckpt.exists():
             continue
-        model, ck = load_any(str(ckpt))  # the final weights: every zoo model ends its schedule the same way
+        loaded = load_checkpoint(ckpt)  # the final weights: every zoo model ends its schedule the same way
+        model, ck = loaded.model, loaded.checkpoint
         if ck["step"] < recipe["steps"]:
             print(f"{zoo_id}: step {ck['step']} of {recipe['steps']}, not finished; skipped", flush=True)
             continue

@@ -9,9 +9,10 @@ import onnx
 import pytest
 import torch
 
-from mae_playground.convert_official import ConversionError, extract_state_dict, infer_config, main as convert_main
+from mae_playground.checkpoints import CheckpointError, extract_state_dict, infer_config, load_checkpoint
+from mae_playground.convert_official import main as convert_main
 from mae_playground.export_onnx import export, write_reference
-from mae_playground.models_mae import MaskedAutoencoderViT
+from mae_playground.models_mae import MaskedAutoencoderViT, mae_vit_base_patch16
 
 REPO = Path(__file__).resolve().parents[2]
 HAVE_ORT_NODE = shutil.which("node") is not None and (REPO / "node_modules" / "onnxruntime-node").exists()
@@ -68,54 +69,113 @@ def test_export_replays_through_onnxruntime(tmp_path):
     assert res["cases"] == 6 and res["worstRelativeMaxDiff"] < 1e-4
 
 
-def official_layout_file(tmp_path: Path, model: MaskedAutoencoderViT, name: str, drop_decoder=False) -> Path:
-    sd = {k: v.clone() for k, v in model.state_dict().items()}
-    if drop_decoder:  # what mae_pretrain_vit_*.pth holds
-        sd = {k: v for k, v in sd.items() if not k.startswith(("decoder", "mask_token"))}
+def official_shapes(embed_dim: int, depth: int, decoder_embed_dim: int, decoder_depth: int, patch: int,
+                    img_size: int, drop_decoder: bool = False) -> dict:
+    """The names and shapes in a facebookresearch/mae checkpoint's 'model', written out from its models_mae.py
+    (timm Blocks with qkv_bias=True, MLP ratio 4, LayerNorms, the fixed sin-cos tables stored as parameters) and
+    mae-notes.md, not from our model."""
+    d, dd, hidden, L = embed_dim, decoder_embed_dim, 4 * embed_dim, (img_size // patch) ** 2
+
+    def block(prefix: str, w: int) -> dict:
+        return {f"{prefix}.norm1.weight": (w,), f"{prefix}.norm1.bias": (w,),
+                f"{prefix}.attn.qkv.weight": (3 * w, w), f"{prefix}.attn.qkv.bias": (3 * w,),
+                f"{prefix}.attn.proj.weight": (w, w), f"{prefix}.attn.proj.bias": (w,),
+                f"{prefix}.norm2.weight": (w,), f"{prefix}.norm2.bias": (w,),
+                f"{prefix}.mlp.fc1.weight": (4 * w, w), f"{prefix}.mlp.fc1.bias": (4 * w,),
+                f"{prefix}.mlp.fc2.weight": (w, 4 * w), f"{prefix}.mlp.fc2.bias": (w,)}
+
+    shapes = {"cls_token": (1, 1, d), "pos_embed": (1, L + 1, d), "patch_embed.proj.weight": (d, 3, patch, patch),
+              "patch_embed.proj.bias": (d,), "norm.weight": (d,), "norm.bias": (d,)}
+    for i in range(depth):
+        shapes.update(block(f"blocks.{i}", d))
+    assert shapes[f"blocks.{depth - 1}.mlp.fc1.weight"] == (hidden, d)
+    if not drop_decoder:  # the mae_pretrain_vit_*.pth files stop here
+        shapes.update({"decoder_embed.weight": (dd, d), "decoder_embed.bias": (dd,), "mask_token": (1, 1, dd),
+                       "decoder_pos_embed": (1, L + 1, dd), "decoder_norm.weight": (dd,), "decoder_norm.bias": (dd,),
+                       "decoder_pred.weight": (patch * patch * 3, dd), "decoder_pred.bias": (patch * patch * 3,)})
+        for i in range(decoder_depth):
+            shapes.update(block(f"decoder_blocks.{i}", dd))
+    return shapes
+
+
+def official_state_dict(*args, seed: int = 0, **kw) -> dict:
+    """An official-layout state dict with random values (the stored position tables too: they must be kept as
+    stored, not recomputed)."""
+    gen = torch.Generator().manual_seed(seed)
+    return {k: torch.randn(shape, generator=gen) * 0.05 for k, shape in official_shapes(*args, **kw).items()}
+
+
+def save_official(tmp_path: Path, sd: dict, name: str) -> Path:
     path = tmp_path / name
-    torch.save({"model": sd}, path)
+    torch.save({"model": sd}, path)  # the official files' layout: {'model': state_dict}
     return path
 
 
+def test_our_model_has_exactly_the_official_names_and_shapes():
+    official = official_state_dict(768, 12, 512, 8, patch=16, img_size=224)
+    ours = mae_vit_base_patch16().state_dict()
+    assert set(ours) == set(official)
+    assert {k: tuple(v.shape) for k, v in ours.items()} == {k: tuple(v.shape) for k, v in official.items()}
+
+
 def test_converter_round_trip(tmp_path):
-    model = tiny(embed_dim=192, num_heads=3, decoder_embed_dim=128, decoder_num_heads=4)
-    ck = official_layout_file(tmp_path, model, "mae_visualize_vit_tiny.pth")
+    sd = official_state_dict(192, 2, 128, 2, patch=8, img_size=32)
+    ck = save_official(tmp_path, sd, "mae_visualize_vit_tiny.pth")
     out, ref = tmp_path / "converted", tmp_path / "ref"
     convert_main([str(ck), "--out", str(out), "--reference", str(ref)])
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["encoder"]["embedDim"] == 192 and manifest["encoder"]["numHeads"] == 3
-    assert manifest["decoder"]["depth"] == 2 and manifest["normPixLoss"] is False
+    assert (manifest["imgSize"], manifest["patchSize"], manifest["numPatches"]) == (32, 8, 16)
+    assert manifest["encoder"]["embedDim"] == 192 and manifest["encoder"]["depth"] == 2
+    assert manifest["encoder"]["numHeads"] == 3  # from the official width table: 192-d has 3 heads
+    assert manifest["decoder"]["embedDim"] == 128 and manifest["decoder"]["depth"] == 2
+    assert manifest["decoder"]["numHeads"] == 4 and manifest["normPixLoss"] is False
     assert manifest["source"]["kind"] == "official-checkpoint"
     if HAVE_ORT_NODE:
         replay(out, ref)
 
 
+def test_converter_loads_every_official_tensor_where_it_belongs(tmp_path):
+    sd = official_state_dict(192, 2, 128, 2, patch=8, img_size=32, seed=3)
+    model = load_checkpoint(save_official(tmp_path, sd, "mae_visualize_vit_tiny.pth")).model
+    # a few by module path (a renamed or transposed tensor would land elsewhere or fail the strict load)
+    assert torch.equal(model.blocks[1].attn.qkv.weight, sd["blocks.1.attn.qkv.weight"])
+    assert torch.equal(model.decoder_blocks[0].mlp.fc2.weight, sd["decoder_blocks.0.mlp.fc2.weight"])
+    assert torch.equal(model.patch_embed.proj.weight, sd["patch_embed.proj.weight"])
+    # the stored position tables are used as stored, not recomputed
+    assert torch.equal(model.pos_embed, sd["pos_embed"]) and torch.equal(model.decoder_pos_embed, sd["decoder_pos_embed"])
+    assert all(torch.equal(v, sd[k]) for k, v in model.state_dict().items())
+
+
 def test_converter_infers_official_sizes():
-    sd = MaskedAutoencoderViT(patch_size=16, embed_dim=768, depth=12, num_heads=12, decoder_embed_dim=512,
-                              decoder_depth=8, decoder_num_heads=16).state_dict()
-    cfg = infer_config(sd)
-    assert (cfg["img_size"], cfg["patch_size"], cfg["embed_dim"], cfg["depth"], cfg["num_heads"]) == (224, 16, 768, 12, 12)
-    assert (cfg["decoder_embed_dim"], cfg["decoder_depth"], cfg["decoder_num_heads"], cfg["mlp_ratio"]) == (512, 8, 16, 4.0)
+    cases = [  # (embed, depth, heads, patch, img): the official ViT-B/16, ViT-L/16, ViT-H/14 (mae-notes.md)
+        (768, 12, 12, 16, 224), (1024, 24, 16, 16, 224), (1280, 32, 16, 14, 224)]
+    for embed, depth, heads, patch, img in cases:
+        # shapes are all it reads: zero-stride tensors keep ViT-H (2.5 GB of weights) free here
+        sd = {k: torch.zeros(()).expand(shape) for k, shape in official_shapes(embed, depth, 512, 8, patch, img).items()}
+        cfg = infer_config(sd)
+        assert (cfg["img_size"], cfg["patch_size"], cfg["embed_dim"], cfg["depth"], cfg["num_heads"]) == \
+            (img, patch, embed, depth, heads)
+        assert (cfg["decoder_embed_dim"], cfg["decoder_depth"], cfg["decoder_num_heads"], cfg["mlp_ratio"]) == \
+            (512, 8, 16, 4.0)
 
 
 def test_converter_rejects_encoder_only(tmp_path, capsys):
-    ck = official_layout_file(tmp_path, tiny(embed_dim=192, num_heads=3), "mae_pretrain_vit_tiny.pth", drop_decoder=True)
+    sd = official_state_dict(192, 2, 128, 2, patch=8, img_size=32, drop_decoder=True)
+    ck = save_official(tmp_path, sd, "mae_pretrain_vit_tiny.pth")
     with pytest.raises(SystemExit) as e:
         convert_main([str(ck), "--out", str(tmp_path / "x")])
     assert "no decoder weights" in str(e.value) and "mae_visualize_vit" in str(e.value)
     assert not (tmp_path / "x" / "manifest.json").exists()
 
 
-def test_converter_rejects_unknown_shapes():
-    sd = tiny(embed_dim=40, num_heads=2).state_dict()
-    with pytest.raises(ConversionError, match="head counts"):
-        infer_config(sd)
-    sd = tiny(embed_dim=192, num_heads=3, decoder_embed_dim=128).state_dict()
+def test_converter_rejects_unknown_shapes(tmp_path):
+    with pytest.raises(CheckpointError, match="head counts"):
+        infer_config(official_state_dict(40, 1, 16, 1, patch=8, img_size=16))
+    sd = official_state_dict(192, 2, 128, 2, patch=8, img_size=32)
     sd["blocks.0.attn.qkv.weight"] = torch.zeros(10, 10)
-    from mae_playground.convert_official import load_official
-    with pytest.raises(ConversionError, match="wrong shapes"):
-        load_official(sd, infer_config(sd))
-    with pytest.raises(ConversionError, match="no MAE state dict"):
+    with pytest.raises(CheckpointError, match="wrong shapes"):
+        load_checkpoint(save_official(tmp_path, sd, "bad.pth"))
+    with pytest.raises(CheckpointError, match="no MAE state dict"):
         extract_state_dict({"epoch": 3})
-    with pytest.raises(ConversionError, match="not an MAE"):
+    with pytest.raises(CheckpointError, match="not an MAE"):
         infer_config({"foo": torch.zeros(1)})

@@ -1,6 +1,8 @@
-"""A few real training steps on generated photos: loss logged, checkpoint written, resume continues."""
+"""A few real training steps on generated photos (loss logged, checkpoint written, resume continues), and the
+low-resolution grid and weight EMA that train.py uses."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -9,6 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+
+from mae_playground.checkpoints import load_checkpoint
+from mae_playground.models_mae import MaskedAutoencoderViT
+from mae_playground.train import Ema, set_grid
 
 PY = Path(__file__).resolve().parents[1]
 
@@ -50,3 +56,51 @@ def test_train_then_resume(tmp_path):
     ck2 = torch.load(tmp_path / "run" / "checkpoint.pth", map_location="cpu")
     assert ck2["step"] == 6
     assert len(ck2["log"]) > len(ck["log"])
+    # the checkpoint.pth the run wrote goes through the one loader, optimizer state and all
+    loaded = load_checkpoint(tmp_path / "run" / "checkpoint.pth")
+    assert loaded.layout == "trained-here" and loaded.config["patch_size"] == 8 and loaded.config["img_size"] == 32
+    assert loaded.checkpoint["step"] == 6 and "optimizer" in loaded.checkpoint
+
+
+def sincos_1d(dim: int, pos: int) -> list[float]:
+    """The official 1-D table entry, from the MAE paper's code description: dim/2 frequencies
+    omega_i = 1 / 10000^(i / (dim/2)), sines first, then cosines."""
+    omegas = [1.0 / 10000 ** (i / (dim / 2)) for i in range(dim // 2)]
+    return [math.sin(pos * w) for w in omegas] + [math.cos(pos * w) for w in omegas]
+
+
+def test_set_grid_recomputes_the_sincos_tables():
+    torch.manual_seed(0)
+    model = MaskedAutoencoderViT(img_size=32, patch_size=8, embed_dim=32, depth=1, num_heads=2, decoder_embed_dim=16,
+                                 decoder_depth=1, decoder_num_heads=2)
+    set_grid(model, 48)  # 4x4 patches -> 6x6
+    assert model.patch_embed.num_patches == 36 and model.pos_embed.shape == (1, 37, 32)
+    assert model.decoder_pos_embed.shape == (1, 37, 16)
+    row, col = 2, 5
+    token = 1 + row * 6 + col  # after the cls token, patches row-major
+    # official channel order: the first half encodes the column, the second half the row
+    for table, dim in ((model.pos_embed, 32), (model.decoder_pos_embed, 16)):
+        expected = sincos_1d(dim // 2, col) + sincos_1d(dim // 2, row)
+        assert np.allclose(table[0, token].numpy(), expected, atol=1e-6)
+        assert torch.all(table[0, 0] == 0)  # the cls token's entry
+    assert abs(model.pos_embed[0, token, 1].item() - math.sin(5 / 10000 ** (1 / 8))) < 1e-6  # one value by hand
+    assert not model.pos_embed.requires_grad and not model.decoder_pos_embed.requires_grad
+    loss, pred, _ = model(torch.randn(1, 3, 48, 48), mask_ratio=0.75)
+    assert pred.shape == (1, 36, 8 * 8 * 3) and torch.isfinite(loss)
+
+
+def test_ema_update_is_the_weighted_mean():
+    model = MaskedAutoencoderViT(img_size=32, patch_size=8, embed_dim=32, depth=1, num_heads=2, decoder_embed_dim=16,
+                                 decoder_depth=1, decoder_num_heads=2)
+    pos_before = model.pos_embed.detach().clone()
+    with torch.no_grad():
+        model.blocks[0].attn.qkv.weight.fill_(2.0)
+    ema = Ema(model, 0.9)
+    with torch.no_grad():
+        model.blocks[0].attn.qkv.weight.fill_(4.0)
+        model.pos_embed.add_(1.0)  # fixed tables are not averaged
+    ema.update(model)
+    # 0.9 * 2.0 + (1 - 0.9) * 4.0 = 2.2
+    assert torch.allclose(ema.model.blocks[0].attn.qkv.weight, torch.full_like(model.blocks[0].attn.qkv.weight, 2.2))
+    assert torch.equal(ema.model.pos_embed, pos_before)
+    assert model.blocks[0].attn.qkv.weight[0, 0].item() == 4.0  # the trained weights are untouched
