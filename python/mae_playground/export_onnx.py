@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import json
 import os
+import platform
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 
 from .checkpoints import load_checkpoint
-from .data import IMAGENET_MEAN, IMAGENET_STD, eval_tensor
+from .data import IMAGENET_MEAN, IMAGENET_STD, SHARED_DATA, eval_tensor, is_probe_test, list_images
 from .mask_prng import image_seed, random_masking_ids
 from .models_mae import FACTORIES, MaskedAutoencoderViT, count_params
 
@@ -79,6 +80,44 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def software_versions() -> dict:
+    """What wrote this model, read from the running interpreter (never typed into a card)."""
+    versions = {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
+    try:
+        import onnx  # noqa: PLC0415 (optional: torch.onnx.export does not need it)
+
+        versions["onnx"] = onnx.__version__
+    except ImportError:
+        pass
+    return versions
+
+
+def photo_counts(ck: dict, exclude_probe_test: bool = False, root: Path = SHARED_DATA) -> dict[str, int]:
+    """Photos per training folder of a run. train.py records them ("data_photos", exactly the files it used);
+    runs from before that record only the folder names ("data"): those are counted now under `root`, minus
+    the linear probe's test photos when the run left them out."""
+    if isinstance(ck.get("data_photos"), dict):
+        return {str(k): int(v) for k, v in ck["data_photos"].items()}
+    folders = ck.get("data")
+    if not folders:
+        raise ValueError("the checkpoint does not say which data folders it trained on (no 'data' entry): "
+                         "photo counts cannot be computed")
+    counts = {}
+    for folder in folders:
+        if not (root / folder).is_dir():
+            raise ValueError(f"cannot count the training photos: {root / folder} is not here (set MAE_DATA)")
+        counts[folder] = sum(1 for f in list_images(root / folder) if not (exclude_probe_test and is_probe_test(f)))
+    return counts
+
+
+def data_facts(counts: dict[str, int], descriptions: dict[str, str], note: str) -> dict:
+    """The card's data line from the counted photos; the folder descriptions are the card's prose."""
+    parts = [f"{folder} ({n} photo{'' if n == 1 else 's'}" + (f": {descriptions[folder]})" if folder in descriptions
+                                                              else ")") for folder, n in counts.items()]
+    return {"data": f"{sum(counts.values())} photos in ../shared/data: " + ", ".join(parts) + (f"; {note}" if note else ""),
+            "dataPhotos": counts}
+
+
 @torch.no_grad()
 def export(model: MaskedAutoencoderViT, out: Path, name: str, description: str, source: dict,
            train_mask_ratio: float, force_external: bool = False) -> dict:
@@ -107,7 +146,7 @@ def export(model: MaskedAutoencoderViT, out: Path, name: str, description: str, 
         "format": "mae-playground/1",
         "name": name,
         "description": description,
-        "source": source,
+        "source": {**source, "software": software_versions()},
         "imgSize": size,
         "patchSize": p,
         "inChans": cfg["in_chans"],
@@ -191,6 +230,8 @@ def main() -> None:
     ap.add_argument("--card", help="JSON file merged into manifest.source (model card facts)")
     ap.add_argument("--eval", action="store_true", help="measure held-out masked MSE at 0.75 (and the baselines) "
                     "on ../shared/data/val and record it in manifest.source.heldOut")
+    ap.add_argument("--exclude-probe-test", action="store_true", help="the run left out the probe's test photos "
+                    "(only read for checkpoints older than the photo counts train.py records)")
     ap.add_argument("--log", help="training log (log.jsonl) to copy beside the model as training-log.jsonl")
     args = ap.parse_args()
     if args.random:
@@ -206,7 +247,12 @@ def main() -> None:
     source = {"kind": "trained-here", "steps": ck.get("step"), "images_seen": ck.get("images_seen"),
               "train_minutes": round(ck.get("seconds", 0) / 60, 1), "data": ck.get("data")}
     if args.card:
-        source.update(json.loads(Path(args.card).read_text()))
+        card = json.loads(Path(args.card).read_text())
+        # Prose comes from the card; counts are computed from the folders the run trained on.
+        descriptions, note = card.pop("dataFolders", None), card.pop("dataNote", "")
+        source.update(card)
+        if descriptions is not None:
+            source.update(data_facts(photo_counts(ck, exclude_probe_test=args.exclude_probe_test), descriptions, note))
     if args.eval:
         from .evaluate import evaluate
 

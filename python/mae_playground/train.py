@@ -213,6 +213,8 @@ def main() -> None:
                           pin_memory=device.type == "cuda", worker_init_fn=ignore_stop_signals)
 
     data_folders = sorted({f.parent.name for f in files})
+    # Photos per folder, exactly those trained on (after --exclude-probe-test): the model card's counts.
+    data_photos = {folder: sum(1 for f in files if f.parent.name == folder) for folder in data_folders}
     images_seen = src.get("images_seen", step * args.batch) if src is not None else 0
 
     def size_at(s: int) -> int:
@@ -239,7 +241,7 @@ def main() -> None:
 
     def state(full: bool) -> dict:
         s = {"config": cfg, "step": step, "seconds": seconds, "log": log, "best_mse": best_mse,
-             "images_seen": images_seen, "data": data_folders}
+             "images_seen": images_seen, "data": data_folders, "data_photos": data_photos}
         if full:
             s.update(model=full_size_weights(model), optimizer=opt.state_dict(), schedule=sched)
             if ema is not None:

@@ -15,7 +15,7 @@ import torch
 
 from .evaluate import evaluate
 from .checkpoints import load_checkpoint
-from .export_onnx import export
+from .export_onnx import data_facts, export, photo_counts
 from .models_mae import mae_vit_zoo
 from .probe import probe
 
@@ -32,12 +32,13 @@ def card(zoo_id: str, patch: int, ratio: float, recipe: dict, ck: dict) -> dict:
         "train_minutes": round(ck.get("seconds", 0) / 60, 1),
         "architecture": f"MAE zoo model: encoder 192-d x 6 blocks x 3 heads, decoder 128-d x 2 blocks x 4 heads, "
                         f"MLP ratio 4, 112 px, patch {patch} ({grid}x{grid} = {grid * grid} patches), pixel targets",
-        "data": "2129 photos: ../shared/data/imagenet-samples + more-photos, minus val/ and minus the probe's "
-                "test photos (Kaggle Dogs-vs-Cats test_set)",
+        # counted, not typed: every zoo run leaves out val/ and the probe's test photos (zoo.py --exclude-probe-test)
+        **data_facts(photo_counts(ck, exclude_probe_test=True), {}, "minus val/ and minus the probe's test photos "
+                     "(Kaggle Dogs-vs-Cats test_set)"),
         "recipe": f"from scratch; RandomResizedCrop(112, scale 0.2-1, bicubic) + flip, batch {recipe['batch']}, "
                   f"{recipe['steps']} steps, AdamW (0.9, 0.95), weight decay 0.05, lr {recipe['lr']} "
                   f"({recipe['warmup']} warm-up steps, cosine to {recipe['min_lr']}), mask ratio {ratio}",
-        "hardware": "2-core x86-64 CPU, torch 1.13; shared with builds and browser tests while it trained",
+        "hardware": "2-core x86-64 CPU; shared with builds and browser tests while it trained",  # versions: export()
         "knownLimits": "A study model, not a good reconstructor: tiny, 112 px, trained for minutes on 2 cores. "
                        "Compare zoo models with each other, not with the default model.",
     }

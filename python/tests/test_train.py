@@ -43,6 +43,7 @@ def test_train_then_resume(tmp_path):
     assert first.returncode == 0, first.stderr
     ck = torch.load(tmp_path / "run" / "checkpoint.pth", map_location="cpu")
     assert ck["step"] == 4 and "optimizer" in ck and ck["config"]["patch_size"] == 8
+    assert ck["data_photos"] == {"imagenet-samples": 6, "more-photos": 4}  # what make_photos wrote; val/ never
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [e["step"] for e in log if "loss" in e] == [2, 4]
     assert all(np.isfinite(e["loss"]) for e in log if "loss" in e)
