@@ -35,9 +35,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .mask_prng import random_masking_ids
+from .data import eval_tensor
+from .mask_prng import image_seed, random_masking_ids
 from .models_mae import FACTORIES, MaskedAutoencoderViT
 
+REPO = Path(__file__).resolve().parents[2]
+# A model too small to be worth numbers (shape errors only): widths no head table knows.
+MINI = dict(img_size=4, patch_size=2, in_chans=3, embed_dim=8, depth=1, num_heads=2, decoder_embed_dim=8,
+            decoder_depth=1, decoder_num_heads=2, mlp_ratio=2.0)
 SMALL = dict(img_size=16, patch_size=4, in_chans=3, embed_dim=48, depth=2, num_heads=3, decoder_embed_dim=32,
              decoder_depth=1, decoder_num_heads=2, mlp_ratio=4.0)
 # (mask ratio, seeds of the two images of the batch): both images keep the same number of patches
@@ -135,6 +140,26 @@ def f32(t: torch.Tensor) -> str:
     return base64.b64encode(t.numpy().astype("<f4").tobytes()).decode()
 
 
+def tensor_facts(sd: dict) -> dict:
+    """What the importer must find for each tensor: dtype, shape, and its first values (as float32)."""
+    names = {torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16"}
+    return {k: {"dtype": names[v.dtype], "shape": list(v.shape), "head": v.flatten()[:4].float().tolist()} for k, v in sd.items()}
+
+
+@torch.no_grad()
+def cli_reference(model: MaskedAutoencoderViT, image: str, ratio: float, seed: int) -> dict:
+    """Masked-patch MSE of one sample photo as the CLI computes it (Pillow bicubic resize + center crop,
+    the seeded mask of image 0), from PyTorch."""
+    x = torch.from_numpy(eval_tensor(REPO / image, model.patch_embed.img_size))[None]
+    L = model.patch_embed.num_patches
+    ids_keep, ids_restore, mask = random_masking_ids(image_seed(seed, 0, False), L, ratio)
+    latent = model.encode_visible(x, torch.from_numpy(ids_keep)[None])
+    pred = model.forward_decoder(latent, torch.from_numpy(ids_restore)[None])
+    per_patch = ((pred - model.patchify(x)) ** 2).mean(dim=-1)[0]
+    m = torch.from_numpy(mask).float()
+    return {"image": image, "maskRatio": ratio, "seed": seed, "maskedMse": float((per_patch * m).sum() / m.sum())}
+
+
 def small_model(seed: int) -> MaskedAutoencoderViT:
     torch.manual_seed(seed)
     model = MaskedAutoencoderViT(**SMALL)
@@ -164,6 +189,7 @@ def write_small(out: Path) -> None:
     official = out / "mae_visualize_vit_tiny.pth"
     official.write_bytes(torch_save_bytes({"model": sd}))
     refs["models"]["mae_visualize_vit_tiny.pth"] = references(model)
+    refs["cli"] = cli_reference(model, "public/samples/goldfinch.jpg", 0.75, 0)
 
     sd16, model16 = cast_model(model, torch.float16)
     (out / "mae_pretrain_vit_tiny_full.pth").write_bytes(torch_save_bytes({"model": sd16}))
@@ -221,6 +247,23 @@ def write_small(out: Path) -> None:
     huge = bytearray(safetensors_bytes(small))
     huge[:8] = struct.pack("<Q", 10**12)
     (out / "lying-length.safetensors").write_bytes(bytes(huge))
+    # a pickle instruction no state dict needs: a set (EMPTY_SET / ADDITEMS), written by Python's own pickle
+    import pickle
+
+    (out / "set.pth").write_bytes(torch_zip_with_pickle(pickle.dumps({"model": {1, 2}}, protocol=4), "set"))
+    # shapes the importer cannot build (tiny models: only the shapes matter)
+    torch.manual_seed(1)
+    mini = {k: v.contiguous() for k, v in MaskedAutoencoderViT(**MINI).state_dict().items()}
+    (out / "unknown-width.pth").write_bytes(torch_save_bytes({"model": mini}))
+    (out / "missing-tensor.pth").write_bytes(
+        torch_save_bytes({"model": {k: v for k, v in mini.items() if k != "blocks.0.mlp.fc2.bias"}}))
+    odd = dict(mini)
+    odd["pos_embed"] = torch.zeros(1, 6, 8)  # 5 patches: not a square grid
+    odd["decoder_pos_embed"] = torch.zeros(1, 6, 8)
+    (out / "odd-grid.pth").write_bytes(torch_save_bytes({"model": odd}))
+    refs["tensors"] = {"mae_visualize_vit_tiny.pth": tensor_facts(sd), "mae_pretrain_vit_tiny_full.pth": tensor_facts(sd16),
+                       "hf/model.safetensors": tensor_facts(hf_state_dict(sd)),
+                       "hf/pytorch_model.bin": tensor_facts(hf_state_dict(sdbf))}
     (out / "references.json").write_text(json.dumps(refs) + "\n")
     for p in sorted(out.rglob("*")):
         if p.is_file():

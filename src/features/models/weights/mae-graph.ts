@@ -14,7 +14,8 @@
  * (the scale lives in the weights). float16 and bfloat16 weights get a Cast to float, folded alike.
  *
  * External data: the tensors a graph uses are grouped into chunks (contiguous spans of the file up
- * to 1 GiB; a gap of unused bytes over 16 MB starts a new chunk), each handed to onnxruntime as one
+ * to 1 GiB; more than 1 MB of bytes the graph does not use starts a new chunk: torch.save orders the
+ * storages by their keys as strings, so encoder and decoder tensors interleave through the file), each handed to onnxruntime as one
  * `externalData` entry that is a slice of the file. The encoder's and the decoder's weights are thus
  * read once each, and no single buffer approaches the browser's 2 GB ArrayBuffer limit.
  */
@@ -25,7 +26,7 @@ import type { TensorEntry } from './tensors.ts';
 export const OPSET = 17;
 const LAYER_NORM_EPS = 1e-6; // the official models' LayerNorm (Hugging Face's configs say 1e-12; same results within 1e-4)
 const MAX_CHUNK_BYTES = 1 << 30;
-const MAX_GAP_BYTES = 16 << 20;
+const MAX_GAP_BYTES = 1 << 20;
 
 export interface ExternalChunk {
   /** the name the graphs use as `location` and the session option's `path` */
