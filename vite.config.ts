@@ -4,6 +4,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { writeServiceWorker } from './src/features/offline/sw-build.ts';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const modelsDir = join(root, 'models');
@@ -139,6 +140,8 @@ function maeAssets(): Plugin {
       if (existsSync(modelsDir)) cpSync(modelsDir, join(outDir, 'models'), { recursive: true, dereference: true });
       mkdirSync(join(outDir, 'ort'), { recursive: true });
       for (const f of ORT_RUNTIME_FILES) cpSync(join(ortDist, f), join(outDir, 'ort', f));
+      // Last, once every file of the site is in place: the service worker's precache list hashes them.
+      writeServiceWorker(outDir, join(root, 'src', 'features', 'offline', 'service-worker.ts'));
     },
   };
 }
