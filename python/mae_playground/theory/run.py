@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ..export_onnx import export
+from ..mask_prng import image_seed, random_masking_ids
 from . import experiment as ex
 from . import world
 from .report import write_report
@@ -68,6 +69,38 @@ def summarize(rows: list[dict], keys: list[str]) -> list[dict]:
     return out
 
 
+# The sample, mask and ratio whose reconstructions the e2e test compares with PyTorch's (the page's defaults
+# apart from the seed, which is one of tests/unit/theory-world.fixture.json's).
+REFERENCE_CASE = {"sampleSeed": 42, "maskRatio": 0.5, "maskSeed": 0}
+
+
+@torch.no_grad()
+def reference_mse(models: dict, case: dict) -> dict:
+    """Hidden-pixel MSE ([0, 1] RGB units, reconstruction clamped to [0, 1]) of each exported model on one sample,
+    with the page's shared mask: seeded random masking on the coarsest patch grid, each hidden coarse patch hiding
+    the finer patches inside it (src/mae/compare-mask.ts)."""
+    pixels = world.generate([case["sampleSeed"]])[0]
+    x = ex.normalize(pixels)
+    coarse_side = min(world.IMG // m.patch_embed.patch_size for m in models.values())
+    _, _, coarse = random_masking_ids(image_seed(case["maskSeed"], 0, True), coarse_side**2, case["maskRatio"])
+    out = {}
+    for mid, model in models.items():
+        side = world.IMG // model.patch_embed.patch_size
+        k = side // coarse_side
+        hidden = np.array([coarse[(i // side // k) * coarse_side + (i % side) // k] for i in range(side * side)])
+        kept, dropped = np.flatnonzero(hidden == 0), np.flatnonzero(hidden == 1)
+        shuffle = np.concatenate([kept, dropped])
+        restore = np.argsort(shuffle)
+        latent = model.encode_visible(x, torch.from_numpy(kept)[None])
+        pred = model.forward_decoder(latent, torch.from_numpy(restore)[None])
+        recon = (model.unpatchify(pred) * ex._STD + ex._MEAN).clamp(0, 1)[0].numpy()
+        p = model.patch_embed.patch_size
+        pixel_hidden = np.kron(hidden.reshape(side, side), np.ones((p, p))).astype(bool)
+        diff = (recon - pixels[0])[:, pixel_hidden]
+        out[mid] = round(float((diff.astype(np.float64) ** 2).mean()), 6)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ratios", default="0.1,0.3,0.5,0.7,0.85,0.95")
@@ -107,6 +140,7 @@ def main() -> None:
     save = lambda: progress_path.write_text(json.dumps(progress, indent=1) + "\n")  # noqa: E731
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)  # noqa: E731
     start = time.time()
+    trained = False
 
     log("drawing the samples")
     pool = ex.normalize(world.generate([world.sample_seed(ex.TRAIN_BASE, i) for i in range(args.train_pool)])[0])
@@ -138,6 +172,7 @@ def main() -> None:
                 key = f"{model_id(patch, ratio)}-s{seed}"
                 if key in progress["runs"]:
                     continue
+                trained = True
                 model, facts = ex.train(patch, ratio, seed, pool, recipe, log=log)
                 row = {"patchSize": patch, "maskRatio": ratio, "seed": seed, **facts,
                        "heldoutMse": ex.heldout_mse(model, x_probe_test[:500], ratio),
@@ -148,13 +183,13 @@ def main() -> None:
                 progress["runs"][key] = row
                 save()
                 log(f"{key}: {facts['seconds']} s, mse {row['heldoutMse']}, levels {row['probe']['levels']}")
-    wall_this_call = time.time() - start
-    progress["wallSeconds"] = round(progress.get("wallSeconds", 0) + wall_this_call, 1)
-    progress["finishedAt"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    save()
+    if trained or "finishedAt" not in progress:  # a call that only re-exports does not change the training record
+        progress["wallSeconds"] = round(progress.get("wallSeconds", 0) + time.time() - start, 1)
+        progress["finishedAt"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        save()
 
     out.mkdir(parents=True, exist_ok=True)
-    models = []
+    models, loaded = [], {}
     for patch in patches:
         for ratio in export_ratios:
             ck_path = work / "models" / f"{model_id(patch, ratio)}.pth"
@@ -164,6 +199,7 @@ def main() -> None:
             model = ex.make_model(patch)
             model.load_state_dict(ck["model"])
             mid = model_id(patch, ratio)
+            loaded[mid] = model.eval()
             source = {"kind": "trained-here", "theory": {"patchSize": patch, "trainMaskRatio": ratio, "seed": seeds[0]},
                       "steps": args.steps, "images_seen": args.steps * args.batch,
                       "train_minutes": round(ck["facts"]["seconds"] / 60, 2),
@@ -196,6 +232,7 @@ def main() -> None:
         "runs": sorted(runs, key=lambda r: (r["patchSize"], r["maskRatio"], r["seed"])),
         "untrainedRuns": sorted(untrained, key=lambda r: (r["patchSize"], r["seed"])),
         "models": models,
+        "reference": {**REFERENCE_CASE, "hiddenMse": reference_mse(loaded, REFERENCE_CASE)} if loaded else None,
     }
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     log(f"wrote {out / 'results.json'} ({len(runs)} runs, {len(models)} exported models)")

@@ -1,0 +1,137 @@
+/**
+ * The theory section in real Chromium: the chart's values are the results file's, the sample drawer
+ * shows the Python generator's pixels (tests/unit/theory-world.fixture.json), the exported theory
+ * models reconstruct a sample with the hidden-pixel error PyTorch measured (results.json `reference`),
+ * a broken results file gives a specific message, and nothing leaves the origin.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { BASE_URL, REPO_ROOT } from './config.ts';
+import { openApp } from './helpers.ts';
+
+const ORIGIN = new URL(BASE_URL).origin;
+const LEVELS = ['global', 'middle', 'local'] as const;
+type Stat = { mean: number; std: number; n: number };
+const RESULTS = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'theory', 'results.json'), 'utf8')) as {
+  patchSizes: number[];
+  ratios: number[];
+  world: { levels: Record<string, string[]> };
+  summary: { patchSize: number; maskRatio: number; levels: Record<string, Stat> }[];
+  controls: { untrained: { patchSize: number; levels: Record<string, Stat> }[] };
+  models: { id: string; patchSize: number; maskRatio: number }[];
+  reference: { sampleSeed: number; maskRatio: number; maskSeed: number; hiddenMse: Record<string, number> };
+};
+const FIXTURE = JSON.parse(readFileSync(join(REPO_ROOT, 'tests', 'unit', 'theory-world.fixture.json'), 'utf8')) as {
+  samples: { seed: number; latents: { shape: number }; pixels?: number[] }[];
+};
+const SHAPES = ['square', 'disk', 'diamond', 'ring'];
+
+async function canvasPixels(page: Page, testId: string, index = 0): Promise<number[]> {
+  return page
+    .getByTestId(testId)
+    .nth(index)
+    .evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+}
+
+const byKey = <T extends { panel: string; patch: number; ratio: number }>(a: T, b: T): number =>
+  a.panel.localeCompare(b.panel) || a.patch - b.patch || a.ratio - b.ratio;
+
+test('theory section: chart from results.json, samples from the shared generator, reconstructions as PyTorch computes them', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  const { page, requests } = await openApp(browser, '/?ep=wasm&samples=1');
+  const section = page.getByTestId('theory');
+  await section.scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('theory-chart')).toBeVisible({ timeout: 60_000 });
+
+  // 1. the chart's points and control lines are the results file's numbers, one panel per level
+  await expect(page.getByTestId('theory-panel')).toHaveCount(LEVELS.length);
+  const points = await page
+    .getByTestId('theory-point')
+    .evaluateAll((els) =>
+      els.map((e) => ({
+        panel: e.dataset.panel ?? '',
+        patch: Number(e.dataset.patch),
+        ratio: Number(e.dataset.ratio),
+        mean: Number(e.dataset.mean),
+        std: Number(e.dataset.std),
+      })),
+    );
+  const expected = RESULTS.summary.flatMap((e) =>
+    LEVELS.map((level) => ({ panel: level, patch: e.patchSize, ratio: e.maskRatio, mean: e.levels[level].mean, std: e.levels[level].std })),
+  );
+  expect(points.length).toBe(RESULTS.patchSizes.length * RESULTS.ratios.length * LEVELS.length);
+  expect(points.sort(byKey)).toEqual(expected.sort(byKey));
+  const controls = await page
+    .getByTestId('theory-control')
+    .evaluateAll((els) => els.map((e) => ({ panel: e.dataset.panel ?? '', patch: Number(e.dataset.patch), mean: Number(e.dataset.mean) })));
+  expect(controls.length).toBe(RESULTS.patchSizes.length * LEVELS.length);
+  for (const c of controls) {
+    expect(c.mean).toBe(RESULTS.controls.untrained.find((u) => u.patchSize === c.patch)!.levels[c.panel].mean);
+  }
+  // the findings name the best ratio of each level and patch size, as the file has it
+  for (const level of LEVELS) {
+    for (const p of RESULTS.patchSizes) {
+      const rows = RESULTS.summary.filter((e) => e.patchSize === p);
+      const best = rows.reduce((a, b) => (b.levels[level].mean > a.levels[level].mean ? b : a));
+      await expect(page.locator(`[data-testid="theory-finding"][data-level="${level}"][data-patch="${p}"]`)).toHaveAttribute(
+        'data-best-ratio',
+        String(best.maskRatio),
+      );
+    }
+  }
+  await page.getByTestId('theory-by-latent').check();
+  const latentCount = Object.values(RESULTS.world.levels).flat().length;
+  await expect(page.getByTestId('theory-panel')).toHaveCount(latentCount);
+  await page.getByTestId('theory-by-latent').uncheck();
+
+  // 2. a sample drawn in the page is the Python generator's, pixel for pixel (8-bit as the canvas holds it)
+  const sample = FIXTURE.samples.find((s) => s.seed === RESULTS.reference.sampleSeed && s.pixels)!;
+  expect(sample, 'the reference sample is one of the fixture pixel samples').toBeTruthy();
+  await page.getByTestId('theory-seed').fill(String(sample.seed));
+  await expect(page.getByTestId('theory-latent-shape')).toHaveText(SHAPES[sample.latents.shape]);
+  const hw = 32 * 32;
+  const want = new Uint8ClampedArray(hw * 4);
+  for (let i = 0; i < hw; i++) {
+    for (let c = 0; c < 3; c++) want[i * 4 + c] = sample.pixels![c * hw + i] * 255; // clamped, rounded half to even
+    want[i * 4 + 3] = 255;
+  }
+  expect(await canvasPixels(page, 'theory-sample-canvas')).toEqual(Array.from(want));
+  await page.getByTestId('theory-new-sample').click();
+  await expect(page.getByTestId('theory-seed')).toHaveValue(String(sample.seed + 1));
+  expect(await canvasPixels(page, 'theory-sample-canvas')).not.toEqual(Array.from(want));
+  await page.getByTestId('theory-seed').fill(String(sample.seed));
+
+  // 3. every exported model reconstructs the sample; hidden-pixel error as PyTorch measured it
+  await page.getByTestId('theory-run-models').click();
+  const recons = page.getByTestId('theory-recon');
+  await expect(recons).toHaveCount(RESULTS.models.length, { timeout: 120_000 });
+  await expect(page.getByTestId('theory-mask-ratio')).toHaveValue(String(RESULTS.reference.maskRatio));
+  for (const m of RESULTS.models) {
+    const card = page.locator(`[data-testid="theory-recon"][data-model="${m.id}"]`);
+    await expect(card).toHaveAttribute('data-mse', /\d/, { timeout: 60_000 });
+    const mse = Number(await card.getAttribute('data-mse'));
+    const ref = RESULTS.reference.hiddenMse[m.id];
+    // the page measures 8-bit pixels, PyTorch float ones: within 2e-3 + 5 %
+    expect(Math.abs(mse - ref), `${m.id}: page ${mse}, PyTorch ${ref}`).toBeLessThanOrEqual(2e-3 + 0.05 * ref);
+  }
+  const before = await canvasPixels(page, 'theory-recon-canvas');
+  await page.getByTestId('theory-new-mask').click();
+  await expect.poll(async () => JSON.stringify(await canvasPixels(page, 'theory-recon-canvas')) !== JSON.stringify(before)).toBe(true);
+  requests.expectSameOrigin(ORIGIN);
+});
+
+test('theory section: a broken results file gives a specific message and the page keeps working', async ({ browser }) => {
+  const { page } = await openApp(browser, '/?ep=wasm&samples=1', { serviceWorkers: 'block' });
+  await page.route('**/models/theory/results.json', (route) =>
+    route.fulfill({ contentType: 'application/json', body: '{"format":"something else"}' }),
+  );
+  await page.getByTestId('theory').scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('theory-results-error')).toContainText('format must be "mae-playground/theory-results/1"');
+  await expect(page.getByTestId('theory-chart')).toHaveCount(0);
+  // the sample drawer does not depend on the results
+  await page.getByTestId('theory-new-sample').click();
+  await expect(page.getByTestId('theory-seed')).toHaveValue('2');
+});
