@@ -48,17 +48,15 @@ test('theory section: chart from results.json, samples from the shared generator
 
   // 1. the chart's points and control lines are the results file's numbers, one panel per level
   await expect(page.getByTestId('theory-panel')).toHaveCount(LEVELS.length);
-  const points = await page
-    .getByTestId('theory-point')
-    .evaluateAll((els) =>
-      els.map((e) => ({
-        panel: e.dataset.panel ?? '',
-        patch: Number(e.dataset.patch),
-        ratio: Number(e.dataset.ratio),
-        mean: Number(e.dataset.mean),
-        std: Number(e.dataset.std),
-      })),
-    );
+  const points = await page.getByTestId('theory-point').evaluateAll((els) =>
+    els.map((e) => ({
+      panel: e.dataset.panel ?? '',
+      patch: Number(e.dataset.patch),
+      ratio: Number(e.dataset.ratio),
+      mean: Number(e.dataset.mean),
+      std: Number(e.dataset.std),
+    })),
+  );
   const expected = RESULTS.summary.flatMap((e) =>
     LEVELS.map((level) => ({ panel: level, patch: e.patchSize, ratio: e.maskRatio, mean: e.levels[level].mean, std: e.levels[level].std })),
   );
