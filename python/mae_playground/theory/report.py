@@ -48,15 +48,16 @@ def chart_svg(results: dict, key: str = "levels") -> str:
             c = _control(results, p)
             if c:
                 vals.append(c[key][level]["mean"])
-        lo = min(0.0, (min(vals) * 10 // 1) / 10)
-        hi = max(1.0, -(-max(vals) * 10 // 1) / 10)
+        # the axis spans the data, rounded out to 0.1: the differences between ratios are a few hundredths
+        lo = (min(vals) * 10 // 1) / 10
+        hi = max(lo + 0.1, -(-max(vals) * 10 // 1) / 10)
         x = lambda r: ml + r * (W - ml - mr)  # noqa: E731
         y = lambda v: mt + (hi - v) / (hi - lo) * (H - mt - mb)  # noqa: E731
         g = [f'<g transform="translate({i * W},0)">',
              f'<text x="{ml}" y="16" font-size="12" font-weight="600">{LEVEL_TITLES[level]}</text>']
         for t in [lo, (lo + hi) / 2, hi]:
             g.append(f'<line x1="{ml}" x2="{W - mr}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e6e6e6"/>'
-                     f'<text x="{ml - 4}" y="{y(t) + 3:.1f}" font-size="10" text-anchor="end" fill="#555">{t:.1f}</text>')
+                     f'<text x="{ml - 4}" y="{y(t) + 3:.1f}" font-size="10" text-anchor="end" fill="#555">{t:.2f}</text>')
         for r in [0, 0.25, 0.5, 0.75, 1]:
             g.append(f'<text x="{x(r):.1f}" y="{H - mb + 13}" font-size="10" text-anchor="middle" fill="#555">{r}</text>')
         g.append(f'<text x="{(ml + W - mr) / 2}" y="{H - 6}" font-size="10" text-anchor="middle" fill="#555">'

@@ -12,6 +12,7 @@ folder, or pass --fresh, to start over). The recipe is fixed by the flags' defau
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import datetime as dt
 import json
 import os
@@ -101,6 +102,42 @@ def reference_mse(models: dict, case: dict) -> dict:
     return out
 
 
+_CTX: dict = {}  # what the worker processes need, set before they fork
+
+
+def _task(task: tuple) -> tuple[str, str, dict]:
+    """One unit of work in a worker: probe an untrained network, or train one model and probe it."""
+    kind, patch, ratio, seed = task
+    torch.set_num_threads(_CTX["threads"])
+    x_tr, lat_tr, x_te, lat_te = _CTX["probe"]
+    probe = lambda m: ex.probe_all(ex.region_features(m, x_tr), lat_tr, ex.region_features(m, x_te), lat_te)  # noqa: E731
+    log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)  # noqa: E731
+    if kind == "control":
+        torch.manual_seed(seed)  # the same initial weights the trained models of this seed start from
+        return kind, f"untrained-p{patch}-s{seed}", {"patchSize": patch, "seed": seed, "probe": probe(ex.make_model(patch))}
+    model, facts = ex.train(patch, ratio, seed, _CTX["pool"], _CTX["recipe"], log=log)
+    row = {"patchSize": patch, "maskRatio": ratio, "seed": seed, **facts,
+           "heldoutMse": ex.heldout_mse(model, x_te[:500], ratio), "probe": probe(model)}
+    export_ratios, export_seed = _CTX["export"]
+    if ratio in export_ratios and seed == export_seed:
+        torch.save({"model": model.state_dict(), "config": model.config, "facts": row},
+                   _CTX["work"] / "models" / f"{model_id(patch, ratio)}.pth")
+    return kind, f"{model_id(patch, ratio)}-s{seed}", row
+
+
+class _Serial:
+    """--jobs 1: the same loop in this process."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def imap_unordered(self, fn, items):
+        return map(fn, items)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ratios", default="0.1,0.3,0.5,0.7,0.85,0.95")
@@ -114,7 +151,9 @@ def main() -> None:
     ap.add_argument("--probe-train", type=int, default=2000)
     ap.add_argument("--probe-test", type=int, default=1000)
     ap.add_argument("--export-ratios", default="0.1,0.5,0.7,0.95", help="seed-0 models exported for the app")
-    ap.add_argument("--threads", type=int, default=1, help="1 is fastest on a shared 2-core machine")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per process; 1 is fastest on a shared "
+                    "2-core machine")
+    ap.add_argument("--jobs", type=int, default=2, help="models trained at once, each in its own process")
     ap.add_argument("--work", default=str(ROOT / ".cache" / "theory"))
     ap.add_argument("--out", default=str(ROOT / "models" / "theory"))
     ap.add_argument("--fresh", action="store_true", help="ignore finished runs in --work")
@@ -137,10 +176,16 @@ def main() -> None:
     progress.setdefault("runs", {})
     progress.setdefault("controls", {})
     progress.setdefault("startedAt", dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-    save = lambda: progress_path.write_text(json.dumps(progress, indent=1) + "\n")  # noqa: E731
+    wall_before, start = progress.get("wallSeconds", 0.0), time.time()
+
+    def save() -> None:
+        # wall time so far, over every call that trained (a stopped and resumed run adds up its calls)
+        if trained:
+            progress["wallSeconds"] = round(wall_before + time.time() - start, 1)
+        progress_path.write_text(json.dumps(progress, indent=1) + "\n")
+
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)  # noqa: E731
-    start = time.time()
-    trained = False
+    trained = True  # until the task list says otherwise (the pixel control below also counts)
 
     log("drawing the samples")
     pool = ex.normalize(world.generate([world.sample_seed(ex.TRAIN_BASE, i) for i in range(args.train_pool)])[0])
@@ -150,41 +195,29 @@ def main() -> None:
         [world.sample_seed(ex.PROBE_TEST_BASE, i) for i in range(args.probe_test)])
     x_probe_train, x_probe_test = ex.normalize(probe_train_img), ex.normalize(probe_test_img)
 
-    def probe_model(model) -> dict:
-        return ex.probe_all(ex.region_features(model, x_probe_train), probe_train_lat,
-                            ex.region_features(model, x_probe_test), probe_test_lat)
-
+    _CTX.update(threads=args.threads, pool=pool, recipe=recipe, work=work, export=(export_ratios, seeds[0]), probe=(
+        x_probe_train, probe_train_lat, x_probe_test, probe_test_lat))
     if "pixels" not in progress["controls"]:
         log("control: linear probes on raw pixels")
         progress["controls"]["pixels"] = ex.probe_all(ex.pixel_features(probe_train_img), probe_train_lat,
                                                       ex.pixel_features(probe_test_img), probe_test_lat)
         save()
-    for seed in seeds:  # seeds outermost: every ratio has one seed before any has three
-        for patch in patches:
-            key = f"untrained-p{patch}-s{seed}"
-            if key not in progress["controls"]:
-                torch.manual_seed(seed)  # the same initial weights the trained models start from
-                progress["controls"][key] = {"patchSize": patch, "seed": seed, "probe": probe_model(ex.make_model(patch))}
-                log(f"control {key}: {progress['controls'][key]['probe']['levels']}")
-                save()
-        for patch in patches:
-            for ratio in ratios:
-                key = f"{model_id(patch, ratio)}-s{seed}"
-                if key in progress["runs"]:
-                    continue
-                trained = True
-                model, facts = ex.train(patch, ratio, seed, pool, recipe, log=log)
-                row = {"patchSize": patch, "maskRatio": ratio, "seed": seed, **facts,
-                       "heldoutMse": ex.heldout_mse(model, x_probe_test[:500], ratio),
-                       "probe": probe_model(model)}
-                if ratio in export_ratios and seed == seeds[0]:
-                    torch.save({"model": model.state_dict(), "config": model.config, "facts": row},
-                               work / "models" / f"{model_id(patch, ratio)}.pth")
-                progress["runs"][key] = row
-                save()
-                log(f"{key}: {facts['seconds']} s, mse {row['heldoutMse']}, levels {row['probe']['levels']}")
+    # seeds outermost: every ratio has one seed before any has three
+    tasks = []
+    for seed in seeds:
+        tasks += [("control", patch, None, seed) for patch in patches
+                  if f"untrained-p{patch}-s{seed}" not in progress["controls"]]
+        tasks += [("train", patch, ratio, seed) for patch in patches for ratio in ratios
+                  if f"{model_id(patch, ratio)}-s{seed}" not in progress["runs"]]
+    trained = any(t[0] == "train" for t in tasks)
+    # --jobs single-threaded worker processes (forked: they share the samples drawn above)
+    ctx = mp.get_context("fork")
+    with ctx.Pool(args.jobs) if args.jobs > 1 else _Serial() as workers:
+        for kind, key, row in workers.imap_unordered(_task, tasks):
+            progress["controls" if kind == "control" else "runs"][key] = row
+            save()
+            log(f"{key}: {row.get('seconds', 0)} s, mse {row.get('heldoutMse', '-')}, levels {row['probe']['levels']}")
     if trained or "finishedAt" not in progress:  # a call that only re-exports does not change the training record
-        progress["wallSeconds"] = round(progress.get("wallSeconds", 0) + time.time() - start, 1)
         progress["finishedAt"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         save()
 

@@ -44,8 +44,9 @@ function Panel({ panel, results }: { panel: ChartPanel; results: TheoryResults }
     ...s.points.flatMap((pt) => [pt.stat.mean - pt.stat.std, pt.stat.mean + pt.stat.std]),
     ...(s.control ? [pointOf(s.control, panel.level, panel.latent)?.mean ?? 0] : []),
   ]);
-  const lo = Math.min(0, Math.floor(Math.min(...values) * 10) / 10);
-  const hi = Math.max(1, Math.ceil(Math.max(...values) * 10) / 10);
+  // the axis spans the data, rounded out to 0.1: the differences between ratios are a few hundredths
+  const lo = Math.floor(Math.min(...values) * 10) / 10;
+  const hi = Math.max(lo + 0.1, Math.ceil(Math.max(...values) * 10) / 10);
   const x = (r: number) => M.left + r * (W - M.left - M.right);
   const y = (v: number) => M.top + ((hi - v) / (hi - lo)) * (H - M.top - M.bottom);
   const ticks = [lo, (lo + hi) / 2, hi];
@@ -67,7 +68,7 @@ function Panel({ panel, results }: { panel: ChartPanel; results: TheoryResults }
         <g key={t}>
           <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} className="theory-grid" />
           <text x={M.left - 4} y={y(t) + 3} textAnchor="end" className="theory-tick">
-            {t.toFixed(1)}
+            {t.toFixed(2)}
           </text>
         </g>
       ))}
