@@ -1,12 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { installCspListener } from './state/csp-log.ts';
-import { Engine, optionsFromUrl } from './state/engine.ts';
+import { Engine } from './state/engine.ts';
+import { optionsFromUrl } from './state/url-state.ts';
 import { applyMaskParams, installMaskUrlSync, maskParamsFromUrl } from './state/mask-url.ts';
 import { useStore } from './state/store.ts';
 import { App } from './ui/App.tsx';
 import { EngineContext } from './ui/EngineContext.ts';
 import { registerServiceWorker } from './features/offline/register.ts';
+import { applyTheme, storedTheme } from './features/theme/theme.ts';
 import './styles.css';
 
 installCspListener();
@@ -31,6 +33,7 @@ if (import.meta.env.MODE === 'e2e') {
   engine.start();
 }
 
+applyTheme(storedTheme());
 void registerServiceWorker();
 
 const root = document.getElementById('root');

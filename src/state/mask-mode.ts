@@ -21,6 +21,21 @@ export function maskSettingsChanged(s: MaskSettings, prev: MaskSettings): boolea
   );
 }
 
+/** The mask settings of a state (a selector: subscribers compare them with sameMaskSettings). */
+export function maskSettingsOf(s: AppState): MaskSettings {
+  return {
+    maskRatio: s.maskRatio,
+    seed: s.seed,
+    sameMaskForAll: s.sameMaskForAll,
+    maskStrategy: s.maskStrategy,
+    paintedMask: s.paintedMask,
+  };
+}
+
+export function sameMaskSettings(a: MaskSettings, b: MaskSettings): boolean {
+  return !maskSettingsChanged(a, b);
+}
+
 /** Patch count of the loaded model, or null before one is loaded. */
 export function modelPatches(s: AppState): number | null {
   return s.model.manifest ? numPatches(s.model.manifest) : null;

@@ -12,7 +12,7 @@ import {
   resampleHiddenMask,
   type MaskStrategy,
 } from '../mae/index.ts';
-import { maskSettingsChanged, startPainting } from './mask-mode.ts';
+import { maskSettingsOf, sameMaskSettings, startPainting } from './mask-mode.ts';
 import { useStore, type AppState } from './store.ts';
 
 /** Address bar updates wait for a pause this long (a slider drag would otherwise write every step). */
@@ -120,12 +120,22 @@ function writeUrl(): void {
  * Returns the disposer (unsubscribes and drops a pending address write).
  */
 export function installMaskUrlSync(): () => void {
-  const unsubscribe = useStore.subscribe((s, prev) => {
-    if (s.model.manifest && s.model.manifest !== prev.model.manifest) fitPaintedMask(s, numPatches(s.model.manifest));
-    if (maskSettingsChanged(useStore.getState(), prev) && writeTimer === null) writeTimer = setTimeout(writeUrl, URL_WRITE_DELAY_MS);
-  });
+  const offModel = useStore.subscribe(
+    (s) => s.model.manifest,
+    (manifest) => {
+      if (manifest) fitPaintedMask(useStore.getState(), numPatches(manifest));
+    },
+  );
+  const offMask = useStore.subscribe(
+    maskSettingsOf,
+    () => {
+      if (writeTimer === null) writeTimer = setTimeout(writeUrl, URL_WRITE_DELAY_MS);
+    },
+    { equalityFn: sameMaskSettings },
+  );
   return () => {
-    unsubscribe();
+    offModel();
+    offMask();
     if (writeTimer !== null) clearTimeout(writeTimer);
     writeTimer = null;
   };

@@ -1,11 +1,13 @@
 /**
- * App state (zustand). Only plain state and setters live here; side effects (worker, decoding,
- * scheduling) are in engine.ts, which subscribes to this store.
+ * App state (zustand), the one owner of the rows' state. Only plain state and setters live here;
+ * side effects (worker, decoding, scheduling) are in the model session and the row pipeline, which
+ * subscribe to the parts they need with selectors (subscribeWithSelector).
  */
 import { create } from 'zustand';
+import { subscribeWithSelector } from 'zustand/middleware';
 import type { MaskStrategy, ModelManifest } from '../mae/index.ts';
 import type { DecodeResult, LoadPhase, Provider, ProviderRequest, ReconstructResult } from '../worker/messages.ts';
-import type { ModelEntry } from './model-index.ts';
+import type { ModelEntry } from '../features/models/model-index.ts';
 
 export type ModelPhase = 'idle' | LoadPhase | 'error';
 
@@ -25,6 +27,11 @@ export interface Row {
   sourceSize: { width: number; height: number } | null;
   /** What the worker's decode found (kind, decoded size, transparency, frames). */
   decodeInfo: DecodeResult | null;
+  /** The worker (MaeClient.workerId) the row's latest decode was started on, and the one that finished it. */
+  decodeStartedOn: number | null;
+  decodedOn: number | null;
+  /** Its file could not be fetched or decoded: no model change will fix it. */
+  unreadable: boolean;
 }
 
 export interface ModelState {
@@ -101,57 +108,62 @@ export function normaliseSeed(s: number): number {
   return Math.trunc(Math.abs(s)) >>> 0;
 }
 
-export const useStore = create<AppState>()((set, get) => ({
-  model: {
-    phase: 'idle',
-    message: '',
-    loaded: 0,
-    total: 0,
-    error: null,
-    manifest: null,
-    downloadMs: null,
-    compileMs: null,
-    warmupMs: null,
-    activeUrl: null,
-    loadingUrl: null,
-    switchError: null,
-  },
-  provider: { requested: 'auto', active: null, reason: '', adapter: null, wasmThreads: null },
-  maskRatio: DEFAULT_MASK_RATIO,
-  seed: 0,
-  sameMaskForAll: false,
-  maskStrategy: 'random',
-  paintedMask: null,
-  rows: [],
-  nextSeedIndex: 0,
-  notice: null,
-  uploads: null,
-  models: [],
-
-  setModel: (patch) => set((s) => ({ model: { ...s.model, ...patch } })),
-  setProvider: (patch) => set((s) => ({ provider: { ...s.provider, ...patch } })),
-  setMaskRatio: (ratio) => set({ maskRatio: clampRatio(ratio) }),
-  setSeed: (seed) => set({ seed: normaliseSeed(seed) }),
-  setSameMaskForAll: (same) => set({ sameMaskForAll: same }),
-  setMaskStrategy: (maskStrategy) => set({ maskStrategy }),
-  setPaintedMask: (paintedMask) => set({ paintedMask }),
-  addRow: (partial, atTop = false) => {
-    const row: Row = {
-      ...partial,
-      seedIndex: get().nextSeedIndex,
-      status: 'decoding',
-      busy: true,
+export const useStore = create<AppState>()(
+  subscribeWithSelector((set, get) => ({
+    model: {
+      phase: 'idle',
+      message: '',
+      loaded: 0,
+      total: 0,
       error: null,
-      result: null,
-      sourceSize: null,
-      decodeInfo: null,
-    };
-    set((s) => ({ rows: atTop ? [row, ...s.rows] : [...s.rows, row], nextSeedIndex: s.nextSeedIndex + 1 }));
-    return row;
-  },
-  updateRow: (id, patch) => set((s) => ({ rows: s.rows.map((r) => (r.id === id ? { ...r, ...patch } : r)) })),
-  removeRow: (id) => set((s) => ({ rows: s.rows.filter((r) => r.id !== id) })),
-  setNotice: (notice) => set({ notice }),
-  setUploads: (uploads) => set({ uploads }),
-  setModels: (models) => set({ models }),
-}));
+      manifest: null,
+      downloadMs: null,
+      compileMs: null,
+      warmupMs: null,
+      activeUrl: null,
+      loadingUrl: null,
+      switchError: null,
+    },
+    provider: { requested: 'auto', active: null, reason: '', adapter: null, wasmThreads: null },
+    maskRatio: DEFAULT_MASK_RATIO,
+    seed: 0,
+    sameMaskForAll: false,
+    maskStrategy: 'random',
+    paintedMask: null,
+    rows: [],
+    nextSeedIndex: 0,
+    notice: null,
+    uploads: null,
+    models: [],
+
+    setModel: (patch) => set((s) => ({ model: { ...s.model, ...patch } })),
+    setProvider: (patch) => set((s) => ({ provider: { ...s.provider, ...patch } })),
+    setMaskRatio: (ratio) => set({ maskRatio: clampRatio(ratio) }),
+    setSeed: (seed) => set({ seed: normaliseSeed(seed) }),
+    setSameMaskForAll: (same) => set({ sameMaskForAll: same }),
+    setMaskStrategy: (maskStrategy) => set({ maskStrategy }),
+    setPaintedMask: (paintedMask) => set({ paintedMask }),
+    addRow: (partial, atTop = false) => {
+      const row: Row = {
+        ...partial,
+        seedIndex: get().nextSeedIndex,
+        status: 'decoding',
+        busy: true,
+        error: null,
+        result: null,
+        sourceSize: null,
+        decodeInfo: null,
+        decodeStartedOn: null,
+        decodedOn: null,
+        unreadable: false,
+      };
+      set((s) => ({ rows: atTop ? [row, ...s.rows] : [...s.rows, row], nextSeedIndex: s.nextSeedIndex + 1 }));
+      return row;
+    },
+    updateRow: (id, patch) => set((s) => ({ rows: s.rows.map((r) => (r.id === id ? { ...r, ...patch } : r)) })),
+    removeRow: (id) => set((s) => ({ rows: s.rows.filter((r) => r.id !== id) })),
+    setNotice: (notice) => set({ notice }),
+    setUploads: (uploads) => set({ uploads }),
+    setModels: (models) => set({ models }),
+  })),
+);

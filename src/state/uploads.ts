@@ -31,7 +31,10 @@ export class UploadTracker {
     if (ids.length === 0) return;
     for (const id of ids) this.pending.add(id);
     this.total += ids.length;
-    this.unsubscribe ??= useStore.subscribe((s) => this.check(s.rows));
+    this.unsubscribe ??= useStore.subscribe(
+      (s) => s.rows,
+      (rows) => this.check(rows),
+    );
     this.check(useStore.getState().rows);
   }
 

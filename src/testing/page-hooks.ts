@@ -7,11 +7,11 @@
  * little-endian bytes (exact, and far smaller than JSON number lists).
  */
 import { base64ToBytes, bytesToBase64 } from '../mae/base64.ts';
-import { useCompareStore } from '../state/compare.ts';
+import { useCompareStore } from '../features/compare/compare-controller.ts';
 import { cspViolations, type CspViolation } from '../state/csp-log.ts';
 import type { Engine } from '../state/engine.ts';
 import { useStore } from '../state/store.ts';
-import { sweepSnapshot } from '../state/sweep.ts';
+import { sweepSnapshot } from '../features/sweep/sweep-controller.ts';
 import { rowPaints } from '../ui/row-paints.ts';
 import { paintMarks, recordPaint, type PaintMark } from './paint-log.ts';
 import { ADAPTER_FAULTS, type AdapterFault, type FaultKind } from './worker-hooks.ts';
@@ -143,14 +143,15 @@ export function adapterFaultsFromUrl(search: string): AdapterFault[] {
 /** Installs the hooks; call before engine.start() so the first worker gets the adapter faults. */
 export function installPageHooks(engine: Engine): void {
   const faults = adapterFaultsFromUrl(window.location.search);
-  if (faults.length > 0) engine.onNewClient((client) => void client.callExtra('adapterFaults', { faults }).catch(() => undefined));
+  if (faults.length > 0) engine.session.onNewClient((client) => void client.callExtra('adapterFaults', { faults }).catch(() => undefined));
   rowPaints.listener = recordPaint;
   const activeClient = async () => {
-    const client = await engine.activeClient();
+    const client = await engine.session.ready();
     if (!client) throw new Error('model not ready');
     return client;
   };
   const rowAt = (i: number) => useStore.getState().rows[i] ?? null;
+  const queued = (): number => engine.session.current?.queuedCount ?? 0;
   window.__maeDebug = {
     provider: () => {
       const p = useStore.getState().provider;
@@ -212,10 +213,10 @@ export function installPageHooks(engine: Engine): void {
       const r = rowAt(i)?.result;
       return r ? bytesToBase64(viewBytes(r.panels[panel].data)) : null;
     },
-    stats: () => engine.stats,
-    queued: () => engine.queued,
+    stats: () => ({ ...(engine.session.current?.stats ?? { requested: 0, dispatched: 0, superseded: 0 }) }),
+    queued: () => queued(),
     fault: async (kind) => {
-      const client = engine.currentClient;
+      const client = engine.session.current;
       if (!client) throw new Error('no worker');
       return (await client.callExtra<{ kind: FaultKind; detail: string }>('fault', { kind })).detail;
     },
@@ -252,12 +253,12 @@ export function installPageHooks(engine: Engine): void {
       };
     },
     paints: (since) => paintMarks(since),
-    maxBatch: () => engine.maxBatch,
+    maxBatch: () => engine.session.maxBatch,
     settled: () => {
       const s = useStore.getState();
       return (
         (s.model.phase === 'ready' || s.model.phase === 'error') &&
-        engine.queued === 0 &&
+        queued() === 0 &&
         s.rows.every((r) => r.status === 'error' || (r.status === 'done' && !r.busy))
       );
     },

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { dispatchDrop } from '../state/model-files.ts';
+import { dispatchDrop } from '../features/models/model-files.ts';
 import { useStore } from '../state/store.ts';
 import { CompareView } from './CompareView.tsx';
 import { Controls } from './Controls.tsx';

@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useState } from 'react';
-import { CompareController, useCompareStore, type CompareModel } from '../state/compare.ts';
+import { useEffect, useState } from 'react';
+import { useCompareStore, type CompareModel } from '../features/compare/compare-controller.ts';
 import { useStore } from '../state/store.ts';
 import { useEngine } from './EngineContext.ts';
 import { PanelCanvas } from './PanelCanvas.tsx';
@@ -58,14 +58,7 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
  */
 export function CompareView() {
   const engine = useEngine();
-  const controller = useMemo(
-    () =>
-      new CompareController(
-        (id) => engine.rowBlob(id),
-        () => engine.requestedProvider,
-      ),
-    [engine],
-  );
+  const controller = engine.compare;
   const rows = useStore((s) => s.rows);
   const state = useCompareStore();
   const [rowId, setRowId] = useState<string>('');

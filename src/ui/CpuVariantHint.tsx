@@ -1,4 +1,4 @@
-import { modelIdOf } from '../state/model-index.ts';
+import { modelIdOf } from '../features/models/model-index.ts';
 import { useStore } from '../state/store.ts';
 import { useEngine } from './EngineContext.ts';
 

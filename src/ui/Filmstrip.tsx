@@ -1,4 +1,4 @@
-import type { SweepEntry } from '../state/sweep.ts';
+import type { SweepEntry } from '../features/sweep/sweep-controller.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
 
 /** One frame per swept ratio (the first seed): masked input above, reconstruction + visible below. */

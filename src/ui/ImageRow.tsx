@@ -1,7 +1,6 @@
 import { memo, useEffect } from 'react';
 import { errorText } from '../mae/error-text.ts';
 import { useStore, type Row } from '../state/store.ts';
-import { openSweep } from '../state/sweep.ts';
 import { DecodeNotes } from './DecodeNotes.tsx';
 import { useEngine } from './EngineContext.ts';
 import { PaintSurface } from './PaintSurface.tsx';
@@ -50,7 +49,7 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
           className="row-action row-actions-start"
           data-testid="sweep-row"
           disabled={row.status === 'error'}
-          onClick={() => openSweep(engine, row.id)}
+          onClick={() => engine.sweep.open(row.id)}
         >
           Sweep
         </button>

@@ -1,5 +1,5 @@
-import { localModelLabel } from '../state/model-files.ts';
-import { modelIdOf } from '../state/model-index.ts';
+import { localModelLabel } from '../features/models/model-files.ts';
+import { modelIdOf } from '../features/models/model-index.ts';
 import { useStore } from '../state/store.ts';
 import { useEngine } from './EngineContext.ts';
 

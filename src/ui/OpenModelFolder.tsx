@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { pickedFromInput } from '../state/model-files.ts';
+import { pickedFromInput } from '../features/models/model-files.ts';
 import { useEngine } from './EngineContext.ts';
 
 /**

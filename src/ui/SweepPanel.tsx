@@ -1,4 +1,5 @@
-import { cancelSweep, closeSweep, useSweep } from '../state/sweep.ts';
+import { useSweep } from '../features/sweep/sweep-controller.ts';
+import { useEngine } from './EngineContext.ts';
 import { Filmstrip } from './Filmstrip.tsx';
 import { SweepChart } from './SweepChart.tsx';
 
@@ -15,6 +16,7 @@ export function SweepPanel({ rowId }: { rowId: string }) {
   // every row renders a SweepPanel: only the swept row follows the sweep's updates (the others
   // select a constant null and do not re-render)
   const sweep = useSweep((s) => (s.rowId === rowId ? s : null));
+  const engine = useEngine();
   if (!sweep) return null;
   const seeds = sweep.gridSeeds;
   const seedText = seeds.length > 1 ? `page seeds ${seeds[0]}–${seeds[seeds.length - 1]}` : `page seed ${seeds[0]}`;
@@ -35,11 +37,17 @@ export function SweepPanel({ rowId }: { rowId: string }) {
           {STATUS_TEXT[sweep.status]}
         </span>
         {sweep.status === 'running' && (
-          <button type="button" data-testid="sweep-cancel" onClick={cancelSweep}>
+          <button type="button" data-testid="sweep-cancel" onClick={() => engine.sweep.cancel()}>
             Stop
           </button>
         )}
-        <button type="button" className="remove" data-testid="sweep-close" aria-label="Close the sweep" onClick={closeSweep}>
+        <button
+          type="button"
+          className="remove"
+          data-testid="sweep-close"
+          aria-label="Close the sweep"
+          onClick={() => engine.sweep.close()}
+        >
           ×
         </button>
       </header>

@@ -30,24 +30,25 @@ export type HandlerTable = { [K in RequestType]: Handler<Extract<WorkerRequest, 
 /** Handlers for requests outside the protocol (only the test build registers any). */
 export type ExtraHandlers = Map<string, Handler<ExtraRequest, { result: unknown; transfer?: Transferable[] }>>;
 
+/** One serial chain: each piece of work starts after the previous one settled (failed or not). */
+export function serialChain(): <T>(work: () => Promise<T>) => Promise<T> {
+  let chain: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const done = chain.then(work);
+    chain = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
+  };
+}
+
 export function createDispatcher(
   table: HandlerTable,
   runtime: WorkerRuntime,
   post: (msg: WorkerResponse) => void,
 ): { ctx: WorkerContext; extras: ExtraHandlers; dispatch: (req: WorkerRequest | ExtraRequest) => void } {
-  let chain: Promise<void> = Promise.resolve();
-  const ctx: WorkerContext = {
-    runtime,
-    post,
-    enqueue: <T>(work: () => Promise<T>): Promise<T> => {
-      const done = chain.then(work);
-      chain = done.then(
-        () => undefined,
-        () => undefined,
-      );
-      return done;
-    },
-  };
+  const ctx: WorkerContext = { runtime, post, enqueue: serialChain() };
   const extras: ExtraHandlers = new Map();
 
   const fail = (req: { id: number; type: string }, e: unknown): void =>
@@ -76,7 +77,7 @@ export function createDispatcher(
     dispatch: (req) => {
       const handler = (table as Record<string, Handler<unknown, unknown> | undefined>)[req.type] ?? extras.get(req.type);
       if (handler?.when === 'now') void answer(req);
-      else chain = chain.then(() => answer(req));
+      else void ctx.enqueue(() => answer(req));
     },
   };
 }

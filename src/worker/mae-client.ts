@@ -127,7 +127,11 @@ interface Running {
 
 const defaultFactory: WorkerFactory = () => new Worker(new URL('./mae-worker.ts', import.meta.url), { type: 'module', name: 'mae-worker' });
 
+let workerCount = 0;
+
 export class MaeClient {
+  /** Tells this client's worker from the ones before it (a row records which worker decoded it). */
+  readonly workerId = ++workerCount;
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();

@@ -48,10 +48,14 @@ describe.each(ref.meta.cases)('reference case $key', (c) => {
 
   it('reconstruct() matches PyTorch latent and pred', async () => {
     const image = ref.float32(`${c.image}/image`);
+    const t0 = performance.now();
     const r = await reconstruct(model.sessions, ort.Tensor, image, ref.meta.imgSize, masks);
+    const wallMs = performance.now() - t0;
     expect(r.latentDims).toEqual(ref.shape(`${c.key}/latent`));
-    expect(r.encoderMs).toBeGreaterThanOrEqual(0);
-    expect(r.decoderMs).toBeGreaterThanOrEqual(0);
+    // Each graph run takes time, and both fit inside the call as this test's own clock saw it.
+    expect(r.encoderMs).toBeGreaterThan(0);
+    expect(r.decoderMs).toBeGreaterThan(0);
+    expect(r.encoderMs + r.decoderMs).toBeLessThanOrEqual(wallMs);
 
     // reconstruct() returns pred only; the latent is checked by running the encoder alone.
     const latentRef = ref.float32(`${c.key}/latent`);

@@ -13,7 +13,7 @@ import {
   type EntryLike,
   type FileEntryLike,
   type PickedFile,
-} from '../../src/state/model-files.ts';
+} from '../../src/features/models/model-files.ts';
 
 const file = (name: string, body = 'x'): File => new File([body], name);
 const picked = (...paths: string[]): PickedFile[] => paths.map((path) => ({ path, file: file(path.slice(path.lastIndexOf('/') + 1)) }));

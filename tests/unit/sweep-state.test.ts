@@ -4,9 +4,10 @@
  * see e2e/sweep.spec.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, SweepUnavailableError } from '../../src/state/engine.ts';
+import { Engine } from '../../src/state/engine.ts';
+import { SweepUnavailableError } from '../../src/features/grid/row-pipeline.ts';
 import { useStore } from '../../src/state/store.ts';
-import { closeSweep, openSweep, useSweep } from '../../src/state/sweep.ts';
+import { useSweep } from '../../src/features/sweep/sweep-controller.ts';
 
 const engines: Engine[] = [];
 function engine(): Engine {
@@ -21,28 +22,30 @@ function freshStore(): void {
 }
 
 afterEach(() => {
-  closeSweep();
-  for (const e of engines.splice(0)) e.stop();
+  for (const e of engines.splice(0)) {
+    e.sweep.close();
+    e.stop();
+  }
   freshStore();
 });
 
 describe('sweep of a row that will not be decoded', () => {
-  it('engine.sweep: a pending row waits (AbortError), an unreadable row or a failed model is a SweepUnavailableError', async () => {
+  it('the row pipeline’s sweep: a pending row waits (AbortError), an unreadable row or a failed model is a SweepUnavailableError', async () => {
     freshStore();
     const en = engine();
     useStore.getState().addRow({ id: 'r1', name: 'cat.jpg', origin: 'upload' });
     const signal = new AbortController().signal;
     const params = { ratios: [0.5], seeds: [0], strategy: 'random' as const };
-    expect(en.sweepBlocker('r1')).toBeNull();
-    await expect(en.sweep('r1', params, () => undefined, signal)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(en.rows.sweepBlocker('r1')).toBeNull();
+    await expect(en.rows.sweep('r1', params, () => undefined, signal)).rejects.toMatchObject({ name: 'AbortError' });
 
     useStore.getState().updateRow('r1', { status: 'error', error: 'not an image' });
-    expect(en.sweepBlocker('r1')).toContain('not an image');
-    await expect(en.sweep('r1', params, () => undefined, signal)).rejects.toBeInstanceOf(SweepUnavailableError);
+    expect(en.rows.sweepBlocker('r1')).toContain('not an image');
+    await expect(en.rows.sweep('r1', params, () => undefined, signal)).rejects.toBeInstanceOf(SweepUnavailableError);
 
     useStore.getState().updateRow('r1', { status: 'decoding', error: null });
     useStore.getState().setModel({ phase: 'error', error: 'the graph is broken' });
-    const e = await en.sweep('r1', params, () => undefined, signal).catch((x: unknown) => x);
+    const e = await en.rows.sweep('r1', params, () => undefined, signal).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SweepUnavailableError);
     expect((e as Error).message).toContain('the model failed (the graph is broken)');
   });
@@ -51,7 +54,7 @@ describe('sweep of a row that will not be decoded', () => {
     freshStore();
     const en = engine();
     useStore.getState().addRow({ id: 'r1', name: 'dog.jpg', origin: 'sample' });
-    openSweep(en, 'r1');
+    en.sweep.open('r1');
     await Promise.resolve(); // the rejection of the not-yet-decoded row
     await Promise.resolve();
     expect(useSweep.getState().status).toBe('waiting');
@@ -64,7 +67,7 @@ describe('sweep of a row that will not be decoded', () => {
     useStore.getState().setModel({ phase: 'probing', error: null });
     useStore.getState().addRow({ id: 'r2', name: 'broken.png', origin: 'upload' });
     useStore.getState().updateRow('r2', { status: 'error', error: 'not a PNG' });
-    openSweep(en, 'r2');
+    en.sweep.open('r2');
     await expect.poll(() => useSweep.getState().status).toBe('error');
     expect(useSweep.getState().error).toContain('“broken.png” was not processed (not a PNG)');
 
@@ -76,7 +79,7 @@ describe('sweep of a row that will not be decoded', () => {
     freshStore();
     const en = engine();
     useStore.getState().addRow({ id: 'r1', name: 'a.jpg', origin: 'sample' });
-    openSweep(en, 'r1');
+    en.sweep.open('r1');
     await expect.poll(() => useSweep.getState().status).toBe('waiting');
     en.stop();
     useStore.getState().setModel({ phase: 'error', error: 'gone' });

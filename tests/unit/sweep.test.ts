@@ -3,6 +3,7 @@ import { lenKeep } from '../../src/mae/index.ts';
 import { axisTicks, spreadStats, summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal } from '../../src/mae/sweep.ts';
 import type { SweepPoint, WorkerResponse } from '../../src/worker/messages.ts';
 import { SweepRunner } from '../../src/features/sweep/sweep-runner.ts';
+import { serialChain } from '../../src/worker/dispatch.ts';
 
 describe('sweepRatios', () => {
   it('gives the 19 ratios 0.05..0.95 as the slider rounds them', () => {
@@ -74,8 +75,8 @@ describe('axisTicks', () => {
 });
 
 // ------------------------------------------------------------------------------------------------
-// The worker's runner, with a real serial chain like the worker's and a fake step (the graphs are
-// covered by the Node inference tests and the e2e spec).
+// The worker's runner on the worker's own serial chain (dispatch.ts) with a fake step (the graphs
+// are covered by the Node inference tests and the e2e spec).
 
 const img = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
 function fakePoint(maskRatio: number, seeds: number[]): SweepPoint {
@@ -93,17 +94,9 @@ function fakePoint(maskRatio: number, seeds: number[]): SweepPoint {
 }
 
 function harness() {
-  let chain: Promise<void> = Promise.resolve();
   const log: string[] = [];
   const posted: WorkerResponse[] = [];
-  const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
-    const done = chain.then(work);
-    chain = done.then(
-      () => undefined,
-      () => undefined,
-    );
-    return done;
-  };
+  const enqueue = serialChain();
   const runner = new SweepRunner({
     enqueue,
     step: async (_imageId, maskRatio, seeds) => {

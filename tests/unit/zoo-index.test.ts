@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseZooIndex } from '../../src/state/zoo-index.ts';
+import { parseZooIndex } from '../../src/features/compare/zoo-index.ts';
 import { featureMapImage } from '../../src/mae/index.ts';
 
 const entry = {

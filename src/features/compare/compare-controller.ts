@@ -5,9 +5,9 @@
  * Stale answers (the ratio moved on) are dropped by a generation counter.
  */
 import { create } from 'zustand';
-import { errorText, featureMapImage, pcaColours, sharedMasks, type RgbaImage } from '../mae/index.ts';
-import { MaeClient } from '../worker/mae-client.ts';
-import type { CompareResult, ProviderRequest } from '../worker/messages.ts';
+import { errorText, featureMapImage, pcaColours, sharedMasks, type RgbaImage } from '../../mae/index.ts';
+import { MaeClient } from '../../worker/mae-client.ts';
+import type { CompareResult, ProviderRequest } from '../../worker/messages.ts';
 import { parseZooIndex, type ZooEntry, type ZooIndex } from './zoo-index.ts';
 
 export type CompareStatus = 'closed' | 'loading' | 'running' | 'done' | 'error';

@@ -1,11 +1,11 @@
 /**
- * Browser-free checks of the main-thread bridge and the provider choice (plain Node, no page):
+ * Node checks (no browser) of the main-thread bridge and the provider choice (plain Node, no page):
  * latest-wins scheduling with a fake worker, AbortSignal cancel, and the software-adapter rule.
  */
-import { expect, test } from '@playwright/test';
-import { isAbortError, MaeClient } from '../src/worker/mae-client.ts';
-import type { ReconstructResult, WorkerRequest, WorkerResponse } from '../src/worker/messages.ts';
-import { chooseProvider, isSoftwareAdapter, providerFromSearch } from '../src/worker/provider.ts';
+import { expect, test } from 'vitest';
+import { isAbortError, MaeClient } from '../../src/worker/mae-client.ts';
+import type { ReconstructResult, WorkerRequest, WorkerResponse } from '../../src/worker/messages.ts';
+import { chooseProvider, isSoftwareAdapter, providerFromSearch } from '../../src/worker/provider.ts';
 
 /** A stand-in Worker: records requests; the test answers them when it wants. */
 class FakeWorker {

@@ -2,7 +2,7 @@
  * models/zoo.json, written by python/mae_playground/zoo_export.py: the zoo's models and the numbers on their cards
  * (held-out masked MSE, the cat-vs-dog linear probe), plus an untrained control's probe.
  */
-import { gridSide } from '../mae/index.ts';
+import { gridSide } from '../../mae/index.ts';
 
 export interface ZooEntry {
   id: string;

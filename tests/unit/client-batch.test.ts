@@ -2,9 +2,9 @@
  * Browser-free checks of the bridge's batching (plain Node, fake worker): queued images at one
  * ratio go to the worker as one reconstructBatch request; per-image answers, failures and cancels.
  */
-import { expect, test } from '@playwright/test';
-import { isAbortError, MaeClient } from '../src/worker/mae-client.ts';
-import type { ReconstructResult, WorkerRequest, WorkerResponse } from '../src/worker/messages.ts';
+import { expect, test } from 'vitest';
+import { isAbortError, MaeClient } from '../../src/worker/mae-client.ts';
+import type { ReconstructResult, WorkerRequest, WorkerResponse } from '../../src/worker/messages.ts';
 
 function fakeResult(imageId: string, maskRatio: number, seed: number): ReconstructResult {
   const img = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
