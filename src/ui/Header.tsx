@@ -4,6 +4,7 @@ import { ModelSelect } from './ModelSelect.tsx';
 import { OpenModelFolder } from './OpenModelFolder.tsx';
 import { ProviderBadge } from './ProviderBadge.tsx';
 import { ProviderSelect } from './ProviderSelect.tsx';
+import { ThemeSwitch } from '../features/theme/ThemeSwitch.tsx';
 
 export function Header() {
   const manifest = useStore((s) => s.model.manifest);
@@ -23,6 +24,7 @@ export function Header() {
         <CpuVariantHint />
         <OpenModelFolder />
         <ProviderSelect />
+        <ThemeSwitch />
       </div>
     </header>
   );
