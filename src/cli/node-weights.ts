@@ -2,9 +2,11 @@
  * A weights file (.pth, pytorch_model.bin, .safetensors) as onnxruntime-node sessions, through the
  * same importer as the browser (src/features/models/weights). onnxruntime-node takes external data
  * as bytes (`{ path, data: Uint8Array }`), not Blobs, so each chunk of the file that a graph uses is
- * read once here; in the browser onnxruntime-web reads the Blob slices itself.
+ * read once here (with positioned file reads: Node's Blob.arrayBuffer() is several times slower);
+ * in the browser onnxruntime-web reads the Blob slices itself.
  */
 import { openAsBlob } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { importWeights, type ImportedModel, type ImportOptions } from '../features/models/weights/index.ts';
@@ -38,13 +40,38 @@ export function nodeSessionOptions(threads: number): ort.InferenceSession.Sessio
   };
 }
 
-/** Sessions for an imported model: each graph gets the chunks its manifest lists. */
+/** Bytes [start, end) of a file, read in place. */
+async function readFileRange(path: string, start: number, end: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const out = new Uint8Array(end - start);
+    let done = 0;
+    while (done < out.length) {
+      const { bytesRead } = await handle.read(out, done, out.length - done, start + done);
+      if (bytesRead === 0) throw new Error(`${path} changed while it was read (it ends at byte ${start + done})`);
+      done += bytesRead;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Sessions for an imported model: each graph gets the chunks its manifest lists. `filePath` (the
+ * file the model was imported from) lets the chunks be read from disk directly.
+ */
 export async function createImportedSessions(
   imported: ImportedModel,
   threads = 0,
+  filePath?: string,
 ): Promise<{ encoder: ort.InferenceSession; decoder: ort.InferenceSession }> {
+  const ranges = new Map(imported.chunks.map((c) => [c.path, c]));
   const bytes = new Map<string, Uint8Array>();
-  for (const { path, data } of imported.externalData) bytes.set(path, new Uint8Array(await data.arrayBuffer()));
+  for (const { path, data } of imported.externalData) {
+    const range = ranges.get(path);
+    bytes.set(path, filePath && range ? await readFileRange(filePath, range.start, range.end) : new Uint8Array(await data.arrayBuffer()));
+  }
   const create = async (graph: Uint8Array, paths: string[] | undefined): Promise<ort.InferenceSession> => {
     const session = await ort.InferenceSession.create(graph, {
       ...nodeSessionOptions(threads),
@@ -61,7 +88,7 @@ export async function createImportedSessions(
 
 export async function loadNodeWeights(path: string, opts: WeightsLoadOptions = {}): Promise<NodeWeightsModel> {
   const imported = await importWeights(await openWeightsFile(path), basename(path), opts);
-  const sessions = await createImportedSessions(imported, opts.threads ?? 0);
+  const sessions = await createImportedSessions(imported, opts.threads ?? 0, path);
   return {
     manifest: imported.manifest,
     imported,

@@ -31,9 +31,10 @@ describe('imported weights reproduce PyTorch through onnxruntime-node', () => {
     for (const m of loaded) await m.release();
   });
 
-  for (const file of LAYOUTS) {
-    it(file, async () => {
-      const model = await loadNodeWeights(`${WEIGHTS}${file}`, { ...FIXTURE_HEADS, threads: 1 });
+  const runs = [...LAYOUTS.map((file) => [file, 'gemm'] as const), ['mae_visualize_vit_tiny.pth', 'matmul'] as const];
+  for (const [file, graphOps] of runs) {
+    it(`${file} (${graphOps} graphs)`, async () => {
+      const model = await loadNodeWeights(`${WEIGHTS}${file}`, { ...FIXTURE_HEADS, graphOps, threads: 1 });
       loaded.push(model);
       const ref = references.models[file];
       const image = new ort.Tensor('float32', f32(ref.image), ref.imageShape);

@@ -12,7 +12,7 @@ import type { ModelManifest } from '../../../mae/model-contract.ts';
 import { readRange } from './blob-bytes.ts';
 import { WeightsError, formatBytes } from './errors.ts';
 import { inferArchitecture, type ArchitectureOptions, type MaeArchitecture, type MaeWeights } from './architecture.ts';
-import { buildDecoderGraph, buildEncoderGraph, OPSET, type ExternalChunk } from './mae-graph.ts';
+import { buildDecoderGraph, buildEncoderGraph, DEFAULT_GRAPH_OPS, OPSET, type ExternalChunk, type GraphOps } from './mae-graph.ts';
 import { looksLikeSafetensors, readSafetensors } from './safetensors.ts';
 import type { TensorTable } from './tensors.ts';
 import { looksLikeLegacyTorch, readTorchCheckpoint } from './torch-checkpoint.ts';
@@ -27,6 +27,8 @@ export interface ImportProgress {
 export interface ImportOptions extends ArchitectureOptions {
   /** targets are per-patch-normalised pixels; default: true for `*_full` files (the official norm-pix checkpoints) */
   normPixLoss?: boolean;
+  /** how the graphs write linear layers (mae-graph.ts); the default is the faster one measured by npm run bench:weights */
+  graphOps?: GraphOps;
   onProgress?: (progress: ImportProgress) => void;
 }
 
@@ -36,6 +38,8 @@ export interface ImportedModel {
   decoder: Uint8Array;
   /** slices of the file, each named as the graphs' external data `location` */
   externalData: { path: string; data: Blob }[];
+  /** the byte range of the file behind each externalData path */
+  chunks: ExternalChunk[];
   /** what the file is, for the model card */
   card: ModelCardFacts;
 }
@@ -98,8 +102,9 @@ export async function importWeights(file: Blob, name: string, options: ImportOpt
   const normPixLoss = options.normPixLoss ?? /_full$/.test(stem);
   const label = architectureLabel(a);
   progress({ stage: 'building', detail: `Building the ${label} graphs…` });
-  const encoder = buildEncoderGraph(weights);
-  const decoder = buildDecoderGraph(weights);
+  const ops = options.graphOps ?? DEFAULT_GRAPH_OPS;
+  const encoder = buildEncoderGraph(weights, ops);
+  const decoder = buildDecoderGraph(weights, ops);
 
   const official = /^mae_(visualize|pretrain)_vit_/.test(stem);
   const license =
@@ -166,5 +171,5 @@ export async function importWeights(file: Blob, name: string, options: ImportOpt
   };
   const externalData = [...encoder.chunks, ...decoder.chunks].map((c) => ({ path: c.path, data: file.slice(c.start, c.end) }));
   progress({ stage: 'done', detail: `${label}: ${formatBytes(file.size)} of weights ready` });
-  return { manifest, encoder: encoder.onnx, decoder: decoder.onnx, externalData, card };
+  return { manifest, encoder: encoder.onnx, decoder: decoder.onnx, externalData, chunks: [...encoder.chunks, ...decoder.chunks], card };
 }

@@ -2,3 +2,4 @@
 export { importWeights, architectureLabel, type ImportedModel, type ImportOptions, type ImportProgress, type ModelCardFacts } from './import-weights.ts';
 export { WeightsError } from './errors.ts';
 export type { MaeArchitecture, WeightsLayout } from './architecture.ts';
+export type { GraphOps } from './mae-graph.ts';

@@ -3,21 +3,28 @@
  * outputs and semantics as python/export_onnx.py's graphs) and whose weights are ONNX external data:
  * byte ranges of the user's file, never copied here.
  *
- * Op choices, for speed: the ops are those torch.onnx.export writes for models_mae.py (Conv patch
- * embedding, MatMul + Add linears, LayerNormalization, the erf GELU pattern that onnxruntime fuses
- * into one Gelu, Reshape/Transpose/MatMul/Softmax attention), so onnxruntime's optimizer makes of them
- * what it makes of a converted model. The file's weights are in PyTorch's layout ([out, in]), so
- * each linear weight goes through a Transpose (and the three q/k/v blocks through a Concat, the
- * query block also through a Mul by the attention scale); these nodes have only initializers as
- * inputs, so onnxruntime folds them into constants when the session is created: at run time the
- * graph has one fused qkv MatMul per block, like the exported one, and one Mul less per block
- * (the scale lives in the weights). float16 and bfloat16 weights get a Cast to float, folded alike.
+ * Op choices, for speed. torch.onnx.export writes Conv patch embedding, MatMul + Add linears with the
+ * weights stored transposed ([in, out]), LayerNormalization, the erf GELU pattern that onnxruntime
+ * fuses into one Gelu, and Reshape/Transpose/Gather/MatMul/Softmax attention with one fused qkv
+ * MatMul. The file's weights are in PyTorch's layout ([out, in]) and cannot be rewritten, so:
+ * - 'gemm' (the default): the tokens flow as a 2-D [B*N, dim] matrix and every linear layer is one
+ *   Gemm with transB=1, which uses the [out, in] weights as they are (onnxruntime packs B for its
+ *   GEMM kernel at load, as it does for the exported MatMul: same kernel, same results bit for bit
+ *   on onnxruntime-node), with the bias inside. Nothing is folded at load except the Concat that
+ *   stacks q, k, v into the fused [3*dim, dim] weight (a copy). Attention, LayerNorm and GELU are
+ *   the exported graph's ops.
+ * - 'matmul': the exported graph's ops exactly, each weight through a Transpose that onnxruntime
+ *   folds into a constant at load (slower to load; kept for execution providers where MatMul is
+ *   the faster kernel).
+ * npm run bench:weights measures both against the converted model folder.
+ * float16 and bfloat16 weights get a Cast to float, folded at load.
  *
  * External data: the tensors a graph uses are grouped into chunks (contiguous spans of the file up
- * to 1 GiB; more than 1 MB of bytes the graph does not use starts a new chunk: torch.save orders the
- * storages by their keys as strings, so encoder and decoder tensors interleave through the file), each handed to onnxruntime as one
- * `externalData` entry that is a slice of the file. The encoder's and the decoder's weights are thus
- * read once each, and no single buffer approaches the browser's 2 GB ArrayBuffer limit.
+ * to 1 GiB; more than 1 MB of bytes the graph does not use starts a new chunk: torch.save orders
+ * the storages by their keys as strings, so encoder and decoder tensors interleave through the
+ * file), each handed to onnxruntime as one `externalData` entry that is a slice of the file. The
+ * encoder's and the decoder's weights are thus read once each, and no single buffer approaches the
+ * browser's 2 GB ArrayBuffer limit.
  */
 import type { MaeArchitecture, MaeWeights } from './architecture.ts';
 import { encodeModel, TensorType, type ExternalTensor, type GraphIO, type InlineTensor, type OnnxNode } from './onnx-proto.ts';
@@ -35,6 +42,14 @@ export interface ExternalChunk {
   start: number;
   end: number;
 }
+
+/**
+ * How linear layers are written: 'gemm' (Gemm with transB on 2-D tokens: the file's [out, in]
+ * weights are used as they are, nothing to fold at load) or 'matmul' (Transpose + MatMul + Add on
+ * 3-D tokens, as torch.onnx.export writes them; onnxruntime folds the transposes at load).
+ */
+export type GraphOps = 'gemm' | 'matmul';
+export const DEFAULT_GRAPH_OPS: GraphOps = 'gemm';
 
 export interface BuiltGraph {
   onnx: Uint8Array;
@@ -71,6 +86,7 @@ class GraphBuilder {
   constructor(
     private readonly tensors: Map<string, TensorEntry>,
     private readonly chunkOf: Map<TensorEntry, ExternalChunk>,
+    readonly ops: GraphOps,
   ) {}
 
   private fresh(hint: string): string {
@@ -131,35 +147,57 @@ class GraphBuilder {
     return name;
   }
 
-  /** x @ W^T + b for a PyTorch Linear (weight [out, in]). */
+  /** x @ W^T + b for a PyTorch Linear (weight [out, in]): a Gemm on 2-D tokens, or Transpose + MatMul + Add. */
   linear(x: string, prefix: string): string {
+    if (this.ops === 'gemm') {
+      return this.node('Gemm', [x, this.weight(`${prefix}.weight`), this.weight(`${prefix}.bias`)], { transB: 1 }, `${prefix}.Gemm`);
+    }
     const weightT = this.node('Transpose', [this.weight(`${prefix}.weight`)], { perm: [1, 0] }, `${prefix}.weight.T`);
     const y = this.node('MatMul', [x, weightT], undefined, `${prefix}.MatMul`);
     return this.node('Add', [y, this.weight(`${prefix}.bias`)], undefined, `${prefix}.Add`);
+  }
+
+  /** [batch, ...rest]: a shape whose first dimension is the graph's batch size. */
+  batchShape(batch: string, rest: number[]): string {
+    const key = `shape:${batch}:${rest.join(',')}`;
+    const known = this.constants.get(key);
+    if (known) return known;
+    const shape = this.node('Concat', [batch, this.constInt64(rest)], { axis: 0 }, 'batch_shape');
+    this.constants.set(key, shape);
+    return shape;
   }
 
   layerNorm(x: string, prefix: string): string {
     return this.node('LayerNormalization', [x, this.weight(`${prefix}.weight`), this.weight(`${prefix}.bias`)], { axis: -1, epsilon: { float: LAYER_NORM_EPS } }, prefix);
   }
 
-  /** models_mae.Block: x + attn(norm1(x)), then x + mlp(norm2(x)). */
-  block(x: string, prefix: string, dim: number, heads: number): string {
+  /**
+   * models_mae.Block: x + attn(norm1(x)), then x + mlp(norm2(x)). With 'gemm' ops the tokens are 2-D
+   * ([B*N, dim]) and `batch` (a 1-D tensor holding B) restores the batch axis for attention.
+   */
+  block(x: string, prefix: string, dim: number, heads: number, batch: string): string {
     const headDim = dim / heads;
+    const gemm = this.ops === 'gemm';
     const h = this.layerNorm(x, `${prefix}.norm1`);
-    // q, k, v weights (each [dim, dim]) stacked into the fused [3*dim, dim] layout, transposed, query scaled.
-    const scale = new Array<number>(3 * dim).fill(1).fill(headDim ** -0.5, 0, dim);
-    const scaleVec = this.constFloat(scale);
     const parts = ['q', 'k', 'v'].map((p) => `${prefix}.attn.${p}`);
+    // q, k, v weights (each [dim, dim]) stacked into the fused [3*dim, dim] layout: one GEMM for all three
     const wqkv = this.node('Concat', parts.map((p) => this.weight(`${p}.weight`)), { axis: 0 }, `${prefix}.attn.qkv.weight`);
-    const wqkvT = this.node('Mul', [this.node('Transpose', [wqkv], { perm: [1, 0] }, `${prefix}.attn.qkv.weight.T`), scaleVec], undefined, `${prefix}.attn.qkv.weight.scaled`);
-    const bqkv = this.node('Mul', [this.node('Concat', parts.map((p) => this.weight(`${p}.bias`)), { axis: 0 }, `${prefix}.attn.qkv.bias`), scaleVec], undefined, `${prefix}.attn.qkv.bias.scaled`);
-    const qkv = this.node('Add', [this.node('MatMul', [h, wqkvT], undefined, `${prefix}.attn.qkv.MatMul`), bqkv], undefined, `${prefix}.attn.qkv.Add`);
-    const split = this.node('Transpose', [this.node('Reshape', [qkv, this.constInt64([0, 0, 3, heads, headDim])])], { perm: [2, 0, 3, 1, 4] });
+    const bqkv = this.node('Concat', parts.map((p) => this.weight(`${p}.bias`)), { axis: 0 }, `${prefix}.attn.qkv.bias`);
+    let qkv: string;
+    if (gemm) {
+      qkv = this.node('Gemm', [h, wqkv, bqkv], { transB: 1 }, `${prefix}.attn.qkv.Gemm`);
+    } else {
+      const wqkvT = this.node('Transpose', [wqkv], { perm: [1, 0] }, `${prefix}.attn.qkv.weight.T`);
+      qkv = this.node('Add', [this.node('MatMul', [h, wqkvT], undefined, `${prefix}.attn.qkv.MatMul`), bqkv], undefined, `${prefix}.attn.qkv.Add`);
+    }
+    const qkv5 = gemm ? this.batchShape(batch, [-1, 3, heads, headDim]) : this.constInt64([0, 0, 3, heads, headDim]);
+    const split = this.node('Transpose', [this.node('Reshape', [qkv, qkv5])], { perm: [2, 0, 3, 1, 4] });
     const [q, k, v] = [0, 1, 2].map((i) => this.node('Gather', [split, this.constInt64([i], [])], { axis: 0 }));
-    const scores = this.node('MatMul', [q, this.node('Transpose', [k], { perm: [0, 1, 3, 2] })]);
+    const qScaled = this.node('Mul', [q, this.constFloat([headDim ** -0.5], [])]);
+    const scores = this.node('MatMul', [qScaled, this.node('Transpose', [k], { perm: [0, 1, 3, 2] })]);
     const attn = this.node('Softmax', [scores], { axis: -1 });
     const context = this.node('Transpose', [this.node('MatMul', [attn, v])], { perm: [0, 2, 1, 3] });
-    const merged = this.node('Reshape', [context, this.constInt64([0, 0, dim])]);
+    const merged = this.node('Reshape', [context, this.constInt64(gemm ? [-1, dim] : [0, 0, dim])]);
     const x1 = this.node('Add', [x, this.linear(merged, `${prefix}.attn.proj`)]);
     const h2 = this.layerNorm(x1, `${prefix}.norm2`);
     const fc1 = this.linear(h2, `${prefix}.mlp.fc1`);
@@ -174,10 +212,16 @@ function floatBytes(t: TensorEntry): number {
   return t.byteLength / t.shape.reduce((a, b) => a * b, 1);
 }
 
-function build(weights: MaeWeights, part: 'encoder' | 'decoder', names: string[], body: (g: GraphBuilder, a: MaeArchitecture) => { inputs: GraphIO[]; outputs: GraphIO[]; output: string }): BuiltGraph {
+function build(
+  weights: MaeWeights,
+  part: 'encoder' | 'decoder',
+  ops: GraphOps,
+  names: string[],
+  body: (g: GraphBuilder, a: MaeArchitecture) => { inputs: GraphIO[]; outputs: GraphIO[]; output: string },
+): BuiltGraph {
   const used = names.map((n) => weights.tensors.get(n) as TensorEntry);
   const { chunks, chunkOf } = planChunks(used, part);
-  const g = new GraphBuilder(weights.tensors, chunkOf);
+  const g = new GraphBuilder(weights.tensors, chunkOf, ops);
   const { inputs, outputs, output } = body(g, weights.architecture);
   // Name the last node's output after the contract's output.
   const last = g.nodes[g.nodes.length - 1];
@@ -195,9 +239,9 @@ function build(weights: MaeWeights, part: 'encoder' | 'decoder', names: string[]
   return { onnx, chunks };
 }
 
-export function buildEncoderGraph(weights: MaeWeights): BuiltGraph {
+export function buildEncoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_GRAPH_OPS): BuiltGraph {
   const names = [...weights.tensors.keys()].filter((n) => !(n.startsWith('decoder_') || n === 'mask_token'));
-  return build(weights, 'encoder', names, (g, a) => {
+  return build(weights, 'encoder', ops, names, (g, a) => {
     const D = a.embedDim;
     const L = (a.imgSize / a.patchSize) ** 2;
     const pos = weights.tensors.get('pos_embed') as TensorEntry;
@@ -218,8 +262,11 @@ export function buildEncoderGraph(weights: MaeWeights): BuiltGraph {
     const batch = g.node('Shape', ['image'], { start: 0, end: 1 });
     const clsBatch = g.node('Expand', [cls, g.node('Concat', [batch, g.constInt64([1, 1])], { axis: 0 })]);
     let x = g.node('Concat', [clsBatch, visible], { axis: 1 });
-    for (let i = 0; i < a.depth; i++) x = g.block(x, `blocks.${i}`, D, a.numHeads);
-    const latent = g.layerNorm(x, 'norm');
+    const gemm = g.ops === 'gemm';
+    if (gemm) x = g.node('Reshape', [x, g.constInt64([-1, D])]);
+    for (let i = 0; i < a.depth; i++) x = g.block(x, `blocks.${i}`, D, a.numHeads, batch);
+    let latent = g.layerNorm(x, 'norm');
+    if (gemm) latent = g.node('Reshape', [latent, g.batchShape(batch, [-1, D])]);
     return {
       inputs: [
         { name: 'image', elemType: TensorType.FLOAT, shape: ['B', a.inChans, a.imgSize, a.imgSize] },
@@ -231,18 +278,21 @@ export function buildEncoderGraph(weights: MaeWeights): BuiltGraph {
   });
 }
 
-export function buildDecoderGraph(weights: MaeWeights): BuiltGraph {
+export function buildDecoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_GRAPH_OPS): BuiltGraph {
   const names = [...weights.tensors.keys()].filter((n) => n.startsWith('decoder_') || n === 'mask_token');
-  return build(weights, 'decoder', names, (g, a) => {
+  return build(weights, 'decoder', ops, names, (g, a) => {
     const D = a.embedDim;
     const Dd = a.decoderEmbedDim;
     const L = (a.imgSize / a.patchSize) ** 2;
     const pp3 = a.patchSize * a.patchSize * a.inChans;
-    const y = g.linear('latent', 'decoder_embed');
+    const gemm = g.ops === 'gemm';
+    const batch = g.node('Shape', ['latent'], { start: 0, end: 1 });
+    const y = gemm
+      ? g.node('Reshape', [g.linear(g.node('Reshape', ['latent', g.constInt64([-1, D])]), 'decoder_embed'), g.batchShape(batch, [-1, Dd])])
+      : g.linear('latent', 'decoder_embed');
     const cls = g.node('Slice', [y, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])]);
     const visible = g.node('Slice', [y, g.constInt64([1]), g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
     // L - K mask tokens: K + 1 tokens came in, L + 1 go on
-    const batch = g.node('Shape', [y], { start: 0, end: 1 });
     const tokensIn = g.node('Shape', [y], { start: 1, end: 2 });
     const maskCount = g.node('Sub', [g.constInt64([L + 1]), tokensIn]);
     const maskTokens = g.node('Expand', [g.weight('mask_token'), g.node('Concat', [batch, maskCount, g.constInt64([1])], { axis: 0 })]);
@@ -250,11 +300,15 @@ export function buildDecoderGraph(weights: MaeWeights): BuiltGraph {
     const index = g.node('Expand', [g.node('Unsqueeze', ['ids_restore', g.constInt64([-1])]), g.constInt64([1, 1, Dd])]);
     const unshuffled = g.node('GatherElements', [shuffled, index], { axis: 1 });
     let x = g.node('Add', [g.node('Concat', [cls, unshuffled], { axis: 1 }), g.weight('decoder_pos_embed')]);
-    for (let i = 0; i < a.decoderDepth; i++) x = g.block(x, `decoder_blocks.${i}`, Dd, a.decoderNumHeads);
-    const normed = g.layerNorm(x, 'decoder_norm');
+    if (gemm) x = g.node('Reshape', [x, g.constInt64([-1, Dd])]);
+    for (let i = 0; i < a.decoderDepth; i++) x = g.block(x, `decoder_blocks.${i}`, Dd, a.decoderNumHeads, batch);
+    let normed = g.layerNorm(x, 'decoder_norm');
+    if (gemm) normed = g.node('Reshape', [normed, g.constInt64([-1, L + 1, Dd])]);
     // drop the cls token before the prediction head: the contract's pred has the L patches only
-    const patches = g.node('Slice', [normed, g.constInt64([1]), g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
-    const pred = g.linear(patches, 'decoder_pred');
+    let patches = g.node('Slice', [normed, g.constInt64([1]), g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
+    if (gemm) patches = g.node('Reshape', [patches, g.constInt64([-1, Dd])]);
+    let pred = g.linear(patches, 'decoder_pred');
+    if (gemm) pred = g.node('Reshape', [pred, g.constInt64([-1, L, pp3])]);
     return {
       inputs: [
         { name: 'latent', elemType: TensorType.FLOAT, shape: ['B', 'K1', D] },
