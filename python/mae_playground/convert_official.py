@@ -39,8 +39,11 @@ def main(argv=None) -> None:
         sys.exit(f"convert_official: {e}")
     model, cfg = loaded.model, loaded.config
     name = args.name or f"MAE {path.stem}"
-    source = {"kind": "official-checkpoint", "file": path.name, "repository": "facebookresearch/mae",
-              "license": "CC BY-NC 4.0 (facebookresearch/mae)"}
+    if loaded.layout == "official":
+        source = {"kind": "official-checkpoint", "file": path.name, "repository": "facebookresearch/mae",
+                  "license": "CC BY-NC 4.0 (facebookresearch/mae)"}
+    else:  # one of ours went through the same door: say so (export_onnx.py writes its full card)
+        source = {"kind": "trained-here", "file": path.name, "steps": loaded.checkpoint.get("step")}
     description = (f"Converted from {path.name}: ViT {cfg['embed_dim']}-d x {cfg['depth']}, patch {cfg['patch_size']}, "
                    f"decoder {cfg['decoder_embed_dim']}-d x {cfg['decoder_depth']}, "
                    + ("norm-pix targets" if norm_pix else "pixel targets") + ".")

@@ -179,3 +179,12 @@ def test_converter_rejects_unknown_shapes(tmp_path):
         extract_state_dict({"epoch": 3})
     with pytest.raises(CheckpointError, match="not an MAE"):
         infer_config({"foo": torch.zeros(1)})
+
+
+def test_converter_labels_our_own_checkpoints_as_ours(tmp_path):
+    model = tiny()
+    torch.save({"config": model.config, "step": 12, "model": {k: v.half() for k, v in model.state_dict().items()}},
+               tmp_path / "best.pth")
+    convert_main([str(tmp_path / "best.pth"), "--out", str(tmp_path / "out")])
+    source = json.loads((tmp_path / "out" / "manifest.json").read_text())["source"]
+    assert source["kind"] == "trained-here" and source["steps"] == 12 and "license" not in source
