@@ -1,5 +1,5 @@
 /**
- * Reader for the reference vectors written by python/export_onnx.py --reference
+ * Reader for the reference vectors written by python/mae_playground/export_onnx.py --reference
  * (tests/reference/<model>/reference.json + reference.bin). Pure: the caller reads the files
  * (fs in Node, fetch in a browser) and passes the parsed JSON and the bytes.
  */

@@ -2,7 +2,7 @@
  * From a file's tensors to an MAE: the name mapping (official facebookresearch/mae names with fused
  * `attn.qkv`, or Hugging Face `ViTMAEForPreTraining` names with split query/key/value under `vit.`
  * and `decoder.`) onto one canonical set of names, and the architecture read from the tensor shapes
- * as python/convert_official.py does, then a strict check that every tensor the architecture needs
+ * as python/mae_playground/convert_official.py does, then a strict check that every tensor the architecture needs
  * is there with the right shape and nothing else is.
  *
  * Canonical names are the official ones, except that attention's input projection is always three

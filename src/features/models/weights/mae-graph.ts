@@ -1,6 +1,6 @@
 /**
  * The MAE as two ONNX graphs that follow the model contract (docs/MODEL_CONTRACT.md; the same inputs,
- * outputs and semantics as python/export_onnx.py's graphs) and whose weights are ONNX external data:
+ * outputs and semantics as python/mae_playground/export_onnx.py's graphs) and whose weights are ONNX external data:
  * byte ranges of the user's file, never copied here.
  *
  * Op choices, for speed. torch.onnx.export writes Conv patch embedding, MatMul + Add linears with the
