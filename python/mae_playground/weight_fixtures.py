@@ -40,6 +40,7 @@ from .mask_prng import image_seed, random_masking_ids
 from .models_mae import FACTORIES, MaskedAutoencoderViT
 
 REPO = Path(__file__).resolve().parents[2]
+FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # zip entry dates, so that the fixtures are the same bytes every run
 # A model too small to be worth numbers (shape errors only): widths no head table knows.
 MINI = dict(img_size=4, patch_size=2, in_chans=3, embed_dim=8, depth=1, num_heads=2, decoder_embed_dim=8,
             decoder_depth=1, decoder_num_heads=2, mlp_ratio=2.0)
@@ -104,8 +105,8 @@ def torch_zip_with_pickle(pkl: bytes, archive: str) -> bytes:
     """A zip shaped like torch.save's (<archive>/data.pkl, <archive>/version), holding crafted pickle bytes."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        z.writestr(f"{archive}/data.pkl", pkl)
-        z.writestr(f"{archive}/version", "3\n")
+        z.writestr(zipfile.ZipInfo(f"{archive}/data.pkl", FIXED_TIME), pkl)
+        z.writestr(zipfile.ZipInfo(f"{archive}/version", FIXED_TIME), "3\n")
     return buf.getvalue()
 
 
@@ -189,7 +190,14 @@ def write_small(out: Path) -> None:
     official = out / "mae_visualize_vit_tiny.pth"
     official.write_bytes(torch_save_bytes({"model": sd}))
     refs["models"]["mae_visualize_vit_tiny.pth"] = references(model)
-    refs["cli"] = cli_reference(model, "public/samples/goldfinch.jpg", 0.75, 0)
+    # a PNG photo stand-in for the CLI (PNG decodes the same everywhere; JPEG decoders differ slightly)
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[0:40, 0:48]
+    pixels = np.stack([xx * 5, yy * 6, (xx + yy) * 3], axis=-1) + rng.integers(0, 40, (40, 48, 3))
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(out / "photo.png")
+    refs["cli"] = cli_reference(model, str((out / "photo.png").resolve().relative_to(REPO)), 0.75, 0)
 
     sd16, model16 = cast_model(model, torch.float16)
     (out / "mae_pretrain_vit_tiny_full.pth").write_bytes(torch_save_bytes({"model": sd16}))
@@ -232,8 +240,8 @@ def write_small(out: Path) -> None:
     (out / "damaged.pth").write_bytes(bytes(damaged))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("notes/readme.txt", "not a checkpoint")
-        z.writestr("notes/photo.png", b"\x89PNG\r\n\x1a\n")
+        z.writestr(zipfile.ZipInfo("notes/readme.txt", FIXED_TIME), "not a checkpoint")
+        z.writestr(zipfile.ZipInfo("notes/photo.png", FIXED_TIME), b"\x89PNG\r\n\x1a\n")
     (out / "not-a-checkpoint.zip").write_bytes(buf.getvalue())
 
     def overlap(h):

@@ -19,6 +19,8 @@ import {
 } from '../mae/index.ts';
 import { decodeImage, encodePng, sideBySide } from './image-io.ts';
 import { loadNodeModel, ort, type NodeModel } from './node-model.ts';
+import { loadNodeWeights } from './node-weights.ts';
+import { WeightsError } from '../features/models/weights/index.ts';
 
 export const USAGE = `Usage: npm run cli -- [options] image1.jpg [image2.png ...]
 
@@ -31,6 +33,12 @@ Options:
   --same-mask    use the same mask for every image (default: a different seed per image,
                  seed + index * 0x9E3779B9, as in the app's grid)
   --model DIR    model folder with manifest.json, encoder.onnx, decoder.onnx (default models/default)
+  --weights FILE MAE weights instead of a model folder, no Python needed: the official
+                 mae_visualize_vit_{base,large,huge}.pth (pixel targets), mae_pretrain_vit_*_full.pth
+                 (norm-pix), or Hugging Face facebook/vit-mae-* model.safetensors / pytorch_model.bin.
+                 The architecture is read from the tensor shapes; the file is read, never unpickled.
+  --num-heads N, --decoder-num-heads N
+                 attention heads for widths no official MAE has (they cannot be read from weights)
   --out DIR      output folder, created if needed (default out/)
   --sheet        write one <name>.sheet.png (masked | reconstruction | reconstruction+visible |
                  original) instead of four PNGs
@@ -65,6 +73,9 @@ interface Options {
   out: string;
   sheet: boolean;
   threads: number;
+  weights?: string;
+  numHeads?: number;
+  decoderNumHeads?: number;
   files: string[];
 }
 
@@ -82,6 +93,9 @@ function parseOptions(argv: string[]): Options | 'help' {
         out: { type: 'string', default: 'out' },
         sheet: { type: 'boolean', default: false },
         threads: { type: 'string', default: '0' },
+        weights: { type: 'string' },
+        'num-heads': { type: 'string' },
+        'decoder-num-heads': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -99,7 +113,30 @@ function parseOptions(argv: string[]): Options | 'help' {
   const threads = Number(v.threads);
   if (!Number.isInteger(threads) || threads < 0) throw new UsageError(`--threads must be a non-negative integer (got ${v.threads})`);
   if (parsed.positionals.length === 0) throw new UsageError('no input images given');
-  return { ratio, seed, sameMask: v['same-mask'], model: v.model, out: v.out, sheet: v.sheet, threads, files: parsed.positionals };
+  const heads = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer (got ${value})`);
+    return n;
+  };
+  const numHeads = heads('num-heads', v['num-heads']);
+  const decoderNumHeads = heads('decoder-num-heads', v['decoder-num-heads']);
+  if ((numHeads !== undefined || decoderNumHeads !== undefined) && v.weights === undefined) {
+    throw new UsageError('--num-heads and --decoder-num-heads go with --weights');
+  }
+  return {
+    ratio,
+    seed,
+    sameMask: v['same-mask'],
+    model: v.model,
+    out: v.out,
+    sheet: v.sheet,
+    threads,
+    weights: v.weights,
+    numHeads,
+    decoderNumHeads,
+    files: parsed.positionals,
+  };
 }
 
 export interface ImageMetrics {
@@ -120,6 +157,7 @@ export interface ImageMetrics {
 
 export interface MetricsFile {
   model: string;
+  /** the model folder, or the weights file with --weights */
   modelDir: string;
   normPixLoss: boolean;
   maskRatio: number;
@@ -215,9 +253,22 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
 
   let model: NodeModel;
   try {
-    model = await loadNodeModel(resolve(opts.model), { threads: opts.threads });
+    if (opts.weights !== undefined) {
+      const t0 = performance.now();
+      model = await loadNodeWeights(resolve(opts.weights), {
+        threads: opts.threads,
+        numHeads: opts.numHeads,
+        decoderNumHeads: opts.decoderNumHeads,
+        onProgress: (p) => io.out(p.detail),
+      });
+      io.out(`loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    } else {
+      model = await loadNodeModel(resolve(opts.model), { threads: opts.threads });
+    }
   } catch (e) {
-    io.err(`mae-cli: cannot load model from ${opts.model}: ${(e as Error).message}`);
+    // a bad weights file: its message says what is wrong (WeightsError); anything else names the source
+    const what = opts.weights !== undefined ? `weights from ${opts.weights}` : `model from ${opts.model}`;
+    io.err(e instanceof WeightsError ? `mae-cli: ${e.message}` : `mae-cli: cannot load ${what}: ${(e as Error).message}`);
     return 1;
   }
   try {
@@ -228,7 +279,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.out('note: norm-pix model, hidden patches are shown with their true mean and variance (information the model did not see)');
     const metrics: MetricsFile = {
       model: m.name,
-      modelDir: opts.model,
+      modelDir: opts.weights ?? opts.model,
       normPixLoss: m.normPixLoss,
       maskRatio: opts.ratio,
       seed: opts.seed,
