@@ -1,0 +1,52 @@
+// The browser's path, run in Node: onnxruntime-web (WASM) creates the imported graphs' sessions with
+// external data given as Blob slices of the file (`{ path, data: Blob }`, as the worker will hand
+// them over) and reproduces PyTorch. Tolerance as in weights-import.test.ts: 1e-4 · max(1, max|ref|).
+import * as ortWeb from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import { importWeights } from '../../src/features/models/weights/index.ts';
+import { FIXTURE_HEADS, f32, fixture, references } from '../unit/weights-support.ts';
+
+ortWeb.env.wasm.numThreads = 1;
+
+function maxError(got: Float32Array, want: Float32Array): { diff: number; bound: number } {
+  let diff = 0;
+  let ref = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    ref = Math.max(ref, Math.abs(want[i]));
+  }
+  return { diff, bound: 1e-4 * Math.max(1, ref) };
+}
+
+describe('onnxruntime-web (WASM) with Blob external data', () => {
+  for (const file of ['mae_visualize_vit_tiny.pth', 'hf/pytorch_model.bin']) {
+    it(file, async () => {
+      const imported = await importWeights(await fixture(file), file, FIXTURE_HEADS);
+      const byPath = new Map(imported.externalData.map((e) => [e.path, e.data]));
+      for (const e of imported.externalData) expect(e.data).toBeInstanceOf(Blob);
+      const create = (graph: Uint8Array, paths: string[] = []) =>
+        ortWeb.InferenceSession.create(graph, {
+          executionProviders: ['wasm'],
+          externalData: paths.map((path) => ({ path, data: byPath.get(path) as Blob })),
+        });
+      const encoder = await create(imported.encoder, imported.manifest.encoder.externalData);
+      const decoder = await create(imported.decoder, imported.manifest.decoder.externalData);
+      const ref = references.models[file];
+      const c = ref.cases[0];
+      const ids = (rows: number[][]) =>
+        new ortWeb.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
+      const { latent } = await encoder.run({
+        image: new ortWeb.Tensor('float32', f32(ref.image), ref.imageShape),
+        ids_keep: ids(c.idsKeep),
+      });
+      const { pred } = await decoder.run({ latent, ids_restore: ids(c.idsRestore) });
+      expect(pred.dims).toEqual(c.predShape);
+      const l = maxError(latent.data as Float32Array, f32(c.latent));
+      const p = maxError(pred.data as Float32Array, f32(c.pred));
+      expect(l.diff).toBeLessThanOrEqual(l.bound);
+      expect(p.diff).toBeLessThanOrEqual(p.bound);
+      await encoder.release();
+      await decoder.release();
+    });
+  }
+});
