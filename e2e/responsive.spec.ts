@@ -1,0 +1,116 @@
+/**
+ * Phones, tablets and dark mode (issue: the playground everywhere a person is).
+ * - 390x844 phone with touch: the page is laid out at the device width (no zoom-out, no sideways
+ *   scrolling), every control sits inside the screen and is at least 44 px tall (a finger), the four
+ *   panels of a row stack two by two, and a tap on the masked panel paints a patch.
+ * - 768x1024 tablet and 1280 desktop: no sideways scrolling, the four panels in one row (two by two
+ *   below 720 px).
+ * - Dark mode follows prefers-color-scheme; the Theme switch pins light or dark across a reload.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { settled } from './reliability-helpers.ts';
+
+const FINGER_PX = 44;
+
+async function layoutWidth(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
+  return page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+}
+
+/** Distinct left edges of the first row's panels: 2 means two by two, 4 means one line. */
+async function panelColumns(page: Page): Promise<number> {
+  const xs = await page
+    .getByTestId('image-row')
+    .first()
+    .locator('canvas')
+    .evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().left)));
+  return new Set(xs).size;
+}
+
+function luminance(rgb: string): number {
+  const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? ['0', '0', '0']).slice(0, 3).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
+
+async function pageBackground(page: Page): Promise<number> {
+  return luminance(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor));
+}
+
+test('phone 390x844 with touch: no sideways scroll, finger-sized controls inside the screen, panels two by two, tap paints', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  await page.goto('/?samples=1');
+  await settled(page);
+  expect(await layoutWidth(page)).toEqual({ scrollWidth: 390, innerWidth: 390 });
+
+  const controls = page.locator(
+    'header button:visible, header select:visible, .controls button:visible, .controls select:visible, .controls input[type=number]:visible, .controls .segmented label:visible',
+  );
+  const boxes = await controls.evaluateAll((els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { what: `${el.tagName} ${(el.textContent ?? '').trim().slice(0, 30)}`, left: r.left, right: r.right, height: r.height };
+    }),
+  );
+  expect(boxes.length).toBeGreaterThan(8);
+  for (const b of boxes) {
+    expect(b.left, b.what).toBeGreaterThanOrEqual(0);
+    expect(b.right, b.what).toBeLessThanOrEqual(390);
+    expect(b.height, b.what).toBeGreaterThanOrEqual(FINGER_PX);
+  }
+  expect(await panelColumns(page)).toBe(2);
+
+  // A tap on the masked panel switches to paint and flips the patch under the finger.
+  const label = page.getByTestId('ratio-label');
+  const before = (await label.textContent()) ?? '';
+  const masked = page.getByTestId('image-row').first().getByTestId('paint-surface').locator('canvas');
+  await masked.scrollIntoViewIfNeeded();
+  const box = await masked.boundingBox();
+  if (!box) throw new Error('masked panel has no box');
+  await page.touchscreen.tap(box.x + box.width * 0.53, box.y + box.height * 0.47);
+  await expect(label).toContainText('painted');
+  const visible = (text: string): number => Number(/(\d+) of 196 visible/.exec(text)?.[1] ?? NaN);
+  expect(Math.abs(visible((await label.textContent()) ?? '') - visible(before))).toBe(1);
+  await context.close();
+});
+
+test('tablet 768x1024 and desktop 1280: no sideways scroll, four panels in a row', async ({ browser }) => {
+  test.setTimeout(240_000);
+  for (const [width, height, columns] of [
+    [768, 1024, 4],
+    [1280, 900, 4],
+  ] as const) {
+    const context = await browser.newContext({ viewport: { width, height }, hasTouch: width < 1000 });
+    const page = await context.newPage();
+    await page.goto('/?samples=1');
+    await settled(page);
+    expect(await layoutWidth(page)).toEqual({ scrollWidth: width, innerWidth: width });
+    expect(await panelColumns(page)).toBe(columns);
+    await context.close();
+  }
+});
+
+test('dark mode follows the system; the Theme switch pins light or dark and survives a reload', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const context = await browser.newContext({ colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto('/?samples=0');
+  expect(await pageBackground(page)).toBeLessThan(0.2);
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(await pageBackground(page)).toBeGreaterThan(0.8);
+
+  await page.getByTestId('theme-select').selectOption('dark');
+  expect(await pageBackground(page)).toBeLessThan(0.2);
+  await page.reload();
+  await expect(page.getByTestId('theme-select')).toHaveValue('dark');
+  expect(await pageBackground(page)).toBeLessThan(0.2);
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.getByTestId('theme-select').selectOption('light');
+  expect(await pageBackground(page)).toBeGreaterThan(0.8);
+  await page.getByTestId('theme-select').selectOption('system');
+  expect(await pageBackground(page)).toBeLessThan(0.2);
+  await context.close();
+});
