@@ -80,6 +80,15 @@ test('theory section: chart from results.json, samples from the shared generator
       );
     }
   }
+  // the plain-words summary counts what the file says: points clearly above / below the untrained network
+  const clearly = (level: string, sign: number) =>
+    RESULTS.summary.filter((e) => {
+      const c = RESULTS.controls.untrained.find((u) => u.patchSize === e.patchSize)!.levels[level];
+      return sign * (e.levels[level].mean - c.mean) > e.levels[level].std + c.std;
+    }).length;
+  await expect(page.getByTestId('theory-summary')).toContainText(
+    `raised the global level at ${clearly('global', 1)} of ${RESULTS.summary.length} points and clearly lowered the local level at ${clearly('local', -1)} of ${RESULTS.summary.length}`,
+  );
   await page.getByTestId('theory-by-latent').check();
   const latentCount = Object.values(RESULTS.world.levels).flat().length;
   await expect(page.getByTestId('theory-panel')).toHaveCount(latentCount);

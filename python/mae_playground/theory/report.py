@@ -135,6 +135,11 @@ def _verdicts(results: dict) -> list[str]:
     return out
 
 
+# A person's reading of one run, shown only with that run's results (a re-run gets the computed text alone,
+# until someone reads the new numbers and updates this).
+READING = {"finishedAt": None, "text": ""}
+
+
 def theory_md(results: dict) -> str:
     rec, mach, w = results["recipe"], results["machine"], results["world"]
     arch = rec["architecture"]
@@ -231,6 +236,11 @@ def theory_md(results: dict) -> str:
               "Computed from the table above; a difference counts only when it exceeds the two points' seed standard "
               "deviations added together.", "",
               "| patch | prediction | here |", "|---|---|---|", *_verdicts(results), ""]
+    if READING["finishedAt"] == results["finishedAt"]:
+        lines += ["### Reading this run", "", READING["text"], ""]
+    else:
+        lines += ["(No hand-written reading of this run yet: the table and the computed comparison above are current.)",
+                  ""]
     lines += [
         "## Limits",
         "",
