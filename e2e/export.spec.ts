@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Download, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { exportLayout, type Rect } from '../src/mae/export-layout.ts';
+import { exportLayout, type Rect } from '../src/features/export/export-layout.ts';
 import { BASE_URL } from './config.ts';
 import { debugRows, openApp, RequestLog, waitSettled } from './helpers.ts';
 
 const ORIGIN = new URL(BASE_URL).origin;
 const PANELS = ['masked', 'reconstruction', 'reconstructionWithVisible', 'original'] as const;
-/** The caption band's fill (#e9edf3), see src/ui/export-png.ts. */
+/** The caption band's fill (#e9edf3), see src/features/export/export-png.ts. */
 const BAND = [0xe9, 0xed, 0xf3];
 
 test.describe.configure({ mode: 'serial' });

@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { lenKeep } from '../src/mae/index.ts';
-import { MAX_ROWS } from '../src/state/uploads.ts';
+import { MAX_ROWS } from '../src/features/grid/uploads.ts';
 import { rows, settled } from './reliability-helpers.ts';
 
 function tinyPng(i: number): string {

@@ -12,7 +12,7 @@ import { cspViolations, type CspViolation } from '../state/csp-log.ts';
 import type { Engine } from '../state/engine.ts';
 import { useStore } from '../state/store.ts';
 import { sweepSnapshot } from '../features/sweep/sweep-controller.ts';
-import { rowPaints } from '../ui/row-paints.ts';
+import { rowPaints } from '../features/grid/row-paints.ts';
 import { paintMarks, recordPaint, type PaintMark } from './paint-log.ts';
 import { ADAPTER_FAULTS, type AdapterFault, type FaultKind } from './worker-hooks.ts';
 

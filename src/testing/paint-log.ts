@@ -3,7 +3,7 @@
  * the slider-to-painted time of bench/browser-bench.mjs and e2e/load.spec.ts, which read it through
  * window.__maeDebug.paints(). A bounded log, so a long session costs little.
  */
-import type { RowPaint } from '../ui/row-paints.ts';
+import type { RowPaint } from '../features/grid/row-paints.ts';
 
 export type PaintMark = RowPaint;
 

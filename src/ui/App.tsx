@@ -1,16 +1,16 @@
 import { useEffect, useState } from 'react';
 import { dispatchDrop } from '../features/models/model-files.ts';
 import { useStore } from '../state/store.ts';
-import { CompareView } from './CompareView.tsx';
+import { CompareView } from '../features/compare/CompareView.tsx';
 import { Controls } from './Controls.tsx';
-import { DropOverlay } from './DropOverlay.tsx';
+import { DropOverlay } from '../features/grid/DropOverlay.tsx';
 import { useEngine } from './EngineContext.ts';
 import { Explainer } from './Explainer.tsx';
 import { Header } from './Header.tsx';
-import { ImageGrid } from './ImageGrid.tsx';
-import { LoadProgress } from './LoadProgress.tsx';
+import { ImageGrid } from '../features/grid/ImageGrid.tsx';
+import { LoadProgress } from '../features/models/LoadProgress.tsx';
 import { Notice } from './Notice.tsx';
-import { UploadProgress } from './UploadProgress.tsx';
+import { UploadProgress } from '../features/grid/UploadProgress.tsx';
 
 function hasFiles(e: DragEvent): boolean {
   return Array.from(e.dataTransfer?.types ?? []).includes('Files');

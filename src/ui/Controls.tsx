@@ -1,7 +1,7 @@
-import { MaskStrategyControl } from './MaskStrategyControl.tsx';
-import { RatioSlider } from './RatioSlider.tsx';
-import { SeedControls } from './SeedControls.tsx';
-import { UploadButton } from './UploadButton.tsx';
+import { MaskStrategyControl } from '../features/mask/MaskStrategyControl.tsx';
+import { RatioSlider } from '../features/mask/RatioSlider.tsx';
+import { SeedControls } from '../features/mask/SeedControls.tsx';
+import { UploadButton } from '../features/grid/UploadButton.tsx';
 
 export function Controls() {
   return (

@@ -1,9 +1,9 @@
 import { useStore } from '../state/store.ts';
-import { CpuVariantHint } from './CpuVariantHint.tsx';
-import { ModelSelect } from './ModelSelect.tsx';
-import { OpenModelFolder } from './OpenModelFolder.tsx';
-import { ProviderBadge } from './ProviderBadge.tsx';
-import { ProviderSelect } from './ProviderSelect.tsx';
+import { CpuVariantHint } from '../features/models/CpuVariantHint.tsx';
+import { ModelSelect } from '../features/models/ModelSelect.tsx';
+import { OpenModelFolder } from '../features/models/OpenModelFolder.tsx';
+import { ProviderBadge } from '../features/models/ProviderBadge.tsx';
+import { ProviderSelect } from '../features/models/ProviderSelect.tsx';
 import { ThemeSwitch } from '../features/theme/ThemeSwitch.tsx';
 
 export function Header() {

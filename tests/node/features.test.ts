@@ -5,12 +5,12 @@ import {
   encodePatchFeatures,
   maskFromHidden,
   numPatches,
-  pcaColours,
   reconstruct,
   resizeShorterSideCenterCrop,
   sharedMasks,
   toNormalizedChw,
 } from '../../src/mae/index.ts';
+import { pcaColours } from '../../src/features/compare/pca.ts';
 import { loadNodeModel, ort, type NodeModel } from '../../src/cli/node-model.ts';
 import { MODEL_DIR, readImage } from '../unit/support.ts';
 

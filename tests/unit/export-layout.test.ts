@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captionLines, exportFileName, exportLayout, fileStem, gridNameMask, seedText } from '../../src/mae/export-layout.ts';
+import { captionLines, exportFileName, exportLayout, fileStem, gridNameMask, seedText } from '../../src/features/export/export-layout.ts';
 
 describe('exportLayout', () => {
   it('lays one row out as caption, labels, then four native-size panels', () => {

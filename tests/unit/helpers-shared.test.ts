@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errorText } from '../../src/mae/error-text.ts';
 import { gridSide } from '../../src/mae/grid.ts';
 import { gridSide as gridSideFromIndex } from '../../src/mae/index.ts';
-import { maskSettingsChanged, type MaskSettings } from '../../src/state/mask-mode.ts';
+import { maskSettingsChanged, type MaskSettings } from '../../src/features/mask/mask-mode.ts';
 
 describe('gridSide', () => {
   it('is the one helper (the index re-exports it) and refuses what is not a square grid', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gridSide } from '../../src/mae/grid.ts';
 import { randomMasking } from '../../src/mae/masking.ts';
-import { resampleHiddenMask } from '../../src/mae/mask-resample.ts';
+import { resampleHiddenMask } from '../../src/features/mask/mask-resample.ts';
 
 /** Pixel-level hidden map at `size` px of a patch mask. */
 function pixels(mask: ArrayLike<number>, size: number): number[] {

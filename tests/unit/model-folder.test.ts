@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/mae/index.ts';
-import { listNames, locateModelFolder, missingModelFiles, ModelFolderError } from '../../src/mae/model-folder.ts';
+import { listNames, locateModelFolder, missingModelFiles, ModelFolderError } from '../../src/features/models/model-folder.ts';
 import { readLocalModel } from '../../src/features/models/model-local.ts';
 import { ModelLoadError } from '../../src/features/models/model-download.ts';
 import { ROOT } from './support.ts';

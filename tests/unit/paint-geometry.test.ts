@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { patchAtFraction, patchesBetween } from '../../src/mae/paint-geometry.ts';
+import { patchAtFraction, patchesBetween } from '../../src/features/mask/paint-geometry.ts';
 
 describe('paint geometry', () => {
   it('finds the patch under a point of the panel', () => {

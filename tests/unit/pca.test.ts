@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, pcaColours, principalComponents } from '../../src/mae/index.ts';
+import { mulberry32 } from '../../src/mae/index.ts';
+import { pcaColours, principalComponents } from '../../src/features/compare/pca.ts';
 
 /** n points along known orthogonal directions with variances 9, 4, 1 (plus small noise) in `dim` dims. */
 function synthetic(n: number, dim: number): { rows: Float32Array; dirs: number[][] } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lenKeep } from '../../src/mae/index.ts';
-import { axisTicks, spreadStats, summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal } from '../../src/mae/sweep.ts';
+import { axisTicks, spreadStats, summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal } from '../../src/features/sweep/sweep-stats.ts';
 import type { SweepPoint, WorkerResponse } from '../../src/worker/messages.ts';
 import { SweepRunner } from '../../src/features/sweep/sweep-runner.ts';
 import { serialChain } from '../../src/worker/dispatch.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { useStore } from '../../src/state/store.ts';
-import { admitFiles, MAX_ROWS, UploadTracker } from '../../src/state/uploads.ts';
+import { admitFiles, MAX_ROWS, UploadTracker } from '../../src/features/grid/uploads.ts';
 
 describe('admitFiles: a drop of many files', () => {
   it('takes everything that fits, silently', () => {

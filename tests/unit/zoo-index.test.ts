@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseZooIndex } from '../../src/features/compare/zoo-index.ts';
-import { featureMapImage } from '../../src/mae/index.ts';
+import { featureMapImage } from '../../src/features/compare/pca.ts';
 
 const entry = {
   id: 'zoo-p16-r75',

@@ -5,7 +5,8 @@
  * Stale answers (the ratio moved on) are dropped by a generation counter.
  */
 import { create } from 'zustand';
-import { errorText, featureMapImage, pcaColours, sharedMasks, type RgbaImage } from '../../mae/index.ts';
+import { errorText, sharedMasks, type RgbaImage } from '../../mae/index.ts';
+import { featureMapImage, pcaColours } from './pca.ts';
 import { MaeClient } from '../../worker/mae-client.ts';
 import type { CompareResult, ProviderRequest } from '../../worker/messages.ts';
 import { parseZooIndex, type ZooEntry, type ZooIndex } from './zoo-index.ts';

@@ -6,9 +6,9 @@
  */
 import { errorText } from '../../mae/error-text.ts';
 import { imageSeed } from '../../mae/index.ts';
-import { maskRequest, maskSettingsOf, modelPatches, sameMaskSettings } from '../../state/mask-mode.ts';
+import { maskRequest, maskSettingsOf, modelPatches, sameMaskSettings } from '../mask/mask-mode.ts';
 import { useStore, type Row } from '../../state/store.ts';
-import { admitFiles, UploadTracker } from '../../state/uploads.ts';
+import { admitFiles, UploadTracker } from './uploads.ts';
 import { isAbortError, isCrash, MaeWorkerError } from '../../worker/mae-client.ts';
 import type { SweepPoint, SweepResult } from '../../worker/messages.ts';
 import type { ModelSession } from '../models/model-session.ts';

@@ -5,7 +5,7 @@
  * cannot name. Structural types for the browser's file-system entries, so the walk is testable.
  */
 import { errorText } from '../../mae/error-text.ts';
-import { baseName } from '../../mae/model-folder.ts';
+import { baseName } from './model-folder.ts';
 
 /** A chosen file with its path inside what was chosen ("my-model/encoder.onnx" or "encoder.onnx"). */
 export interface PickedFile {

@@ -8,7 +8,7 @@
  */
 import { errorText } from '../../mae/error-text.ts';
 import { ManifestError, parseManifest, type ModelManifest } from '../../mae/index.ts';
-import { locateModelFolder, MANIFEST_FILE, missingModelFiles, ModelFolderError } from '../../mae/model-folder.ts';
+import { locateModelFolder, MANIFEST_FILE, missingModelFiles, ModelFolderError } from './model-folder.ts';
 import { checkFileContent, ModelLoadError } from './model-download.ts';
 import type { LocalModelFile } from '../../worker/messages.ts';
 

@@ -8,7 +8,7 @@
  */
 import { create } from 'zustand';
 import { imageSeed, type RgbaImage } from '../../mae/index.ts';
-import { summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal, type SweepPointSummary } from '../../mae/sweep.ts';
+import { summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal, type SweepPointSummary } from './sweep-stats.ts';
 import { errorText } from '../../mae/error-text.ts';
 import { isAbortError, isCrash } from '../../worker/mae-client.ts';
 import type { SweepPoint } from '../../worker/messages.ts';

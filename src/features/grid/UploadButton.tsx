@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import { useEngine } from './EngineContext.ts';
+import { useEngine } from '../../ui/EngineContext.ts';
 
 /** File picker (several files at once). Drop and paste work anywhere on the page too. */
 export function UploadButton() {

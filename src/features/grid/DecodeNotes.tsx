@@ -1,4 +1,4 @@
-import type { DecodeResult } from '../worker/messages.ts';
+import type { DecodeResult } from '../../worker/messages.ts';
 
 /** What the decode changed about a file, said next to it: transparency, animation, downscaling. */
 export function DecodeNotes({ info }: { info: DecodeResult | null }) {

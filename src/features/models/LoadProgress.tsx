@@ -1,7 +1,7 @@
-import { localModelLabel } from '../features/models/model-files.ts';
-import { modelIdOf } from '../features/models/model-index.ts';
-import { useStore } from '../state/store.ts';
-import { useEngine } from './EngineContext.ts';
+import { localModelLabel } from './model-files.ts';
+import { modelIdOf } from './model-index.ts';
+import { useStore } from '../../state/store.ts';
+import { useEngine } from '../../ui/EngineContext.ts';
 
 function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(1);

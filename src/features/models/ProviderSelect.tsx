@@ -1,6 +1,6 @@
-import { useStore } from '../state/store.ts';
-import type { ProviderRequest } from '../worker/messages.ts';
-import { useEngine } from './EngineContext.ts';
+import { useStore } from '../../state/store.ts';
+import type { ProviderRequest } from '../../worker/messages.ts';
+import { useEngine } from '../../ui/EngineContext.ts';
 
 const OPTIONS: { value: ProviderRequest; label: string }[] = [
   { value: 'auto', label: 'Auto' },

@@ -1,5 +1,5 @@
-import { axisTicks } from '../mae/sweep.ts';
-import type { SweepEntry } from '../features/sweep/sweep-controller.ts';
+import { axisTicks } from './sweep-stats.ts';
+import type { SweepEntry } from './sweep-controller.ts';
 
 const W = 640;
 const H = 280;

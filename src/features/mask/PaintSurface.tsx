@@ -1,7 +1,8 @@
 import { useEffect, useRef, type PointerEvent, type ReactNode } from 'react';
-import { gridSide, patchAtFraction, patchesBetween } from '../mae/index.ts';
-import { paintPatches, startPainting } from '../state/mask-mode.ts';
-import { useStore, type Row } from '../state/store.ts';
+import { gridSide } from '../../mae/index.ts';
+import { patchAtFraction, patchesBetween } from './paint-geometry.ts';
+import { paintPatches, startPainting } from './mask-mode.ts';
+import { useStore, type Row } from '../../state/store.ts';
 
 interface Stroke {
   pointerId: number;

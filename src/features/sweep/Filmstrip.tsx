@@ -1,5 +1,5 @@
-import type { SweepEntry } from '../features/sweep/sweep-controller.ts';
-import { PixelCanvas } from './PixelCanvas.tsx';
+import type { SweepEntry } from './sweep-controller.ts';
+import { PixelCanvas } from '../../ui/PixelCanvas.tsx';
 
 /** One frame per swept ratio (the first seed): masked input above, reconstruction + visible below. */
 export function Filmstrip({ entries }: { entries: SweepEntry[] }) {

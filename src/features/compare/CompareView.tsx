@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { useCompareStore, type CompareModel } from '../features/compare/compare-controller.ts';
-import { useStore } from '../state/store.ts';
-import { useEngine } from './EngineContext.ts';
-import { PanelCanvas } from './PanelCanvas.tsx';
+import { useCompareStore, type CompareModel } from './compare-controller.ts';
+import { useStore } from '../../state/store.ts';
+import { useEngine } from '../../ui/EngineContext.ts';
+import { PanelCanvas } from '../../ui/PanelCanvas.tsx';
 import { ZooTheory } from './ZooTheory.tsx';
 
 const pct = (r: number): string => `${Math.round(r * 100)}%`;

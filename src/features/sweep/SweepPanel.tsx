@@ -1,5 +1,5 @@
-import { useSweep } from '../features/sweep/sweep-controller.ts';
-import { useEngine } from './EngineContext.ts';
+import { useSweep } from './sweep-controller.ts';
+import { useEngine } from '../../ui/EngineContext.ts';
 import { Filmstrip } from './Filmstrip.tsx';
 import { SweepChart } from './SweepChart.tsx';
 

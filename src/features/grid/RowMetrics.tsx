@@ -1,4 +1,4 @@
-import type { ReconstructResult } from '../worker/messages.ts';
+import type { ReconstructResult } from '../../worker/messages.ts';
 
 function fmt(v: number | null, digits: number, unit = ''): string {
   return v === null || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(digits)}${unit}`;

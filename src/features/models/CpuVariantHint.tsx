@@ -1,6 +1,6 @@
-import { modelIdOf } from '../features/models/model-index.ts';
-import { useStore } from '../state/store.ts';
-import { useEngine } from './EngineContext.ts';
+import { modelIdOf } from './model-index.ts';
+import { useStore } from '../../state/store.ts';
+import { useEngine } from '../../ui/EngineContext.ts';
 
 /**
  * On WASM, offers the running model's CPU variant (models/index.json `cpuVariant`, e.g. int8:

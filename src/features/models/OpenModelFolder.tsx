@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { pickedFromInput } from '../features/models/model-files.ts';
-import { useEngine } from './EngineContext.ts';
+import { pickedFromInput } from './model-files.ts';
+import { useEngine } from '../../ui/EngineContext.ts';
 
 /**
  * "Open model folder…": a model (manifest.json + encoder.onnx + decoder.onnx) from the user's disk,

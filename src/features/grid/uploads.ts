@@ -2,7 +2,7 @@
  * Many files at once: how many fit in the grid, and a progress count until each added file has
  * its first answer (a reconstruction or its own error).
  */
-import { useStore, type Row } from './store.ts';
+import { useStore, type Row } from '../../state/store.ts';
 
 /** Most rows the grid holds (samples included): each row keeps ~1.5 MB of panels and tensors. */
 export const MAX_ROWS = 100;

@@ -5,7 +5,7 @@
  * says "low-level".
  */
 
-import type { RgbaImage } from './image.ts';
+import type { RgbaImage } from '../../mae/image.ts';
 
 export interface PrincipalComponents {
   /** [k, dim] unit vectors, strongest first */

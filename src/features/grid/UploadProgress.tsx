@@ -1,4 +1,4 @@
-import { useStore } from '../state/store.ts';
+import { useStore } from '../../state/store.ts';
 
 /** "Adding your photos: 37 of 98 ready" while a drop or pick is being decoded and reconstructed. */
 export function UploadProgress() {

@@ -1,4 +1,4 @@
-import { useStore } from '../state/store.ts';
+import { useStore } from '../../state/store.ts';
 
 const LABEL = { webgpu: 'WebGPU', wasm: 'WASM' } as const;
 

@@ -1,5 +1,5 @@
-import { lenKeep, numPatches, paintedRatio } from '../mae/index.ts';
-import { MAX_MASK_RATIO, useStore } from '../state/store.ts';
+import { lenKeep, numPatches, paintedRatio } from '../../mae/index.ts';
+import { MAX_MASK_RATIO, useStore } from '../../state/store.ts';
 
 const DEFAULT_PATCHES = 196;
 

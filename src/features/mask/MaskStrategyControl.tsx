@@ -1,6 +1,6 @@
-import { MASK_STRATEGIES, type MaskStrategy } from '../mae/index.ts';
-import { chooseStrategy } from '../state/mask-mode.ts';
-import { useStore } from '../state/store.ts';
+import { MASK_STRATEGIES, type MaskStrategy } from '../../mae/index.ts';
+import { chooseStrategy } from './mask-mode.ts';
+import { useStore } from '../../state/store.ts';
 
 const LABELS: Record<MaskStrategy, { text: string; title: string }> = {
   random: { text: 'Random', title: 'Random patches, as MAE is trained' },

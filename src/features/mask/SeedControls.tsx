@@ -1,4 +1,4 @@
-import { useStore } from '../state/store.ts';
+import { useStore } from '../../state/store.ts';
 
 /** Seed of the random masks, a re-roll button, and "same mask for every image". */
 export function SeedControls() {

@@ -6,7 +6,7 @@
  * Paths are as the browser gives them: "my-model/manifest.json" for a picked or dropped folder,
  * "manifest.json" for files picked one by one.
  */
-import type { ModelManifest } from './model-contract.ts';
+import type { ModelManifest } from '../../mae/model-contract.ts';
 
 /** A problem with the chosen files as a whole; the message says what is missing. */
 export class ModelFolderError extends Error {

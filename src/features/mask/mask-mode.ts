@@ -2,8 +2,8 @@
  * Mask strategy state beyond plain setters: what a row's request says about its mask, entering
  * paint mode, and painting strokes. Pure functions of the store (no worker here).
  */
-import { imageSeed, numPatches, paintedRatio, randomMasking, type MaskSpec, type MaskStrategy } from '../mae/index.ts';
-import { useStore, type AppState, type Row } from './store.ts';
+import { imageSeed, numPatches, paintedRatio, randomMasking, type MaskSpec, type MaskStrategy } from '../../mae/index.ts';
+import { useStore, type AppState, type Row } from '../../state/store.ts';
 
 export const LAST_PATCH_MESSAGE = 'At least one patch must stay visible: the encoder needs something to look at.';
 

@@ -1,16 +1,16 @@
 import { memo, useEffect } from 'react';
-import { errorText } from '../mae/error-text.ts';
-import { useStore, type Row } from '../state/store.ts';
+import { errorText } from '../../mae/error-text.ts';
+import { useStore, type Row } from '../../state/store.ts';
 import { DecodeNotes } from './DecodeNotes.tsx';
-import { useEngine } from './EngineContext.ts';
-import { PaintSurface } from './PaintSurface.tsx';
-import { BUSY_DIM_DELAY_MS, PanelCanvas } from './PanelCanvas.tsx';
+import { useEngine } from '../../ui/EngineContext.ts';
+import { PaintSurface } from '../mask/PaintSurface.tsx';
+import { BUSY_DIM_DELAY_MS, PanelCanvas } from '../../ui/PanelCanvas.tsx';
 import { RowMetrics } from './RowMetrics.tsx';
 import { ROW_PANELS } from './row-panels.ts';
 import { rowPaints } from './row-paints.ts';
-import { downloadRowPng } from './export-png.ts';
-import { SweepPanel } from './SweepPanel.tsx';
-import { useDelayedFlag } from './use-delayed-flag.ts';
+import { downloadRowPng } from '../export/export-png.ts';
+import { SweepPanel } from '../sweep/SweepPanel.tsx';
+import { useDelayedFlag } from '../../ui/use-delayed-flag.ts';
 
 const STATUS_TEXT: Record<Row['status'], string> = {
   decoding: 'decoding…',

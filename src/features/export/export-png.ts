@@ -2,10 +2,10 @@
  * Draws rows (four panels + caption) onto a canvas laid out by exportLayout, and downloads it as a
  * PNG through an object URL (no request leaves the page; the URL is revoked afterwards).
  */
-import { captionLines, exportFileName, exportLayout, gridNameMask, type ExportCaption } from '../mae/export-layout.ts';
-import { imageSeed, type RgbaImage } from '../mae/index.ts';
-import { useStore, type Row } from '../state/store.ts';
-import { ROW_PANELS as EXPORT_PANELS } from './row-panels.ts';
+import { captionLines, exportFileName, exportLayout, gridNameMask, type ExportCaption } from './export-layout.ts';
+import { imageSeed, type RgbaImage } from '../../mae/index.ts';
+import { useStore, type Row } from '../../state/store.ts';
+import { ROW_PANELS as EXPORT_PANELS } from '../grid/row-panels.ts';
 
 export interface ExportRow {
   caption: ExportCaption;

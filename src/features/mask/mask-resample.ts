@@ -5,8 +5,8 @@
  * all its fine patches are (nothing that was visible gets hidden). Grids that do not nest have no
  * such mapping: null.
  */
-import { expandMask } from './compare-mask.ts';
-import { gridSide } from './grid.ts';
+import { expandMask } from '../../mae/compare-mask.ts';
+import { gridSide } from '../../mae/grid.ts';
 
 export function resampleHiddenMask(hidden: Uint8Array, toPatches: number): Uint8Array | null {
   const from = gridSide(hidden.length);

@@ -1,7 +1,7 @@
-import { isLocalModelUrl, localModelLabel } from '../features/models/model-files.ts';
-import { modelIdOf } from '../features/models/model-index.ts';
-import { useStore } from '../state/store.ts';
-import { useEngine } from './EngineContext.ts';
+import { isLocalModelUrl, localModelLabel } from './model-files.ts';
+import { modelIdOf } from './model-index.ts';
+import { useStore } from '../../state/store.ts';
+import { useEngine } from '../../ui/EngineContext.ts';
 
 /** The selector's value for a model opened from disk; not a folder id, so switchModel ignores it. */
 const FROM_DISK = '@disk';
