@@ -1,4 +1,4 @@
-// npm run bench:weights [-- --models vit-b16,vit-l16] [--ops gemm,matmul] [--iters 5] [--rounds 3] [--threads N] [--ratio 0.75] [--json | --markdown]
+// npm run bench:weights [-- --models vit-b16,vit-l16] [--ops gemm,matmul] [--wasm] [--iters 5] [--rounds 3] [--threads N] [--ratio 0.75] [--json | --markdown]
 //
 // A weights file imported with no Python (src/features/models/weights: zip + restricted pickle read,
 // ONNX graphs whose weights are byte ranges of the file) against the same weights converted by
@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { argv, opt } from '../scripts/cli-args.mjs';
 import { maeInputs, timeMae } from './kernel/mae-runs.mjs';
 import { loadNodeModel } from '../src/cli/node-model.ts';
@@ -28,6 +29,9 @@ const threads = Number(opt('threads', os.cpus().length));
 const ratio = Number(opt('ratio', 0.75));
 const modelNames = opt('models', 'vit-b16').split(',');
 const opsList = opt('ops', 'gemm,matmul').split(',');
+// --wasm: also onnxruntime-web's WASM backend in this Node process (the browser's kernels, without the page)
+const withWasm = argv.includes('--wasm');
+ortWeb.env.wasm.numThreads = threads;
 const PY = process.env.MAE_PYTHON ?? '/usr/bin/python3';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const pyEnv = { ...process.env, PYTHONPATH: path.join(root, 'python') };
@@ -62,8 +66,8 @@ function ensureFiles(name) {
   return { file, folder };
 }
 
-async function firstReconstruction(encoder, decoder, manifest) {
-  const x = maeInputs(ort.Tensor, manifest, ratio, 1);
+async function firstReconstruction(encoder, decoder, manifest, Tensor = ort.Tensor) {
+  const x = maeInputs(Tensor, manifest, ratio, 1);
   const { latent } = await encoder.run({ image: x.image, ids_keep: x.ids_keep });
   return (await decoder.run({ latent, ids_restore: x.ids_restore })).pred.data;
 }
@@ -72,7 +76,8 @@ async function loadImported(file, graphOps) {
   const t0 = performance.now();
   const imported = await importWeights(await openWeightsFile(file), path.basename(file), { graphOps });
   const t1 = performance.now();
-  const sessions = await createImportedSessions(imported, threads, file);
+  const { encoder, decoder, readMs } = await createImportedSessions(imported, threads, file);
+  const sessions = { encoder, decoder };
   const t2 = performance.now();
   const pred = await firstReconstruction(sessions.encoder, sessions.decoder, imported.manifest);
   const t3 = performance.now();
@@ -83,8 +88,51 @@ async function loadImported(file, graphOps) {
     pred,
     chunks: imported.externalData.length,
     chunkBytes,
+    ms: { parseAndGraphs: t1 - t0, readChunks: readMs, sessions: t2 - t1, firstReconstruction: t3 - t2, total: t3 - t0 },
+  };
+}
+
+/** The browser's path in Node: onnxruntime-web's WASM backend, external data as Blob slices of the file. */
+async function loadImportedWasm(file, graphOps) {
+  const t0 = performance.now();
+  const imported = await importWeights(await openWeightsFile(file), path.basename(file), { graphOps });
+  const t1 = performance.now();
+  const byPath = new Map(imported.externalData.map((e) => [e.path, e.data]));
+  const create = (graph, paths = []) =>
+    ortWeb.InferenceSession.create(graph, {
+      executionProviders: ['wasm'],
+      externalData: paths.map((p) => ({ path: p, data: byPath.get(p) })),
+    });
+  const sessions = {
+    encoder: await create(imported.encoder, imported.manifest.encoder.externalData),
+    decoder: await create(imported.decoder, imported.manifest.decoder.externalData),
+  };
+  const t2 = performance.now();
+  const pred = await firstReconstruction(sessions.encoder, sessions.decoder, imported.manifest, ortWeb.Tensor);
+  const t3 = performance.now();
+  return {
+    manifest: imported.manifest,
+    sessions,
+    pred,
+    Tensor: ortWeb.Tensor,
     ms: { parseAndGraphs: t1 - t0, sessions: t2 - t1, firstReconstruction: t3 - t2, total: t3 - t0 },
   };
+}
+
+/** A model folder on onnxruntime-web's WASM backend, from the graph files' bytes (as the worker loads a folder). */
+async function loadFolderWasm(folder) {
+  const t0 = performance.now();
+  const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'manifest.json'), 'utf8'));
+  const sessions = {};
+  for (const part of ['encoder', 'decoder']) {
+    sessions[part] = await ortWeb.InferenceSession.create(new Uint8Array(fs.readFileSync(path.join(folder, manifest[part].file))), {
+      executionProviders: ['wasm'],
+    });
+  }
+  const t1 = performance.now();
+  const pred = await firstReconstruction(sessions.encoder, sessions.decoder, manifest, ortWeb.Tensor);
+  const t2 = performance.now();
+  return { manifest, sessions, pred, Tensor: ortWeb.Tensor, ms: { sessions: t1 - t0, firstReconstruction: t2 - t1, total: t2 - t0 } };
 }
 
 async function loadFolder(folder) {
@@ -117,20 +165,39 @@ for (const name of modelNames) {
   for (const graphOps of opsList) {
     const imported = await loadImported(file, graphOps);
     log(
-      `  imported (${graphOps}): parse + graphs ${round1(imported.ms.parseAndGraphs)} ms, sessions ${round1(imported.ms.sessions)} ms, first reconstruction ${round1(imported.ms.firstReconstruction)} ms`,
+      `  imported (${graphOps}): parse + graphs ${round1(imported.ms.parseAndGraphs)} ms, sessions ${round1(imported.ms.sessions)} ms (of which reading the file ${round1(imported.ms.readChunks)} ms), first reconstruction ${round1(imported.ms.firstReconstruction)} ms`,
     );
     sides.push({ label: `imported (${graphOps})`, ...imported });
   }
   const converted = await loadFolder(folder);
   log(`  folder: sessions ${round1(converted.ms.sessions)} ms, first reconstruction ${round1(converted.ms.firstReconstruction)} ms`);
   sides.push({ label: 'folder (convert_official.py)', ...converted });
-  const x = maeInputs(ort.Tensor, converted.manifest, ratio, 1);
+  if (withWasm) {
+    for (const graphOps of opsList) {
+      const wasmImported = await loadImportedWasm(file, graphOps);
+      log(
+        `  imported (${graphOps}) on WASM: sessions ${round1(wasmImported.ms.sessions)} ms, first reconstruction ${round1(wasmImported.ms.firstReconstruction)} ms`,
+      );
+      sides.push({ label: `imported (${graphOps}), WASM`, ...wasmImported });
+    }
+    const wasmFolder = await loadFolderWasm(folder);
+    log(
+      `  folder on WASM: sessions ${round1(wasmFolder.ms.sessions)} ms, first reconstruction ${round1(wasmFolder.ms.firstReconstruction)} ms`,
+    );
+    sides.push({ label: 'folder (convert_official.py), WASM', ...wasmFolder });
+  }
+  const inputs = new Map();
+  const inputsFor = (Tensor) => {
+    if (!inputs.has(Tensor)) inputs.set(Tensor, maeInputs(Tensor, converted.manifest, ratio, 1));
+    return inputs.get(Tensor);
+  };
   const perImage = sides.map(() => []);
   for (let r = 0; r < rounds; r++) {
     // interleaved, in a rotating order, so that a load that comes and goes hits every side alike
     for (let j = 0; j < sides.length; j++) {
       const i = (j + r) % sides.length;
       const s = sides[i].sessions;
+      const x = inputsFor(sides[i].Tensor ?? ort.Tensor);
       await timeMae(s.encoder, s.decoder, x, 1, 1); // warm-up
       const t = await timeMae(s.encoder, s.decoder, x, 1, iters);
       perImage[i].push(...t.encoderMs.map((e, k) => e + t.decoderMs[k]));

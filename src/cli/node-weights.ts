@@ -58,37 +58,41 @@ async function readFileRange(path: string, start: number, end: number): Promise<
 }
 
 /**
- * Sessions for an imported model: each graph gets the chunks its manifest lists. `filePath` (the
- * file the model was imported from) lets the chunks be read from disk directly.
+ * Sessions for an imported model: each graph gets the chunks its manifest lists, read just before
+ * its session is created and dropped after (so at most one graph's weights are held here).
+ * `filePath` (the file the model was imported from) lets the chunks be read from disk directly.
+ * `readMs` is the time spent reading chunks, the rest is onnxruntime's.
  */
 export async function createImportedSessions(
   imported: ImportedModel,
   threads = 0,
   filePath?: string,
-): Promise<{ encoder: ort.InferenceSession; decoder: ort.InferenceSession }> {
+): Promise<{ encoder: ort.InferenceSession; decoder: ort.InferenceSession; readMs: number }> {
   const ranges = new Map(imported.chunks.map((c) => [c.path, c]));
-  const bytes = new Map<string, Uint8Array>();
-  for (const { path, data } of imported.externalData) {
+  const blobs = new Map(imported.externalData.map((e) => [e.path, e.data]));
+  let readMs = 0;
+  const read = async (path: string): Promise<Uint8Array> => {
+    const t0 = performance.now();
     const range = ranges.get(path);
-    bytes.set(path, filePath && range ? await readFileRange(filePath, range.start, range.end) : new Uint8Array(await data.arrayBuffer()));
-  }
-  const create = async (graph: Uint8Array, paths: string[] | undefined): Promise<ort.InferenceSession> => {
-    const session = await ort.InferenceSession.create(graph, {
-      ...nodeSessionOptions(threads),
-      externalData: (paths ?? []).map((path) => ({ path, data: bytes.get(path) as Uint8Array })),
-    });
-    // the chunks of this graph are in onnxruntime's memory now
-    for (const p of paths ?? []) bytes.delete(p);
-    return session;
+    const blob = blobs.get(path) as Blob;
+    const data = filePath && range ? await readFileRange(filePath, range.start, range.end) : new Uint8Array(await blob.arrayBuffer());
+    readMs += performance.now() - t0;
+    return data;
+  };
+  const create = async (graph: Uint8Array, paths: string[] = []): Promise<ort.InferenceSession> => {
+    const externalData: { path: string; data: Uint8Array }[] = [];
+    for (const path of paths) externalData.push({ path, data: await read(path) });
+    return ort.InferenceSession.create(graph, { ...nodeSessionOptions(threads), externalData });
   };
   const encoder = await create(imported.encoder, imported.manifest.encoder.externalData);
   const decoder = await create(imported.decoder, imported.manifest.decoder.externalData);
-  return { encoder, decoder };
+  return { encoder, decoder, readMs };
 }
 
 export async function loadNodeWeights(path: string, opts: WeightsLoadOptions = {}): Promise<NodeWeightsModel> {
   const imported = await importWeights(await openWeightsFile(path), basename(path), opts);
-  const sessions = await createImportedSessions(imported, opts.threads ?? 0, path);
+  const { encoder, decoder } = await createImportedSessions(imported, opts.threads ?? 0, path);
+  const sessions = { encoder, decoder };
   return {
     manifest: imported.manifest,
     imported,
