@@ -10,6 +10,7 @@ import { Header } from './Header.tsx';
 import { ImageGrid } from '../features/grid/ImageGrid.tsx';
 import { LoadProgress } from '../features/models/LoadProgress.tsx';
 import { Notice } from './Notice.tsx';
+import { OfflineStatus } from '../features/offline/OfflineStatus.tsx';
 import { UploadProgress } from '../features/grid/UploadProgress.tsx';
 
 function hasFiles(e: DragEvent): boolean {
@@ -81,16 +82,19 @@ export function App() {
   return (
     <div className="app">
       <Header />
-      <LoadProgress />
-      <Notice />
-      <UploadProgress />
-      <Controls />
-      <Explainer />
-      <ImageGrid />
-      <CompareView />
+      <main>
+        <LoadProgress />
+        <Notice />
+        <UploadProgress />
+        <Controls />
+        <Explainer />
+        <ImageGrid />
+        <CompareView />
+      </main>
       <footer className="footer">
         MAE: He et al., “Masked Autoencoders Are Scalable Vision Learners”, CVPR 2022 · Kong et al., “Understanding Masked Autoencoders via
         Hierarchical Latent Variable Models”, CVPR 2023 · runs with onnxruntime-web.
+        <OfflineStatus />
       </footer>
       <DropOverlay active={dragging} />
     </div>
