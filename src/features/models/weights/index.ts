@@ -3,3 +3,4 @@ export { importWeights, architectureLabel, type ImportedModel, type ImportOption
 export { WeightsError } from './errors.ts';
 export type { MaeArchitecture, WeightsLayout } from './architecture.ts';
 export type { GraphOps } from './mae-graph.ts';
+export { estimatedRuntimeBytes, memoryProblem, WASM_MEMORY_LIMIT, type ExecutionTarget } from './memory.ts';
