@@ -9,6 +9,7 @@ import { Explainer } from './Explainer.tsx';
 import { Header } from './Header.tsx';
 import { ImageGrid } from '../features/grid/ImageGrid.tsx';
 import { LoadProgress } from '../features/models/LoadProgress.tsx';
+import { Announcer } from './Announcer.tsx';
 import { Notice } from './Notice.tsx';
 import { OfflineStatus } from '../features/offline/OfflineStatus.tsx';
 import { UploadProgress } from '../features/grid/UploadProgress.tsx';
@@ -97,6 +98,7 @@ export function App() {
         <OfflineStatus />
       </footer>
       <DropOverlay active={dragging} />
+      <Announcer />
     </div>
   );
 }

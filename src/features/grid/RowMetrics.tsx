@@ -15,7 +15,7 @@ export function RowMetrics({ result }: { result: ReconstructResult | null }) {
         <dd data-testid="metric-mse">{fmt(result.mse, 3)}</dd>
       </div>
       <div title="The same MSE if every hidden pixel were the mean colour of the visible patches: the model should beat it">
-        <dt>baseline</dt>
+        <dt>baseline (visible mean)</dt>
         <dd data-testid="metric-baseline">{fmt(result.visibleMeanMse, 3)}</dd>
       </div>
       <div title="Peak signal-to-noise ratio on the hidden patches, in 0–255 pixel space">

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type PointerEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
 import { gridSide } from '../../mae/index.ts';
 import { patchAtFraction, patchesBetween } from './paint-geometry.ts';
 import { paintPatches, startPainting } from './mask-mode.ts';
@@ -30,12 +30,20 @@ function flush(s: Stroke): void {
  * stroke toggles the first patch it touches and sets every patch it crosses the same way; a drag
  * updates the painted mask at most once per animation frame. Outside paint mode the first press
  * switches to paint, starting from this row's mask.
+ *
+ * Keyboard: the panel takes focus (Tab); arrow keys move a cursor over the patch grid, Space or
+ * Enter hides or shows the patch under it (switching to paint the first time, as a click does), and
+ * a polite live region says where the cursor is and what the patch is now.
  */
 export function PaintSurface({ row, children }: { row: Row; children: ReactNode }) {
   const painting = useStore((s) => s.maskStrategy === 'paint');
   const stroke = useRef<Stroke | null>(null);
   const patches = row.result?.numPatches ?? 0;
   const side = patches > 0 ? gridSide(patches) : 0;
+  /** the keyboard cursor's patch while the panel has focus, else null */
+  const [cursor, setCursor] = useState<number | null>(null);
+  const [said, setSaid] = useState('');
+  const centre = Math.floor(side / 2) * side + Math.floor(side / 2);
 
   const endStroke = (): void => {
     const s = stroke.current;
@@ -90,11 +98,51 @@ export function PaintSurface({ row, children }: { row: Row; children: ReactNode 
     if (stroke.current?.pointerId === e.pointerId) endStroke();
   };
 
+  const describe = (p: number): string => {
+    const mask = useStore.getState().paintedMask;
+    const state = useStore.getState().maskStrategy === 'paint' && mask?.length === patches ? (mask[p] ? 'hidden' : 'visible') : '';
+    return `row ${Math.floor(p / side) + 1}, column ${(p % side) + 1}${state ? `: ${state}` : ''}`;
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    if (!row.result || side === 0) return;
+    const at = cursor ?? centre;
+    const r = Math.floor(at / side);
+    const c = at % side;
+    const moves: Record<string, [number, number]> = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    const move = moves[e.key];
+    if (move) {
+      e.preventDefault();
+      const next = Math.min(side - 1, Math.max(0, r + move[0])) * side + Math.min(side - 1, Math.max(0, c + move[1]));
+      setCursor(next);
+      setSaid(describe(next));
+    } else if (e.key === ' ' || e.key === 'Enter') {
+      e.preventDefault();
+      if (useStore.getState().maskStrategy !== 'paint') startPainting(row);
+      const painted = useStore.getState().paintedMask;
+      if (!painted || painted.length !== patches) return;
+      paintPatches([at], painted[at] === 0);
+      setCursor(at);
+      setSaid(describe(at));
+    }
+  };
+
   return (
     <div
       className={`paint-surface${painting ? ' painting' : ''}`}
       data-testid="paint-surface"
       title={painting ? 'Click or drag to hide or show patches' : 'Click or drag to paint your own mask'}
+      tabIndex={row.result ? 0 : -1}
+      role="group"
+      aria-label={`Paint the mask of ${row.name}: arrow keys move over the patches, Space hides or shows one`}
+      onKeyDown={onKeyDown}
+      onFocus={() => {
+        if (cursor === null && patches > 0) {
+          setCursor(centre);
+          setSaid(describe(centre));
+        }
+      }}
+      onBlur={() => setCursor(null)}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerEnd}
@@ -102,6 +150,24 @@ export function PaintSurface({ row, children }: { row: Row; children: ReactNode 
       onLostPointerCapture={onPointerEnd}
     >
       {children}
+      {cursor !== null && side > 0 && (
+        // a square layer over the canvas (the panel's caption is below it)
+        <div className="paint-cursor-layer" aria-hidden="true">
+          <div
+            className="paint-cursor"
+            data-testid="paint-cursor"
+            style={{
+              left: `${((cursor % side) / side) * 100}%`,
+              top: `${(Math.floor(cursor / side) / side) * 100}%`,
+              width: `${100 / side}%`,
+              height: `${100 / side}%`,
+            }}
+          />
+        </div>
+      )}
+      <span className="visually-hidden" aria-live="polite" data-testid="paint-announce">
+        {said}
+      </span>
     </div>
   );
 }

@@ -27,6 +27,7 @@ export function RatioSlider() {
         value={painted ? Math.min(MAX_MASK_RATIO, shown) : ratio}
         disabled={painted !== null}
         title={painted ? 'The painted mask sets the ratio; choose another mask strategy to use the slider' : undefined}
+        aria-valuetext={`${Math.round(shown * 100)}%, ${visible} of ${total} visible`}
         data-testid="ratio-slider"
         onChange={(e) => setRatio(Number(e.target.value))}
       />
