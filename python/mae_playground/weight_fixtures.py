@@ -262,6 +262,12 @@ def write_small(out: Path) -> None:
     # shapes the importer cannot build (tiny models: only the shapes matter)
     torch.manual_seed(1)
     mini = {k: v.contiguous() for k, v in MaskedAutoencoderViT(**MINI).state_dict().items()}
+    # a checkpoint re-zipped with compression (e.g. by an archive tool): data.pkl still reads, the weights cannot be pointed at
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(torch_save_bytes({"model": mini}))) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME), src.read(info.filename), zipfile.ZIP_DEFLATED)
+    (out / "rezipped.pth").write_bytes(buf.getvalue())
     (out / "unknown-width.pth").write_bytes(torch_save_bytes({"model": mini}))
     (out / "missing-tensor.pth").write_bytes(
         torch_save_bytes({"model": {k: v for k, v in mini.items() if k != "blocks.0.mlp.fc2.bias"}}))

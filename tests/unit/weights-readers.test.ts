@@ -186,6 +186,7 @@ describe('bad files: each gets its own message', () => {
     ['truncated.pth', [/truncated/, /Download it again/]],
     ['damaged.pth', [/damaged/, /data\.pkl/]],
     ['not-a-checkpoint.zip', [/zip file, but not a PyTorch checkpoint/, /notes\/readme\.txt/]],
+    ['rezipped.pth', [/re-compressed after PyTorch wrote it/, /torch\.save/], MINI_HEADS],
     ['mae_pretrain_vit_tiny.pth', [/has no decoder/, /mae_visualize_vit_base\.pth/, /_full\.pth/]],
     ['truncated.safetensors', [/truncated/]],
     ['lying-overlap.safetensors', [/header that does not match/, /overlap/]],

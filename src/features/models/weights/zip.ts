@@ -133,18 +133,21 @@ export async function entryDataStart(blob: Blob, entry: ZipEntry, fileName: stri
   return start;
 }
 
+/** data.pkl of ViT-H is about 100 KB; anything near this is not a state dict (and must not exhaust memory). */
+export const MAX_SMALL_ENTRY_BYTES = 64 * 1024 * 1024;
+
 /** An entry's content (decompressed when it is deflated), for small entries such as data.pkl. */
 export async function readEntry(blob: Blob, entry: ZipEntry, fileName: string): Promise<Uint8Array> {
+  if (entry.size > MAX_SMALL_ENTRY_BYTES || entry.compressedSize > MAX_SMALL_ENTRY_BYTES) {
+    throw new WeightsError(
+      `${fileName}: its ${entry.name} is ${formatBytes(Math.max(entry.size, entry.compressedSize))}; a state dict's is well under 1 MB. The file is damaged or not a checkpoint of weights.`,
+    );
+  }
   const start = await entryDataStart(blob, entry, fileName);
   const raw = await readRange(blob, start, start + entry.compressedSize, fileName);
   let data = raw;
   if (entry.method === 8) {
-    try {
-      const stream = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-      data = new Uint8Array(await new Response(stream).arrayBuffer());
-    } catch (e) {
-      throw new WeightsError(`${fileName} is damaged: ${entry.name} does not decompress (${(e as Error).message}).`);
-    }
+    data = await inflate(raw, entry, fileName);
   } else if (entry.method !== 0) {
     throw new WeightsError(`${fileName}: ${entry.name} uses zip compression method ${entry.method}, which PyTorch never writes.`);
   }
@@ -152,6 +155,35 @@ export async function readEntry(blob: Blob, entry: ZipEntry, fileName: string): 
     throw new WeightsError(`${fileName} is damaged: ${entry.name} does not match its checksum. Download the file again.`);
   }
   return data;
+}
+
+/** Raw deflate, stopped as soon as the output passes the size the directory declares (no zip bombs). */
+async function inflate(raw: Uint8Array, entry: ZipEntry, fileName: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    const reader = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > entry.size) {
+        await reader.cancel();
+        break;
+      }
+      parts.push(value);
+    }
+  } catch (e) {
+    throw new WeightsError(`${fileName} is damaged: ${entry.name} does not decompress (${(e as Error).message}).`);
+  }
+  // what was kept: at most the declared size plus nothing past the chunk that crossed it
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return total > entry.size ? new Uint8Array(0) : out;
 }
 
 let crcTable: Uint32Array | undefined;
