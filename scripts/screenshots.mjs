@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// README screenshots of the built site (npm run build first): docs/phone.png (390x844, touch),
+// docs/dark.png (desktop, dark theme) and docs/paper.png (the paper-style view).
+//   node scripts/screenshots.mjs [distDir]
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { freePort } from './site-build.mjs';
+
+const dist = process.argv[2] ?? 'dist';
+const port = await freePort();
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist], {
+  stdio: 'ignore',
+});
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 120; i++) {
+  try {
+    await fetch(base);
+    break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+/** Waits until every image row shows its metrics (a finished reconstruction). */
+async function shoot(name, contextOptions, path, prepare) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  await page.goto(`${base}${path}`);
+  await page.waitForFunction(
+    () => {
+      const rows = document.querySelectorAll('[data-testid="image-row"]');
+      return rows.length > 0 && document.querySelectorAll('[data-testid="metric-mse"]').length === rows.length;
+    },
+    undefined,
+    { timeout: 180_000 },
+  );
+  if (prepare) await prepare(page);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `docs/${name}.png` });
+  await context.close();
+  console.log(`docs/${name}.png`);
+}
+
+try {
+  await shoot(
+    'phone',
+    { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 },
+    '/?samples=2',
+    (page) => page.evaluate(() => window.scrollTo(0, 430)),
+  );
+  await shoot('dark', { viewport: { width: 1280, height: 860 }, colorScheme: 'dark' }, '/?samples=2');
+  await shoot('paper', { viewport: { width: 1280, height: 900 } }, '/?samples=9', async (page) => {
+    await page.getByTestId('view-paper').check();
+    await page.getByTestId('image-grid').scrollIntoViewIfNeeded();
+  });
+} finally {
+  await browser.close();
+  server.kill();
+}
