@@ -197,7 +197,8 @@ def write_small(out: Path) -> None:
     yy, xx = np.mgrid[0:40, 0:48]
     pixels = np.stack([xx * 5, yy * 6, (xx + yy) * 3], axis=-1) + rng.integers(0, 40, (40, 48, 3))
     Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(out / "photo.png")
-    refs["cli"] = cli_reference(model, str((out / "photo.png").resolve().relative_to(REPO)), 0.75, 0)
+    photo = (out / "photo.png").resolve()
+    refs["cli"] = cli_reference(model, str(photo.relative_to(REPO) if photo.is_relative_to(REPO) else photo), 0.75, 0)
 
     sd16, model16 = cast_model(model, torch.float16)
     (out / "mae_pretrain_vit_tiny_full.pth").write_bytes(torch_save_bytes({"model": sd16}))

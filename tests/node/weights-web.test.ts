@@ -3,7 +3,7 @@
 // them over) and reproduces PyTorch. Tolerance as in weights-import.test.ts: 1e-4 · max(1, max|ref|).
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { importWeights } from '../../src/features/models/weights/index.ts';
+import { importWeights, importedModelFiles } from '../../src/features/models/weights/index.ts';
 import { FIXTURE_HEADS, f32, fixture, references } from '../unit/weights-support.ts';
 
 ortWeb.env.wasm.numThreads = 1;
@@ -22,15 +22,17 @@ describe('onnxruntime-web (WASM) with Blob external data', () => {
   for (const file of ['mae_visualize_vit_tiny.pth', 'hf/pytorch_model.bin']) {
     it(file, async () => {
       const imported = await importWeights(await fixture(file), file, FIXTURE_HEADS);
-      const byPath = new Map(imported.externalData.map((e) => [e.path, e.data]));
-      for (const e of imported.externalData) expect(e.data).toBeInstanceOf(Blob);
-      const create = (graph: Uint8Array, paths: string[] = []) =>
-        ortWeb.InferenceSession.create(graph, {
+      // as a loader that looks files up by manifest name would: graphs as bytes, weights as Blob slices
+      const files = importedModelFiles(imported);
+      const m = imported.manifest;
+      for (const e of imported.externalData) expect(files.get(e.path)).toBeInstanceOf(Blob);
+      const create = (part: 'encoder' | 'decoder') =>
+        ortWeb.InferenceSession.create(files.get(m[part].file) as Uint8Array, {
           executionProviders: ['wasm'],
-          externalData: paths.map((path) => ({ path, data: byPath.get(path) as Blob })),
+          externalData: (m[part].externalData ?? []).map((path) => ({ path, data: files.get(path) as Blob })),
         });
-      const encoder = await create(imported.encoder, imported.manifest.encoder.externalData);
-      const decoder = await create(imported.decoder, imported.manifest.decoder.externalData);
+      const encoder = await create('encoder');
+      const decoder = await create('decoder');
       const ref = references.models[file];
       const c = ref.cases[0];
       const ids = (rows: number[][]) =>

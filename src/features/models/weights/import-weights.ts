@@ -173,3 +173,19 @@ export async function importWeights(file: Blob, name: string, options: ImportOpt
   progress({ stage: 'done', detail: `${label}: ${formatBytes(file.size)} of weights ready` });
   return { manifest, encoder: encoder.onnx, decoder: decoder.onnx, externalData, chunks: [...encoder.chunks, ...decoder.chunks], card };
 }
+
+/**
+ * The model's files by the names its manifest uses: the two graphs as bytes and each external-data
+ * chunk as a Blob slice of the user's file. onnxruntime-web takes either as `externalData[].data`,
+ * so a loader that looks files up by manifest name (as the model-folder path does) can create the
+ * sessions from this map: `InferenceSession.create(files.get(m.encoder.file), { externalData:
+ * m.encoder.externalData.map((path) => ({ path, data: files.get(path) })) })`.
+ */
+export function importedModelFiles(model: ImportedModel): Map<string, Uint8Array | Blob> {
+  const files = new Map<string, Uint8Array | Blob>([
+    [model.manifest.encoder.file, model.encoder],
+    [model.manifest.decoder.file, model.decoder],
+  ]);
+  for (const { path, data } of model.externalData) files.set(path, data);
+  return files;
+}
