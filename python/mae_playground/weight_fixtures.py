@@ -270,6 +270,18 @@ def write_small(out: Path) -> None:
             z.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME), src.read(info.filename), zipfile.ZIP_DEFLATED)
     (out / "rezipped.pth").write_bytes(buf.getvalue())
     (out / "unknown-width.pth").write_bytes(torch_save_bytes({"model": mini}))
+    # a whole training checkpoint, as main_pretrain.py saves it (and as the *_full files may be):
+    # model, AdamW state, epoch, AMP scaler and the run's argparse.Namespace
+    mini_model = MaskedAutoencoderViT(**MINI)
+    mini_model.load_state_dict(mini)
+    opt = torch.optim.AdamW(mini_model.parameters(), lr=1.5e-4, betas=(0.9, 0.95))
+    mini_model(torch.randn(1, 3, 4, 4))[0].backward()
+    opt.step()
+    run_args = argparse.Namespace(model="mae_vit_mini", mask_ratio=0.75, norm_pix_loss=True, blr=1.5e-4, epochs=800,
+                                  output_dir="./output_dir", resume="", input_size=4, weight_decay=0.05)
+    (out / "training_checkpoint_full.pth").write_bytes(torch_save_bytes(
+        {"model": mini, "optimizer": opt.state_dict(), "epoch": 799, "scaler": {"scale": 65536.0, "growth_factor": 2.0,
+                                                                                "_growth_tracker": 12}, "args": run_args}))
     (out / "missing-tensor.pth").write_bytes(
         torch_save_bytes({"model": {k: v for k, v in mini.items() if k != "blocks.0.mlp.fc2.bias"}}))
     odd = dict(mini)

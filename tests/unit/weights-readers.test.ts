@@ -99,6 +99,15 @@ describe('importWeights: manifest and model card', () => {
     }
   });
 
+  it('a whole training checkpoint (optimizer, epoch, scaler, argparse args) is read for its model alone', async () => {
+    // written like main_pretrain.py's checkpoints: NEWOBJ + BUILD for the Namespace, floats, lists, ints as keys
+    const file = 'training_checkpoint_full.pth';
+    const table = await readTorchCheckpoint(await fixture(file), file);
+    expect(table.topLevelKeys).toEqual(['model', 'optimizer', 'epoch', 'scaler', 'args']);
+    const m = await importWeights(await fixture(file), file, { numHeads: 2, decoderNumHeads: 2 });
+    expect(m.manifest).toMatchObject({ normPixLoss: true, imgSize: 4, patchSize: 2, encoder: { embedDim: 8, depth: 1 } });
+  });
+
   it('official weights are labelled with their licence', async () => {
     const m = await importWeights(await fixture('mae_visualize_vit_tiny.pth'), 'mae_visualize_vit_tiny.pth', FIXTURE_HEADS);
     expect(m.card.license).toContain('CC BY-NC 4.0');
