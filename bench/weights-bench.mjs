@@ -173,6 +173,10 @@ for (const name of modelNames) {
   log(`  folder: sessions ${round1(converted.ms.sessions)} ms, first reconstruction ${round1(converted.ms.firstReconstruction)} ms`);
   sides.push({ label: 'folder (convert_official.py)', ...converted });
   if (withWasm) {
+    // start onnxruntime-web's WASM runtime first (compile, thread pool), so no side pays for it
+    await (
+      await ortWeb.InferenceSession.create(new Uint8Array(fs.readFileSync(path.join(root, 'models', 'default', 'decoder.onnx'))))
+    ).release();
     for (const graphOps of opsList) {
       const wasmImported = await loadImportedWasm(file, graphOps);
       log(
