@@ -3,7 +3,7 @@
 // bad file refused with its own message.
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/mae/index.ts';
-import { importWeights, type ImportOptions } from '../../src/features/models/weights/index.ts';
+import { architectureLabel, importWeights, type ImportOptions } from '../../src/features/models/weights/index.ts';
 import { inferArchitecture } from '../../src/features/models/weights/architecture.ts';
 import { readStateDictPickle } from '../../src/features/models/weights/pickle.ts';
 import { readSafetensors } from '../../src/features/models/weights/safetensors.ts';
@@ -157,12 +157,13 @@ describe('head counts: from the official widths, or 64-d (32-d in decoders) head
   it('ViT-B/16, L/16, H/14: the official configurations (models_mae.py factories)', () => {
     // facebookresearch/mae: base 768-d x 12 x 12 heads, large 1024 x 24 x 16, huge 1280 x 32 x 16 (patch 14); decoder 512 x 8 x 16
     const cases = [
-      [768, 12, 16, 12, 112_000_000],
-      [1024, 24, 16, 16, 330_000_000],
-      [1280, 32, 14, 16, 657_000_000],
-    ];
-    for (const [dim, depth, patch, heads, approxParams] of cases) {
+      [768, 12, 16, 12, 112_000_000, 'ViT-B/16'],
+      [1024, 24, 16, 16, 330_000_000, 'ViT-L/16'],
+      [1280, 32, 14, 16, 657_000_000, 'ViT-H/14'],
+    ] as const;
+    for (const [dim, depth, patch, heads, approxParams, label] of cases) {
       const w = inferArchitecture(table(dim, depth, patch), 'x.pth');
+      expect(architectureLabel(w.architecture)).toBe(label);
       expect(w.architecture).toMatchObject({
         embedDim: dim,
         depth,

@@ -68,7 +68,8 @@ function stemOf(name: string): string {
 
 export function architectureLabel(a: MaeArchitecture): string {
   const known: Record<string, string> = { '192x12': 'ViT-Ti', '384x12': 'ViT-S', '768x12': 'ViT-B', '1024x24': 'ViT-L', '1280x32': 'ViT-H' };
-  return `${known[`${a.embedDim}x${a.depth}`] ?? `ViT ${a.embedDim}-d × ${a.depth}`}/${a.patchSize}`;
+  const name = known[`${a.embedDim}x${a.depth}`];
+  return name ? `${name}/${a.patchSize}` : `ViT ${a.embedDim}-d × ${a.depth}, patch ${a.patchSize}`;
 }
 
 /** What the first bytes say the file is, or a message for what it is instead. */
