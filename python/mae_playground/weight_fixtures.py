@@ -13,9 +13,15 @@ counts; the files stay tens of KB):
 - `hf/model.safetensors`: Hugging Face ViTMAEForPreTraining names (split query/key/value), written by hand
 - `hf/pytorch_model.bin`: the same names, torch.save(state_dict), bfloat16
 - `mae_pretrain_vit_tiny.pth`: encoder only (like the official fine-tuning files)
+- `training_checkpoint_full.pth`: a whole training checkpoint (model, optimizer, epoch, scaler,
+  argparse args) of a tiny model, as main_pretrain.py saves them
 - bad files: a pickle calling os.system (crafted bytes, never loaded), one calling builtins.eval,
-  a truncated .pth and .safetensors, a .pth with a damaged data.pkl, a zip that is not a
-  checkpoint, safetensors headers that lie (overlapping offsets, a wrong size, a huge length)
+  one using a set, a truncated .pth and .safetensors, a .pth with a damaged data.pkl, a re-zipped
+  (deflated) .pth, a zip that is not a checkpoint, safetensors headers that lie (overlapping
+  offsets, a wrong size, a huge length), shapes the importer cannot build (a missing tensor, a
+  grid that is not square, a width without known head counts)
+- `references.json`: PyTorch's latent and pred for fixed images and ids per layout, each file's
+  tensors (dtype, shape, first values), and the masked MSE of `photo.png` for the CLI test
 
 `--official NAME` instead writes one random model of a factory size (e.g. ViT-B/16) in the official
 layout, for the benchmark (hundreds of MB: never committed).
