@@ -1,7 +1,9 @@
 import { useStore } from '../state/store.ts';
 import { CpuVariantHint } from '../features/models/CpuVariantHint.tsx';
 import { ModelSelect } from '../features/models/ModelSelect.tsx';
+import { ImportedModelCard } from '../features/models/ImportedModelCard.tsx';
 import { OpenModelFolder } from '../features/models/OpenModelFolder.tsx';
+import { OpenWeightsFile } from '../features/models/OpenWeightsFile.tsx';
 import { ProviderBadge } from '../features/models/ProviderBadge.tsx';
 import { ProviderSelect } from '../features/models/ProviderSelect.tsx';
 import { ThemeSwitch } from '../features/theme/ThemeSwitch.tsx';
@@ -19,10 +21,12 @@ export function Header() {
         <div className="model-name" data-testid="model-name" title={manifest?.description ?? ''}>
           {manifest ? manifest.name : failed ? 'No model loaded' : 'Loading model…'}
         </div>
+        <ImportedModelCard />
         <ProviderBadge />
         <ModelSelect />
         <CpuVariantHint />
         <OpenModelFolder />
+        <OpenWeightsFile />
         <ProviderSelect />
         <ThemeSwitch />
       </div>

@@ -12,7 +12,11 @@ import type { ErrorMessage, Provider, WorkerResponse } from './messages.ts';
 import { browserGpu, type GpuLike } from './provider.ts';
 
 export type OrtRuntime = typeof ort;
-export type ModelBytes = Map<string, Uint8Array<ArrayBuffer>>;
+/**
+ * A model's files by manifest name: the graphs as bytes; external data as bytes or, for imported
+ * weights, Blob slices of the user's file (onnxruntime-web reads those itself, nothing is copied here).
+ */
+export type ModelBytes = Map<string, Uint8Array<ArrayBuffer> | Blob>;
 
 export interface Model {
   manifest: ModelManifest;
@@ -107,7 +111,7 @@ export class WorkerRuntime {
       // (reconstructBatch passes the tensor through and disposes it); only `pred` is read back.
       if (provider === 'webgpu' && part === manifest.encoder) options.preferredOutputLocation = { latent: 'gpu-buffer' };
       const ext = part.externalData ?? [];
-      if (ext.length > 0) options.externalData = ext.map((path) => ({ path, data: bytes.get(path) as Uint8Array }));
+      if (ext.length > 0) options.externalData = ext.map((path) => ({ path, data: bytes.get(path) as Uint8Array | Blob }));
       try {
         return await rt.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
       } catch (e) {

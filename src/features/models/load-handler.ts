@@ -22,6 +22,8 @@ import { chooseProvider, describeAdapter, probeAdapter } from '../../worker/prov
 import { WorkerError, type ModelBytes, type OrtRuntime } from '../../worker/runtime.ts';
 import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-download.ts';
 import { readLocalModel, type LocalModel } from './model-local.ts';
+import { importLocalWeights, isWeightsImport, type ImportedLocalModel } from './weights-local.ts';
+import { memoryProblem } from './weights/index.ts';
 import type * as ort from 'onnxruntime-web';
 
 /** Inputs and outputs of a session as the model checks read them. */
@@ -48,7 +50,16 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
     const progress = (loaded: number, total: number, file: string): void => post({ type: 'progress', id: req.id, loaded, total, file });
     // A folder from the user's disk is read and checked before anything heavy (GPU probe, runtime).
     let local: LocalModel | null = null;
-    if (req.local) {
+    let imported: ImportedLocalModel | null = null;
+    if (req.local && isWeightsImport(req.local.files)) {
+      // One weights file: parsed by byte ranges, its graphs built here; the weights stay in the file.
+      const files = req.local.files;
+      post({ type: 'status', id: req.id, phase: 'downloading', message: 'Reading the weights file…' });
+      imported = await asModelError(() =>
+        importLocalWeights(files, (message) => post({ type: 'status', id: req.id, phase: 'downloading', message })),
+      );
+      local = imported;
+    } else if (req.local) {
       const files = req.local.files;
       post({ type: 'status', id: req.id, phase: 'downloading', message: 'Reading the model files…' });
       local = await asModelError(() => readLocalModel(files, progress));
@@ -79,8 +90,15 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
       const m = manifest;
       bytes = await asModelError(() => downloadModelFiles(base, m, progress));
     }
+    // Before anything heavy: will it fit where it is about to run? (ViT-H on WASM cannot.)
+    if (imported) {
+      const card = imported.imported.card;
+      const target = choice.provider === 'webgpu' ? 'webgpu' : 'wasm';
+      const problem = memoryProblem(card.label, card.encoderParams + card.decoderParams, target);
+      if (problem) throw new WorkerError(problem, 'model');
+    }
     // Who "does not fit its manifest" in a contract error.
-    const where = local ? 'The folder' : `The model at ${base.pathname}`;
+    const where = imported ? `The model built from ${imported.imported.card.file}` : local ? 'The folder' : `The model at ${base.pathname}`;
     const t1 = performance.now();
 
     post({

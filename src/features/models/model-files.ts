@@ -19,6 +19,15 @@ export function isModelFileName(path: string): boolean {
   return name === 'manifest.json' || name.endsWith('.onnx') || name.endsWith('.onnx.data') || name.endsWith('.onnx_data');
 }
 
+/**
+ * A weights file the importer reads (src/features/models/weights/): the official `.pth`, Hugging
+ * Face `pytorch_model.bin` or `model.safetensors`.
+ */
+export function isWeightsFileName(path: string): boolean {
+  const name = baseName(path).toLowerCase();
+  return name.endsWith('.pth') || name.endsWith('.pt') || name.endsWith('.bin') || name.endsWith('.safetensors');
+}
+
 /** Files of an <input type=file> (webkitRelativePath when a folder was picked). */
 export function pickedFromInput(files: Iterable<File>): PickedFile[] {
   return Array.from(files, (file) => ({ path: file.webkitRelativePath || file.name, file }));
@@ -35,13 +44,14 @@ export function folderLabel(paths: readonly string[]): string | null {
 export type DropRoute = { kind: 'model'; files: PickedFile[] } | { kind: 'images'; files: File[] } | { kind: 'none' };
 
 /**
- * A drop with a manifest.json or an ONNX file is a model folder: all of it goes to the model
- * loader (a preview picture inside the folder is not a photo to add). Anything else is images,
- * as before (files that are not images get a row that says so).
+ * A drop with a manifest.json or an ONNX file is a model folder, and one with a weights file
+ * (.pth, .bin, .safetensors) is a model to import: all of it goes to the model loader (a preview
+ * picture inside the folder is not a photo to add). Anything else is images, as before (files that
+ * are not images get a row that says so).
  */
 export function routeDrop(files: readonly PickedFile[]): DropRoute {
   if (files.length === 0) return { kind: 'none' };
-  if (files.some((f) => isModelFileName(f.path))) return { kind: 'model', files: [...files] };
+  if (files.some((f) => isModelFileName(f.path) || isWeightsFileName(f.path))) return { kind: 'model', files: [...files] };
   return { kind: 'images', files: files.map((f) => f.file) };
 }
 

@@ -11,6 +11,7 @@ import { ManifestError, parseManifest, type ModelManifest } from '../../mae/inde
 import { locateModelFolder, MANIFEST_FILE, missingModelFiles, ModelFolderError } from './model-folder.ts';
 import { checkFileContent, ModelLoadError } from './model-download.ts';
 import type { LocalModelFile } from '../../worker/messages.ts';
+import type { ModelBytes } from '../../worker/runtime.ts';
 
 async function readBytes(blob: Blob, file: string): Promise<Uint8Array<ArrayBuffer>> {
   try {
@@ -23,7 +24,7 @@ async function readBytes(blob: Blob, file: string): Promise<Uint8Array<ArrayBuff
 
 export interface LocalModel {
   manifest: ModelManifest;
-  bytes: Map<string, Uint8Array<ArrayBuffer>>;
+  bytes: ModelBytes;
 }
 
 /** Reads and checks the chosen files; `onProgress(loaded, total, file)` over the graph files. */

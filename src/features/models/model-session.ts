@@ -9,7 +9,8 @@ import { useStore } from '../../state/store.ts';
 import { isAbortError, MaeClient, type WorkerFactory } from '../../worker/mae-client.ts';
 import type { EventMessage, LoadRequest, ProviderRequest } from '../../worker/messages.ts';
 import { recordCspViolation } from '../../state/csp-log.ts';
-import { folderLabel, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
+import { baseName } from './model-folder.ts';
+import { folderLabel, isWeightsFileName, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
 import { MODEL_ID, modelIdOf, parseModelIndex } from './model-index.ts';
 
 /** Restarts of a crashed worker allowed within CRASH_WINDOW_MS before the session gives up. */
@@ -143,7 +144,8 @@ export class ModelSession {
    * as with switchModel, the current model keeps working until it is ready, and stays if it fails.
    */
   loadLocalModel(files: readonly PickedFile[]): void {
-    const label = folderLabel(files.map((f) => f.path));
+    // A folder is named after itself; one weights file after the file.
+    const label = folderLabel(files.map((f) => f.path)) ?? (files.length === 1 && isWeightsFileName(files[0].path) ? baseName(files[0].path) : null);
     const url = localModelUrl(++this.localCount, label);
     for (const known of this.localModels.keys()) if (known !== this.modelUrl) this.localModels.delete(known);
     this.localModels.set(url, { name: label, files: files.map((f) => ({ path: f.path, blob: f.file })) });
