@@ -137,7 +137,8 @@ def _verdicts(results: dict) -> list[str]:
 
 # A person's reading of one run, shown only with that run's results (a re-run gets the computed text alone,
 # until someone reads the new numbers and updates this).
-READING = {"finishedAt": None, "text": ""}
+READING = {"finishedAt": "2026-11-29T09:45:39+00:00", "text": (
+    "What the 2026-11-29 run shows, in plain words. (1) Training moved every model the same way, whatever the ratio: compared with the same network untrained, the encoders keep more of the object (shape accuracy 0.44-0.47 at patch 4 and 0.42-0.44 at patch 8, against 0.39 and 0.33 untrained, chance 0.25; size R² 0.82 against 0.71) and much less of the local texture (texture accuracy 0.39-0.42 against 0.74 untrained at patch 4, 0.26-0.28 against 0.46 at patch 8). That is the paper's core claim at work: each region's texture is drawn independently, so the visible patches say nothing about a hidden region's texture, and an objective that scores only hidden patches gives the encoder no reason to keep it; the object is shared between visible and hidden patches, so it is kept. (2) The ratio barely matters at this budget. The only clear ratio effect on the global level is the drop at 0.95 with patch 4 (0.624 against 0.641-0.647 elsewhere), which agrees with 'very high ratios give low-level representations'. The low-ratio side of the prediction is not seen: at 0.1 the global level is as high as anywhere (patch 4) or within noise of the best (patch 8), and there is no inverted U. The local level does not rise at the extremes either; with patch 8 it falls steadily with the ratio (0.392 at 0.1 to 0.349 at 0.95), the opposite of what a low-level representation at 0.95 would give. (3) Patch size matters more than the ratio here: patch 4 keeps more of every level than patch 8 at every ratio (clearly so for the global level at 0.1, 0.7 and 0.85), partly because its features average four tokens per region where patch 8 has one. (4) Why the ratio effect may be missing: {steps} steps are far from the optimum the theory speaks about, and in a world this simple every ratio leaves enough of the object visible to predict the rest; a world with more levels between region and object, or a longer budget, is where a later session should look.")}
 
 
 def theory_md(results: dict) -> str:
@@ -237,7 +238,7 @@ def theory_md(results: dict) -> str:
               "deviations added together.", "",
               "| patch | prediction | here |", "|---|---|---|", *_verdicts(results), ""]
     if READING["finishedAt"] == results["finishedAt"]:
-        lines += ["### Reading this run", "", READING["text"], ""]
+        lines += ["### Reading this run", "", READING["text"].format(steps=rec["steps"]), ""]
     else:
         lines += ["(No hand-written reading of this run yet: the table and the computed comparison above are current.)",
                   ""]
