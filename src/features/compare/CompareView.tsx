@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { useCompareStore, type CompareModel } from './compare-controller.ts';
 import { useStore } from '../../state/store.ts';
 import { useEngine } from '../../ui/EngineContext.ts';
@@ -59,12 +60,15 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
 export function CompareView() {
   const engine = useEngine();
   const controller = engine.compare;
-  const rows = useStore((s) => s.rows);
+  // The rows the view can compare (not failed), as shallow-equal lists of strings: a row's new
+  // result (every slider step) does not re-render the view.
+  const usableIds = useStore(useShallow((s) => s.rows.filter((r) => r.status !== 'error').map((r) => r.id)));
+  const usableNames = useStore(useShallow((s) => s.rows.filter((r) => r.status !== 'error').map((r) => r.name)));
   const state = useCompareStore();
   const [rowId, setRowId] = useState<string>('');
   useEffect(() => () => controller.close(), [controller]);
 
-  const usable = rows.filter((r) => r.status !== 'error');
+  const usable = usableIds.map((id, i) => ({ id, name: usableNames[i] }));
   const chosen = usable.find((r) => r.id === rowId) ?? usable[0] ?? null;
   const open = state.status !== 'closed';
   const zoo = state.zoo;
