@@ -56,6 +56,22 @@ describe('readers: every tensor where PyTorch put it', () => {
     });
   }
 
+  it('zip64: with the classic end record at its 0xFFFF.. markers, the zip64 record that torch.save wrote is used', async () => {
+    // torch.save always writes a zip64 end record and locator; files over 4 GB need them. Point the
+    // classic record at them the way a > 4 GB file does, and every tensor must still be found.
+    const bytes = new Uint8Array(await (await fixture('mae_visualize_vit_tiny.pth')).arrayBuffer());
+    const view = new DataView(bytes.buffer);
+    let eocd = bytes.length - 22;
+    while (view.getUint32(eocd, true) !== 0x06054b50) eocd--;
+    expect(view.getUint32(eocd - 20, true)).toBe(0x07064b50); // the zip64 locator torch wrote
+    view.setUint16(eocd + 8, 0xffff, true);
+    view.setUint16(eocd + 10, 0xffff, true);
+    view.setUint32(eocd + 12, 0xffffffff, true);
+    view.setUint32(eocd + 16, 0xffffffff, true);
+    const table = await readTorchCheckpoint(new Blob([bytes]), 'zip64.pth');
+    expect([...table.tensors.keys()].sort()).toEqual(Object.keys(references.tensors['mae_visualize_vit_tiny.pth']).sort());
+  });
+
   it('the official checkpoint keeps its top-level keys ({model: ...})', async () => {
     const table = await readTorchCheckpoint(await fixture('mae_visualize_vit_tiny.pth'), 'x.pth');
     expect(table.topLevelKeys).toEqual(['model']);
