@@ -32,6 +32,8 @@ export interface Row {
   decodedOn: number | null;
   /** Its file could not be fetched or decoded: no model change will fix it. */
   unreadable: boolean;
+  /** Near the viewport (IntersectionObserver in the row's view); undefined until first seen. */
+  onScreen?: boolean;
 }
 
 export interface ModelState {

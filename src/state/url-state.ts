@@ -8,7 +8,7 @@ import type { EngineOptions } from './engine.ts';
 
 const BASE = import.meta.env.BASE_URL;
 
-/** Reads ?ep=, ?samples=, ?model=, ?ratio=, ?seed=, ?same=, ?threads=, ?batch=, ?lead= from the page URL. */
+/** Reads ?ep=, ?samples=, ?model=, ?ratio=, ?seed=, ?same=, ?threads=, ?batch=, ?lead=, ?lazy= from the page URL. */
 export function optionsFromUrl(search: string): EngineOptions & { ratio: number | null; seed: number | null; same: boolean | null } {
   const q = new URLSearchParams(search);
   const model = q.get('model');
@@ -44,6 +44,7 @@ export function optionsFromUrl(search: string): EngineOptions & { ratio: number 
     wasmThreads: count('threads'),
     maxBatch: count('batch'),
     leadAlone: q.get('lead') === null ? null : q.get('lead') !== '0',
+    lazyRows: q.get('lazy') === 'on' ? 'on' : q.get('lazy') === 'off' ? 'off' : 'auto',
   };
 }
 

@@ -11,6 +11,7 @@ import { rowPaints } from './row-paints.ts';
 import { downloadRowPng } from '../export/export-png.ts';
 import { SweepPanel } from '../sweep/SweepPanel.tsx';
 import { useDelayedFlag } from '../../ui/use-delayed-flag.ts';
+import { useOnScreen } from './use-on-screen.ts';
 
 const STATUS_TEXT: Record<Row['status'], string> = {
   decoding: 'decoding…',
@@ -36,8 +37,16 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
   // "updating…" waits as long as the panels' dimming, for the same reason (PanelCanvas.tsx).
   const slowUpdate = useDelayedFlag(row.status === 'done' && row.busy, BUSY_DIM_DELAY_MS);
   const status = slowUpdate ? 'updating…' : STATUS_TEXT[row.status];
+  const onScreenRef = useOnScreen<HTMLElement>(row.id);
   return (
-    <article className={`row row-${row.status}`} data-testid="image-row" data-name={row.name} data-status={row.status} data-busy={row.busy}>
+    <article
+      ref={onScreenRef}
+      className={`row row-${row.status}`}
+      data-testid="image-row"
+      data-name={row.name}
+      data-status={row.status}
+      data-busy={row.busy}
+    >
       <header className="row-head">
         <span className="row-name" title={row.name}>
           {row.name}

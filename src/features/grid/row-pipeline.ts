@@ -18,7 +18,15 @@ export interface RowSources {
   samples: string[] | null;
   /** How many samples at most (from ?samples=N). */
   sampleLimit: number | null;
+  /**
+   * Rows off screen wait until they scroll into view: 'auto' for large models only (LARGE_MODEL_PARAMS),
+   * 'on' / 'off' always / never (?lazy=on|off).
+   */
+  lazyRows?: 'auto' | 'on' | 'off';
 }
+
+/** From this many parameters (ViT-B has 112 M) a row costs seconds on a CPU: rows off screen wait. */
+export const LARGE_MODEL_PARAMS = 50e6;
 
 /** The sweep of a row cannot run, and waiting will not help (unreadable image, failed model): the message says why. */
 export class SweepUnavailableError extends Error {
@@ -46,6 +54,9 @@ export class RowPipeline {
   private token = 0;
   private readonly uploads = new UploadTracker();
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeScroll: (() => void) | null = null;
+  /** Rows held back while off screen (lazy rows): they run when they scroll into view. */
+  private readonly deferred = new Set<string>();
 
   constructor(
     private readonly session: ModelSession,
@@ -55,10 +66,30 @@ export class RowPipeline {
   /** Follows the mask settings (only them, not every row update): a new mask runs every row again. */
   listen(): void {
     this.unsubscribe = useStore.subscribe(maskSettingsOf, () => this.requestAll(), { equalityFn: sameMaskSettings });
+    // Only which rows are on screen (not every row update): a held-back row that scrolls in runs.
+    this.unsubscribeScroll = useStore.subscribe(
+      (s) =>
+        s.rows
+          .filter((r) => r.onScreen !== false)
+          .map((r) => r.id)
+          .join('\n'),
+      () => {
+        for (const id of [...this.deferred]) if (useStore.getState().rows.find((r) => r.id === id)?.onScreen !== false) this.requestRow(id);
+      },
+    );
   }
 
   stop(): void {
     this.unsubscribe?.();
+    this.unsubscribeScroll?.();
+  }
+
+  /** Whether rows off screen wait for now (see RowSources.lazyRows). */
+  private lazy(): boolean {
+    const mode = this.sources.lazyRows ?? 'auto';
+    if (mode !== 'auto') return mode === 'on';
+    const m = useStore.getState().model.manifest;
+    return m !== null && (m.encoder.params ?? 0) + (m.decoder.params ?? 0) >= LARGE_MODEL_PARAMS;
   }
 
   /** A new worker took over: every row that can be read is decoded (and run) again there. */
@@ -171,6 +202,11 @@ export class RowPipeline {
     const s = useStore.getState();
     const row = s.rows.find((r) => r.id === id);
     if (!client || !row || row.decodedOn !== client.workerId) return;
+    if (row.onScreen === false && this.lazy()) {
+      this.deferred.add(id);
+      return;
+    }
+    this.deferred.delete(id);
     const token = ++this.token;
     this.latest.set(id, token);
     const seed = imageSeed(s.seed, row.seedIndex, s.sameMaskForAll);

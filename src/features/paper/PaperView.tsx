@@ -1,6 +1,28 @@
 import { PixelCanvas } from '../../ui/PixelCanvas.tsx';
 import type { Row } from '../../state/store.ts';
+import { useOnScreen } from '../grid/use-on-screen.ts';
 import { PAPER_PANELS } from './paper-layout.ts';
+
+/** One image as the paper shows it: masked, reconstruction + visible, original, and its name. */
+function PaperTriplet({ row }: { row: Row }) {
+  const ref = useOnScreen<HTMLElement>(row.id);
+  return (
+    <figure ref={ref} className="paper-triplet" data-testid="paper-triplet" aria-label={row.name}>
+      <div className="paper-panels">
+        {PAPER_PANELS.map((p) => (
+          <PixelCanvas
+            key={p.key}
+            image={row.result?.panels[p.key] ?? null}
+            role="img"
+            aria-label={`${row.name}: ${p.label}`}
+            data-panel={p.key}
+          />
+        ))}
+      </div>
+      <figcaption>{row.status === 'error' ? `${row.name}: ${row.error ?? 'failed'}` : row.name}</figcaption>
+    </figure>
+  );
+}
 
 /**
  * The compact, paper-style view: one triplet (masked, reconstruction + visible, original) per image,
@@ -14,20 +36,7 @@ export function PaperView({ rows }: { rows: readonly Row[] }) {
       </p>
       <div className="paper-grid">
         {rows.map((row) => (
-          <figure key={row.id} className="paper-triplet" data-testid="paper-triplet" aria-label={row.name}>
-            <div className="paper-panels">
-              {PAPER_PANELS.map((p) => (
-                <PixelCanvas
-                  key={p.key}
-                  image={row.result?.panels[p.key] ?? null}
-                  role="img"
-                  aria-label={`${row.name}: ${p.label}`}
-                  data-panel={p.key}
-                />
-              ))}
-            </div>
-            <figcaption>{row.status === 'error' ? `${row.name}: ${row.error ?? 'failed'}` : row.name}</figcaption>
-          </figure>
+          <PaperTriplet key={row.id} row={row} />
         ))}
       </div>
     </div>
