@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { dispatchDrop } from '../features/models/model-files.ts';
 import { useStore } from '../state/store.ts';
 import { CompareView } from '../features/compare/CompareView.tsx';
+import { TheorySection } from '../features/theory/TheorySection.tsx';
 import { Controls } from './Controls.tsx';
 import { DropOverlay } from '../features/grid/DropOverlay.tsx';
 import { useEngine } from './EngineContext.ts';
@@ -91,6 +92,7 @@ export function App() {
         <Explainer />
         <ImageGrid />
         <CompareView />
+        <TheorySection />
       </main>
       <footer className="footer">
         MAE: He et al., “Masked Autoencoders Are Scalable Vision Learners”, CVPR 2022 · Kong et al., “Understanding Masked Autoencoders via
