@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { BASE_URL, REPO_ROOT } from './config.ts';
-import { openApp } from './helpers.ts';
+import { artifactPath, openApp } from './helpers.ts';
 
 const ORIGIN = new URL(BASE_URL).origin;
 const LEVELS = ['global', 'middle', 'local'] as const;
@@ -127,6 +127,7 @@ test('theory section: chart from results.json, samples from the shared generator
   const before = await canvasPixels(page, 'theory-recon-canvas');
   await page.getByTestId('theory-new-mask').click();
   await expect.poll(async () => JSON.stringify(await canvasPixels(page, 'theory-recon-canvas')) !== JSON.stringify(before)).toBe(true);
+  await section.screenshot({ path: artifactPath('theory-section.png') }); // for a person to look at, not compared
   requests.expectSameOrigin(ORIGIN);
 });
 
