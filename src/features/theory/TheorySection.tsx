@@ -79,7 +79,11 @@ function Findings({ results }: { results: TheoryResults }) {
           {LEVEL_TITLES[level]}, patch {p}: best at {pct(best.maskRatio)} masking ({best.levels[level].mean.toFixed(2)} ±{' '}
           {best.levels[level].std.toFixed(2)}), worst at {pct(worst.maskRatio)} ({worst.levels[level].mean.toFixed(2)}); untrained{' '}
           {control ? control.mean.toFixed(2) : 'n/a'}.{' '}
-          {interior ? 'The peak is in the middle of the range.' : 'The peak is at an end of the range.'}
+          {best.levels[level].mean - worst.levels[level].mean <= best.levels[level].std + worst.levels[level].std
+            ? 'Best and worst differ by less than their error bars together: no clear ratio effect.'
+            : interior
+              ? 'The peak is in the middle of the range.'
+              : 'The peak is at an end of the range.'}
         </li>
       );
     }),
