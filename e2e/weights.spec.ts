@@ -16,13 +16,14 @@ const FIX = join(REPO_ROOT, 'e2e', 'fixtures', 'weights');
 const BAD = join(REPO_ROOT, 'tests', 'fixtures', 'weights');
 interface Reference {
   photo: string;
+  numPatches: number;
   cases: { maskRatio: number; seed: number; visible: number; maskedMse: number }[];
 }
 const reference = JSON.parse(readFileSync(join(FIX, 'reference.json'), 'utf8')) as Reference;
 
 async function expectMse(page: Page, c: Reference['cases'][number]): Promise<void> {
   await settled(page);
-  await expect(page.getByTestId('ratio-label')).toContainText(`${c.visible} of 16 visible`);
+  await expect(page.getByTestId('ratio-label')).toContainText(`${c.visible} of ${reference.numPatches} visible`);
   const [row] = await rows(page);
   expect(row.status).toBe('done');
   const mse = row.mse as number;
@@ -61,7 +62,7 @@ for (const ep of ['wasm', 'webgpu'] as const) {
     await page.getByTestId('weights-input').setInputFiles(join(FIX, 'mae_visualize_vit_e2e.pth'));
     await expect(page.getByTestId('model-name')).toContainText('mae_visualize_vit_e2e.pth', { timeout: 120_000 });
     await expect(page.getByTestId('provider-badge')).toContainText(ep === 'webgpu' ? 'WebGPU' : 'WASM');
-    await expect(page.getByTestId('imported-architecture')).toHaveText('ViT 64-d × 2/8');
+    await expect(page.getByTestId('imported-architecture')).toHaveText('ViT 64-d × 2, patch 16');
     await expect(page.getByTestId('imported-license')).toContainText('CC BY-NC 4.0');
     await page.getByTestId('file-input').setInputFiles(join(REPO_ROOT, reference.photo));
     await expect(page.getByTestId('image-row')).toHaveCount(1);
@@ -75,6 +76,18 @@ for (const ep of ['wasm', 'webgpu'] as const) {
       await expectMse(page, reference.cases[2]);
       await page.getByTestId('ratio-slider').fill('0.75');
       await page.getByTestId('seed-input').fill('0');
+      await settled(page);
+
+      // The imported model joins the zoo's cards in the compare view; its 7x7 grid is the zoo's coarsest,
+      // so its mask there is the page's seed-0 mask and its masked MSE PyTorch's again.
+      await page.getByTestId('compare-open').click();
+      const card = page.locator('[data-testid="zoo-card"][data-model^="local:"]');
+      await expect(card).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+      await expect(card).toContainText('imported');
+      const compared = await page.evaluate(() => window.__maeDebug!.compare().models.find((m) => m.id.startsWith('local:')));
+      const want = reference.cases[0].maskedMse;
+      expect(Math.abs((compared?.mse ?? NaN) - want)).toBeLessThanOrEqual(1e-4 * Math.max(1, want));
+      await page.getByTestId('compare-close').click();
     }
 
     await dropFile(page, join(FIX, 'model.safetensors'), 'model.safetensors');

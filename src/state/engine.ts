@@ -11,6 +11,30 @@ import { ModelSession, type SessionOptions } from '../features/models/model-sess
 import { SweepController } from '../features/sweep/sweep-controller.ts';
 import type { ProviderRequest } from '../worker/messages.ts';
 import { writeModelParam } from './url-state.ts';
+import { useStore } from './store.ts';
+import type { ZooEntry } from '../features/compare/zoo-index.ts';
+
+/** The page's imported model as a compare-view card (no training numbers: it was not trained here). */
+function importedZooEntry(session: ModelSession): ZooEntry | null {
+  const active = session.activeImport();
+  const m = useStore.getState().model.manifest;
+  if (!active || !m) return null;
+  return {
+    id: active.url,
+    local: active.local,
+    name: m.name,
+    patchSize: m.patchSize,
+    trainMaskRatio: m.trainMaskRatio ?? 0.75,
+    numPatches: (m.imgSize / m.patchSize) ** 2,
+    steps: NaN,
+    trainMinutes: NaN,
+    mse075: NaN,
+    gaussian075: NaN,
+    mseAtTrainRatio: NaN,
+    probeAccuracy: NaN,
+    probeStderr: NaN,
+  };
+}
 
 export type EngineOptions = Omit<SessionOptions, 'onActiveModel'> & RowSources;
 
@@ -28,6 +52,7 @@ export class Engine {
     this.compare = new CompareController(
       (id) => this.rows.rowBlob(id),
       () => this.session.requestedProvider,
+      () => importedZooEntry(this.session),
     );
   }
 

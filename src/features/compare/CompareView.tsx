@@ -13,9 +13,7 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
   const busy = model.status === 'loading' || model.status === 'running';
   return (
     <article className="zoo-card" data-testid="zoo-card" data-model={entry.id} data-status={model.status}>
-      <h4>
-        patch {entry.patchSize} · trained at {pct(entry.trainMaskRatio)}
-      </h4>
+      <h4>{entry.local ? `${entry.name}: imported` : `patch ${entry.patchSize} · trained at ${pct(entry.trainMaskRatio)}`}</h4>
       {model.status === 'error' ? (
         <p className="row-error-msg" role="alert">
           {model.error}
@@ -35,19 +33,28 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
       <dl className="zoo-stats">
         <dt>masked MSE here</dt>
         <dd data-testid="zoo-mse">{result?.mse != null ? result.mse.toFixed(3) : '–'}</dd>
-        <dt>held-out MSE at 75%</dt>
-        <dd>
-          {entry.mse075.toFixed(3)} <span className="fineprint">(interpolation {entry.gaussian075.toFixed(3)})</span>
-        </dd>
-        <dt>cat vs dog probe</dt>
-        <dd data-testid="zoo-probe">
-          {pct(entry.probeAccuracy)} ± {pct(entry.probeStderr)}
-          {controlAccuracy !== null && <span className="fineprint"> (untrained: {pct(controlAccuracy)})</span>}
-        </dd>
-        <dt>budget</dt>
-        <dd>
-          {entry.steps} steps · {entry.trainMinutes} min
-        </dd>
+        {entry.local ? (
+          <>
+            <dt>card</dt>
+            <dd>not trained here: see its model card above</dd>
+          </>
+        ) : (
+          <>
+            <dt>held-out MSE at 75%</dt>
+            <dd>
+              {entry.mse075.toFixed(3)} <span className="fineprint">(interpolation {entry.gaussian075.toFixed(3)})</span>
+            </dd>
+            <dt>cat vs dog probe</dt>
+            <dd data-testid="zoo-probe">
+              {pct(entry.probeAccuracy)} ± {pct(entry.probeStderr)}
+              {controlAccuracy !== null && <span className="fineprint"> (untrained: {pct(controlAccuracy)})</span>}
+            </dd>
+            <dt>budget</dt>
+            <dd>
+              {entry.steps} steps · {entry.trainMinutes} min
+            </dd>
+          </>
+        )}
       </dl>
     </article>
   );

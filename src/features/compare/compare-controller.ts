@@ -59,7 +59,15 @@ export class CompareController {
   constructor(
     private readonly rowBlob: (rowId: string) => Promise<Blob> | null,
     private readonly provider: () => ProviderRequest,
+    /** The page's model when it was imported from a weights file (it joins the zoo's cards), else null. */
+    private readonly importedModel: () => ZooEntry | null = () => null,
   ) {}
+
+  /** The zoo's models, and the imported model (e.g. the official ViT-L) after them. */
+  private entries(zoo: ZooIndex): ZooEntry[] {
+    const imported = this.importedModel();
+    return imported ? [...zoo.models, imported] : zoo.models;
+  }
 
   private set(patch: Partial<CompareState>): void {
     useCompareStore.setState(patch);
@@ -85,9 +93,24 @@ export class CompareController {
         return;
       }
       if (session !== this.session) return; // closed while listing
+      this.set({ zoo });
+    }
+    // The list of cards: the zoo's, plus the imported model if there is one now (kept if unchanged).
+    const entries = this.entries(zoo);
+    const shown = useCompareStore.getState().models;
+    if (shown.length !== entries.length || shown.some((m, i) => m.entry.id !== entries[i].id)) {
       this.set({
-        zoo,
-        models: zoo.models.map((entry) => ({ entry, status: 'loading', error: null, result: null, featureMap: null, hidden: null })),
+        models: entries.map(
+          (entry) =>
+            shown.find((m) => m.entry.id === entry.id) ?? {
+              entry,
+              status: 'loading',
+              error: null,
+              result: null,
+              featureMap: null,
+              hidden: null,
+            },
+        ),
       });
     }
     await this.run(); // starts the models' workers
@@ -130,8 +153,14 @@ export class CompareController {
     });
     this.clients.set(entry.id, client);
     // The contract guarantees imgSize is a whole number of patches, so this is the grid side.
+    // A zoo model is small (one WASM thread); an imported one is read from the user's file again here.
     const side = client
-      .load(`${BASE}models/${entry.id}/`, this.provider(), {}, { wasmThreads: 1 })
+      .load(
+        entry.local ? entry.id : `${BASE}models/${entry.id}/`,
+        this.provider(),
+        {},
+        entry.local ? { local: entry.local } : { wasmThreads: 1 },
+      )
       .then((r) => r.manifest.imgSize / r.manifest.patchSize);
     side.catch((e: unknown) => {
       if (current()) this.setModel(entry.id, { status: 'error', error: `Could not load ${entry.id}: ${errorText(e)}` });
@@ -154,16 +183,28 @@ export class CompareController {
     }
     this.set({ status: 'running', message: null });
     try {
-      for (const entry of zoo.models) this.ensureClient(entry); // restarts crashed ones
+      const entries = this.entries(zoo);
+      for (const entry of entries) this.ensureClient(entry); // restarts crashed ones
       const blob = await blobPromise;
       // The shared mask needs every model's grid; a model that failed to load drops out of it.
       const sides = await Promise.all(
-        zoo.models.map((e) => (this.ready.get(e.id) ?? Promise.reject(new Error('no worker'))).catch(() => null)),
+        entries.map((e) => (this.ready.get(e.id) ?? Promise.reject(new Error('no worker'))).catch(() => null)),
       );
       if (gen !== this.generation) return;
-      const live = zoo.models
+      let live = entries
         .map((entry, i) => ({ entry, side: sides[i] }))
         .filter((m): m is { entry: ZooEntry; side: number } => m.side !== null);
+      // An imported model joins only if its grid nests with the zoo's (ViT-B/L/16 at 224 px: 14x14 does;
+      // ViT-H/14: 16x16 does not), so that every card hides the same pixels.
+      const zooSides = live.filter((m) => !m.entry.local).map((m) => m.side);
+      const coarsest = zooSides.length > 0 ? Math.min(...zooSides) : null;
+      for (const m of live.filter((m) => m.entry.local && coarsest !== null && m.side % coarsest !== 0)) {
+        this.setModel(m.entry.id, {
+          status: 'error',
+          error: `Its ${m.side}×${m.side} patch grid does not line up with the zoo's ${coarsest}×${coarsest}, so it cannot hide the same pixels here.`,
+        });
+      }
+      live = live.filter((m) => !(m.entry.local && coarsest !== null && m.side % coarsest !== 0));
       if (live.length === 0) throw new Error('no zoo model could be loaded');
       const masks = sharedMasks(
         live.map((m) => m.side),

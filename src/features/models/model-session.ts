@@ -152,6 +152,16 @@ export class ModelSession {
     void this.loadModel(url, useStore.getState().provider.requested);
   }
 
+  /**
+   * The active model when it was imported from a weights file (not a folder): its files, for the
+   * compare view, which loads it beside the zoo. Null for bundled models and model folders.
+   */
+  activeImport(): { url: string; local: NonNullable<LoadRequest['local']> } | null {
+    const url = useStore.getState().model.activeUrl;
+    const local = url ? this.localModels.get(url) : undefined;
+    return url && local && local.files.some((f) => isWeightsFileName(f.path)) ? { url, local } : null;
+  }
+
   /** The Retry button: the last load that failed, again. */
   retryModel(): void {
     const f = this.failedLoad;
