@@ -121,8 +121,8 @@ test('theory section: chart from results.json, samples from the shared generator
     await expect(card).toHaveAttribute('data-mse', /\d/, { timeout: 60_000 });
     const mse = Number(await card.getAttribute('data-mse'));
     const ref = RESULTS.reference.hiddenMse[m.id];
-    // the page measures 8-bit pixels, PyTorch float ones: within 2e-3 + 5 %
-    expect(Math.abs(mse - ref), `${m.id}: page ${mse}, PyTorch ${ref}`).toBeLessThanOrEqual(2e-3 + 0.05 * ref);
+    // the page measures 8-bit pixels, PyTorch float ones: measured ≤ 3e-5 apart (Node), another mask is 1e-4 to 3e-3 off
+    expect(Math.abs(mse - ref), `${m.id}: page ${mse}, PyTorch ${ref}`).toBeLessThanOrEqual(5e-5 + 0.005 * ref);
   }
   const before = await canvasPixels(page, 'theory-recon-canvas');
   await page.getByTestId('theory-new-mask').click();

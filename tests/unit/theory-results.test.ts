@@ -66,8 +66,8 @@ describe('exported theory models', () => {
     const recons = await reconstructAll(rt, models, generateSample(ref.sampleSeed).pixels, ref.maskRatio, ref.maskSeed);
     for (const r of recons) {
       const want = ref.hiddenMse[r.id];
-      // 8-bit pixels here, float pixels in PyTorch
-      expect(Math.abs(r.hiddenMse - want), `${r.id}: ${r.hiddenMse} vs PyTorch ${want}`).toBeLessThanOrEqual(2e-3 + 0.05 * want);
+      // 8-bit pixels here, float pixels in PyTorch: measured ≤ 3e-5 apart; another mask is 1e-4 to 3e-3 off
+      expect(Math.abs(r.hiddenMse - want), `${r.id}: ${r.hiddenMse} vs PyTorch ${want}`).toBeLessThanOrEqual(5e-5 + 0.005 * want);
     }
     await Promise.all(models.flatMap((m) => [m.sessions.encoder.release(), m.sessions.decoder.release()]));
   });
