@@ -2,6 +2,7 @@
 reproduce (tests/unit/theory-world.test.ts compares latents and float32 pixels exactly).
 
     PYTHONPATH=python /usr/bin/python3 -m mae_playground.theory.fixture
+    npx prettier --write tests/unit/theory-world.fixture.json   # the repository's lint formats JSON
 """
 
 from __future__ import annotations
