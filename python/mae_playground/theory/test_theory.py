@@ -34,8 +34,8 @@ def test_latents_in_their_documented_ranges_and_pixels_in_0_1():
 
 
 def test_the_object_centre_has_the_palette_object_colour_and_a_flat_region_the_background():
-    images, lat = world.generate([world.sample_seed(11, i) for i in range(200)])
-    for i in range(200):
+    images, lat = world.generate([world.sample_seed(11, i) for i in range(600)])
+    for i in range(600):
         if lat["shape"][i] == 3:
             continue  # a ring is hollow
         x, y = int(lat["cx"][i]), int(lat["cy"][i])
@@ -44,7 +44,7 @@ def test_the_object_centre_has_the_palette_object_colour_and_a_flat_region_the_b
     # stripes only on the background: a flat region away from the object is background colour +- noise
     corner = (lat["texture"][:, 0] == 0) & (lat["cx"] - 1.7 * lat["size"] - lat["size"] > 8) & \
              (lat["cy"] - 1.7 * lat["size"] - lat["size"] > 8)
-    assert corner.sum() > 5  # the check below is not vacuous
+    assert corner.sum() >= 10  # the check below is not vacuous
     for i in np.flatnonzero(corner):
         bg = np.array(world.PALETTES[lat["palette"][i]][0])[:, None, None]
         assert np.abs(images[i, :, :8, :8] - bg).max() <= world.NOISE_AMP / 2 + 1e-6
