@@ -210,7 +210,7 @@ def theory_md(results: dict) -> str:
         "",
         "Level scores (mean ± std over seeds; 1 = the probe reads the level's latents perfectly, 0 = chance):",
         "",
-        "| patch | train ratio | global | middle | local | held-out masked MSE |",
+        "| patch | train ratio | global | middle | local | held-out masked MSE (at its own ratio, normalised pixels) |",
         "|---|---|---|---|---|---|",
     ]
     for p in results["patchSizes"]:
