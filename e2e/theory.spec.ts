@@ -143,3 +143,21 @@ test('theory section: a broken results file gives a specific message and the pag
   await page.getByTestId('theory-new-sample').click();
   await expect(page.getByTestId('theory-seed')).toHaveValue('2');
 });
+
+test('theory section: a model file that is not a model is named in the message, and the section keeps drawing samples', async ({
+  browser,
+}) => {
+  const { page } = await openApp(browser, '/?ep=wasm&samples=1', { serviceWorkers: 'block' });
+  const broken = RESULTS.models[0].id;
+  await page.route(`**/models/theory/${broken}/encoder.onnx`, (route) =>
+    route.fulfill({ contentType: 'application/octet-stream', body: Buffer.from('this is not an ONNX model') }),
+  );
+  await page.getByTestId('theory').scrollIntoViewIfNeeded();
+  await page.getByTestId('theory-run-models').click();
+  await expect(page.getByTestId('theory-models-error')).toContainText(
+    `models/theory/${broken}/encoder.onnx: onnxruntime could not load it`,
+  );
+  await expect(page.getByTestId('theory-chart')).toBeVisible();
+  await page.getByTestId('theory-new-sample').click();
+  await expect(page.getByTestId('theory-seed')).toHaveValue('2');
+});

@@ -56,9 +56,20 @@ async function loadModel(rt: OrtRuntime, entry: TheoryModelEntry): Promise<Theor
     fetchBytes(modelUrl(entry.id, manifest.encoder.file)),
     fetchBytes(modelUrl(entry.id, manifest.decoder.file)),
   ]);
-  const encoder = await rt.InferenceSession.create(enc, options);
-  const decoder = await rt.InferenceSession.create(dec, options);
-  return { entry, manifest, sessions: { encoder, decoder } };
+  const create = async (bytes: Uint8Array, file: string): Promise<ort.InferenceSession> => {
+    try {
+      return await rt.InferenceSession.create(bytes, options);
+    } catch (e) {
+      throw new Error(`models/theory/${entry.id}/${file}: onnxruntime could not load it (${e instanceof Error ? e.message : String(e)})`);
+    }
+  };
+  const encoder = await create(enc, manifest.encoder.file);
+  try {
+    return { entry, manifest, sessions: { encoder, decoder: await create(dec, manifest.decoder.file) } };
+  } catch (e) {
+    await encoder.release().catch(() => undefined);
+    throw e;
+  }
 }
 
 export async function loadTheoryModels(entries: readonly TheoryModelEntry[]): Promise<{ rt: OrtRuntime; models: TheoryModel[] }> {
