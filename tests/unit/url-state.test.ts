@@ -15,11 +15,12 @@ describe('optionsFromUrl', () => {
       wasmThreads: null,
       maxBatch: null,
       leadAlone: null,
+      lazyRows: 'auto',
     });
   });
 
   it('reads every option it knows', () => {
-    const o = optionsFromUrl('?model=zoo-p8-r75&ep=wasm&samples=goldfinch,school_bus&ratio=0.6&seed=5&same=1&threads=2&batch=4&lead=0');
+    const o = optionsFromUrl('?model=zoo-p8-r75&ep=wasm&samples=goldfinch,school_bus&ratio=0.6&seed=5&same=1&threads=2&batch=4&lead=0&lazy=on');
     expect(o).toEqual({
       modelUrl: '/models/zoo-p8-r75/',
       provider: 'wasm',
@@ -31,6 +32,7 @@ describe('optionsFromUrl', () => {
       wasmThreads: 2,
       maxBatch: 4,
       leadAlone: false,
+      lazyRows: 'on',
     });
   });
 
@@ -63,6 +65,8 @@ describe('optionsFromUrl', () => {
 
   it('?same= and ?lead= as switches; ?ep= only webgpu, wasm or auto', () => {
     expect(optionsFromUrl('?same=true&lead=1')).toMatchObject({ same: true, leadAlone: true });
+    expect(optionsFromUrl('?lazy=off').lazyRows).toBe('off');
+    expect(optionsFromUrl('?lazy=maybe').lazyRows).toBe('auto');
     expect(optionsFromUrl('?same=0')).toMatchObject({ same: false });
     expect(optionsFromUrl('?ep=webgpu').provider).toBe('webgpu');
     expect(optionsFromUrl('?ep=cuda').provider).toBe('auto');
