@@ -20,7 +20,9 @@ describe('optionsFromUrl', () => {
   });
 
   it('reads every option it knows', () => {
-    const o = optionsFromUrl('?model=zoo-p8-r75&ep=wasm&samples=goldfinch,school_bus&ratio=0.6&seed=5&same=1&threads=2&batch=4&lead=0&lazy=on');
+    const o = optionsFromUrl(
+      '?model=zoo-p8-r75&ep=wasm&samples=goldfinch,school_bus&ratio=0.6&seed=5&same=1&threads=2&batch=4&lead=0&lazy=on',
+    );
     expect(o).toEqual({
       modelUrl: '/models/zoo-p8-r75/',
       provider: 'wasm',
