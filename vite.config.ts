@@ -39,40 +39,71 @@ const mimeTypes: Record<string, string> = {
 };
 
 /**
- * Content-Security-Policy of the built site: only this origin, for everything. onnxruntime-web
- * compiles WebAssembly ('wasm-unsafe-eval'; no 'unsafe-eval', no inline scripts or styles). Sent as
- * a header by `vite preview` (the header is what governs the worker and onnxruntime's threads, whose
- * scripts carry it) and written into dist/index.html as a <meta> for static hosting. Not used by the
- * dev server, whose HMR client runs inline scripts. Tested in e2e/privacy.spec.ts.
+ * The Hugging Face hub, for "Get the official MAE" (src/features/models/hub): the host the page asks
+ * (file lists, and /resolve/ URLs, which answer with a redirect) and the file servers those redirects
+ * lead to (2026: the Xet bridge and CDN edges; the older LFS CDNs for files not yet moved). A request
+ * goes to them only when the person starts a download. The hub's address is fixed at build time.
  */
-export const CSP_DIRECTIVES: Record<string, string> = {
-  'default-src': "'self'",
-  'script-src': "'self' 'wasm-unsafe-eval'",
-  'worker-src': "'self'",
-  'connect-src': "'self'",
-  'img-src': "'self' data:",
-  'style-src': "'self'",
-  'font-src': "'self'",
-  'object-src': "'none'",
-  'base-uri': "'none'",
-  'form-action': "'none'",
-  'frame-ancestors': "'none'",
-};
+export const HUB_BASE = 'https://huggingface.co';
+export const HUB_HOSTS = [
+  HUB_BASE,
+  'https://cas-bridge.xethub.hf.co',
+  'https://cas-bridge.xethub-eu.hf.co',
+  'https://us.aws.cdn.hf.co',
+  'https://us.gcp.cdn.hf.co',
+  'https://cdn-lfs.hf.co',
+  'https://cdn-lfs-us-1.hf.co',
+  'https://cdn-lfs-eu-1.hf.co',
+  'https://cdn-lfs.huggingface.co',
+  'https://cdn-lfs-us-1.huggingface.co',
+] as const;
+/** The test build's stand-in hub (e2e/hub-server.ts): two origins, as the real hub redirects to another host. */
+export const E2E_HUB = { base: 'http://127.0.0.1:4801', cdn: 'http://localhost:4802' } as const;
+
+/** The test build (`vite build --mode e2e`, `vite preview --mode e2e`) downloads from the stand-in hub. */
+const hubOf = (mode: string) =>
+  mode === 'e2e' ? { base: E2E_HUB.base, hosts: [E2E_HUB.base, E2E_HUB.cdn] } : { base: HUB_BASE, hosts: [...HUB_HOSTS] };
+
+/**
+ * Content-Security-Policy of the built site: only this origin, for everything but the hub's hosts in
+ * connect-src (the opt-in download). onnxruntime-web compiles WebAssembly ('wasm-unsafe-eval'; no
+ * 'unsafe-eval', no inline scripts or styles). Sent as a header by `vite preview` (the header is what
+ * governs the worker and onnxruntime's threads, whose scripts carry it) and written into
+ * dist/index.html as a <meta> for static hosting. Not used by the dev server, whose HMR client runs
+ * inline scripts. Tested in e2e/privacy.spec.ts and e2e/hub.spec.ts.
+ */
+export function cspDirectives(mode = 'production'): Record<string, string> {
+  return {
+    'default-src': "'self'",
+    'script-src': "'self' 'wasm-unsafe-eval'",
+    'worker-src': "'self'",
+    'connect-src': ["'self'", ...hubOf(mode).hosts].join(' '),
+    'img-src': "'self' data:",
+    'style-src': "'self'",
+    'font-src': "'self'",
+    'object-src': "'none'",
+    'base-uri': "'none'",
+    'form-action': "'none'",
+    'frame-ancestors': "'none'",
+  };
+}
+export const CSP_DIRECTIVES = cspDirectives();
 
 /** frame-ancestors is ignored (with a console warning) in a <meta> policy. */
-const cspText = (meta: boolean): string =>
-  Object.entries(CSP_DIRECTIVES)
+const cspText = (meta: boolean, mode = 'production'): string =>
+  Object.entries(cspDirectives(mode))
     .filter(([k]) => !(meta && k === 'frame-ancestors'))
     .map(([k, v]) => `${k} ${v}`)
     .join('; ');
 export const CONTENT_SECURITY_POLICY = cspText(false);
+export const E2E_CONTENT_SECURITY_POLICY = cspText(false, 'e2e');
 
-function contentSecurityPolicy(): Plugin {
+function contentSecurityPolicy(mode: string): Plugin {
   return {
     name: 'mae-csp',
     apply: 'build',
     transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: cspText(true) }, injectTo: 'head-prepend' },
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: cspText(true, mode) }, injectTo: 'head-prepend' },
     ],
   };
 }
@@ -146,8 +177,9 @@ function maeAssets(): Plugin {
   };
 }
 
-export default defineConfig({
-  plugins: [react(), maeAssets(), contentSecurityPolicy()],
+export default defineConfig(({ mode }) => ({
+  plugins: [react(), maeAssets(), contentSecurityPolicy(mode)],
+  define: { 'import.meta.env.VITE_HUB_BASE': JSON.stringify(hubOf(mode).base) },
   resolve: {
     // The non-bundled ESM build: it loads the runtime from ort.env.wasm.wasmPaths (/ort/) instead of
     // making the bundler emit a second 28 MB copy of the .wasm that would never be used.
@@ -157,9 +189,9 @@ export default defineConfig({
     ],
   },
   server: { headers: isolationHeaders },
-  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
+  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': cspText(false, mode) } },
   worker: { format: 'es' },
   // Pre-bundling would rewrite onnxruntime-web's import.meta.url based loading.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 1200 },
-});
+}));

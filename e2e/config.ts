@@ -56,7 +56,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   webServer: {
-    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort --outDir ${process.env.E2E_DIST ?? 'dist-e2e'}`,
+    // --mode e2e: the test build's Content-Security-Policy header (the stand-in hub, vite.config.ts).
+    command: `npx vite preview --mode e2e --host 127.0.0.1 --port ${PORT} --strictPort --outDir ${process.env.E2E_DIST ?? 'dist-e2e'}`,
     cwd: REPO_ROOT,
     url: `${BASE_URL}/`,
     reuseExistingServer: false,

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { CSP_DIRECTIVES, CONTENT_SECURITY_POLICY } from '../vite.config.ts';
+import { CSP_DIRECTIVES, CONTENT_SECURITY_POLICY, E2E_CONTENT_SECURITY_POLICY, E2E_HUB, HUB_HOSTS, cspDirectives } from '../vite.config.ts';
 import { BASE_URL } from './config.ts';
 import { FIXTURES, makePortraitPng, RequestLog } from './helpers.ts';
 import { fixtureModel, routeModelFolder, routeModelIndex, rows, settled } from './reliability-helpers.ts';
@@ -100,9 +100,18 @@ test('CSP: the built site sends a strict policy, runs under it with no violation
     }
   });
   const res = await page.goto('/?samples=1&ep=wasm');
-  expect(res?.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
-  // The policy: nothing but this origin; WebAssembly compilation, no eval, no inline code.
-  expect(CONTENT_SECURITY_POLICY).not.toMatch(/'unsafe-inline'|'unsafe-eval'|https?:|\*|blob:/);
+  // The test site runs the test build's policy: the stand-in hub's two origins instead of the real hub's hosts.
+  expect(res?.headers()['content-security-policy']).toBe(E2E_CONTENT_SECURITY_POLICY);
+  // The policy: nothing but this origin, except connect-src, which adds exactly the hub's hosts (the
+  // opt-in download); WebAssembly compilation, no eval, no inline code.
+  for (const policy of [CONTENT_SECURITY_POLICY, E2E_CONTENT_SECURITY_POLICY]) {
+    const withoutConnect = policy.replace(/connect-src [^;]*;/, '');
+    expect(withoutConnect).not.toMatch(/'unsafe-inline'|'unsafe-eval'|https?:|\*|blob:/);
+    expect(policy).not.toMatch(/'unsafe-inline'|'unsafe-eval'|\*|blob:/);
+  }
+  expect(CSP_DIRECTIVES['connect-src']).toBe(["'self'", ...HUB_HOSTS].join(' '));
+  expect(HUB_HOSTS.every((h) => /^https:\/\/([\w-]+\.)*(huggingface\.co|hf\.co)$/.test(h))).toBe(true);
+  expect(cspDirectives('e2e')['connect-src']).toBe(`'self' ${E2E_HUB.base} ${E2E_HUB.cdn}`);
   expect(CSP_DIRECTIVES['script-src']).toBe("'self' 'wasm-unsafe-eval'");
   const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   expect(meta).toContain("script-src 'self' 'wasm-unsafe-eval'");
@@ -114,7 +123,7 @@ test('CSP: the built site sends a strict policy, runs under it with no violation
   // The worker's script carries the policy too (a worker's CSP comes from its own response).
   const workerPaths = [...headers.keys()].filter((p) => p.includes('mae-worker'));
   expect(workerPaths.length).toBeGreaterThan(0);
-  for (const p of workerPaths) expect(headers.get(p), p).toBe(CONTENT_SECURITY_POLICY);
+  for (const p of workerPaths) expect(headers.get(p), p).toBe(E2E_CONTENT_SECURITY_POLICY);
   expect(await page.evaluate(() => (window as unknown as { __cspSeen: string[] }).__cspSeen)).toEqual([]);
   expect(await page.evaluate(() => window.__maeDebug!.cspViolations())).toEqual([]);
 
@@ -151,7 +160,7 @@ test('CSP: the built site sends a strict policy, runs under it with no violation
   await expect
     .poll(() => page.evaluate(() => window.__maeDebug!.cspViolations().filter((v) => v.where === 'worker')))
     .toEqual([{ where: 'worker', directive: 'connect-src', blockedURI: 'https://example.com/from-worker' }]);
-  console.log(`[csp] ${CONTENT_SECURITY_POLICY}`);
+  console.log(`[csp] ${E2E_CONTENT_SECURITY_POLICY}`);
   await context.close();
 });
 

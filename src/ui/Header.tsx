@@ -4,6 +4,7 @@ import { ModelSelect } from '../features/models/ModelSelect.tsx';
 import { ImportedModelCard } from '../features/models/ImportedModelCard.tsx';
 import { OpenModelFolder } from '../features/models/OpenModelFolder.tsx';
 import { OpenWeightsFile } from '../features/models/OpenWeightsFile.tsx';
+import { GetOfficialMae } from '../features/models/hub/GetOfficialMae.tsx';
 import { ProviderBadge } from '../features/models/ProviderBadge.tsx';
 import { ProviderSelect } from '../features/models/ProviderSelect.tsx';
 import { ThemeSwitch } from '../features/theme/ThemeSwitch.tsx';
@@ -27,6 +28,7 @@ export function Header() {
         <CpuVariantHint />
         <OpenModelFolder />
         <OpenWeightsFile />
+        <GetOfficialMae />
         <ProviderSelect />
         <ThemeSwitch />
       </div>

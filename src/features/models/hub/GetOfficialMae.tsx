@@ -1,0 +1,119 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useStore } from '../../../state/store.ts';
+import { useEngine } from '../../../ui/EngineContext.ts';
+import { HUB_LICENCE, HUB_MODELS, HUB_WHAT, pageUrl, type HubModel } from './hub-catalog.ts';
+import { HubController, useHubStore, type HubTask } from './hub-controller.ts';
+import { storedName } from './hub-storage.ts';
+
+const size = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${Math.round(n / 1e6)} MB`);
+
+function eta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '';
+  if (seconds < 60) return ` · ${Math.ceil(seconds)} s left`;
+  return ` · ${Math.ceil(seconds / 60)} min left`;
+}
+
+function Progress({ task }: { task: HubTask }) {
+  const p = task.progress;
+  if (task.status === 'downloading' && p) {
+    return (
+      <>
+        <progress max={p.total} value={p.loaded} aria-label="download progress" />
+        <span className="hint" data-testid="hub-progress-text">
+          {size(p.loaded)} of {size(p.total)} · {(p.bytesPerSecond / 1e6).toFixed(1)} MB/s{eta(p.secondsLeft)}
+          {p.resumes > 0 ? ` · resumed ${p.resumes}×` : ''}
+        </span>
+      </>
+    );
+  }
+  const text = { checking: 'Asking the hub for the file…', verifying: 'Checking the file (size, SHA-256, structure)…', loading: 'Loading…' } as const;
+  if (task.status in text) return <span className="hint">{text[task.status as keyof typeof text]}</span>;
+  return null;
+}
+
+function ModelEntry({ model, controller }: { model: HubModel; controller: HubController }) {
+  const stored = useHubStore((s) => s.stored.find((m) => m.id === model.id));
+  const task = useHubStore((s) => s.tasks[model.id]);
+  const provider = useStore((s) => s.provider.active);
+  const busy = task !== undefined && ['checking', 'downloading', 'verifying', 'loading'].includes(task.status);
+  const blocked = model.needsWebGpu && provider !== 'webgpu';
+  return (
+    <li className="hub-model" data-testid={`hub-model-${model.id}`}>
+      <div>
+        <strong>{model.label}</strong> <span className="hint">({model.params} parameters)</span> ·{' '}
+        <span data-testid={`hub-size-${model.id}`}>{stored ? size(stored.size) : `about ${size(model.approxBytes)}`}</span> ·{' '}
+        <a href={pageUrl(model)} target="_blank" rel="noopener noreferrer">
+          {model.repo}
+        </a>{' '}
+        <span className="hint">({model.file})</span>
+      </div>
+      <div className="hub-actions">
+        {stored ? (
+          <>
+            <button type="button" data-testid={`hub-use-${model.id}`} onClick={() => void controller.use(model)}>
+              Use
+            </button>
+            <button type="button" data-testid={`hub-remove-${model.id}`} onClick={() => void controller.remove(model)}>
+              Remove
+            </button>
+            <span className="hint">stored on this device as {storedName(model)}</span>
+          </>
+        ) : busy ? (
+          <button type="button" data-testid={`hub-cancel-${model.id}`} onClick={() => controller.cancel(model)}>
+            Cancel
+          </button>
+        ) : (
+          <button type="button" data-testid={`hub-download-${model.id}`} disabled={blocked} onClick={() => void controller.start(model)}>
+            Download
+          </button>
+        )}
+        {blocked && !stored && <span className="hint">needs WebGPU: about 5.7 GB of memory to run, more than WASM's 4 GB</span>}
+        {task && <Progress task={task} />}
+        {task?.message && (task.status === 'error' || task.status === 'cancelled') && (
+          <span className={task.status === 'error' ? 'row-error-msg' : 'hint'} role={task.status === 'error' ? 'alert' : undefined} data-testid={`hub-error-${model.id}`}>
+            {task.message}
+          </span>
+        )}
+      </div>
+    </li>
+  );
+}
+
+/**
+ * "Get the official MAE…": the official MAE weights from the Hugging Face hub, downloaded only when
+ * the person asks, kept on this device (private file storage) for later visits and offline use.
+ */
+export function GetOfficialMae() {
+  const engine = useEngine();
+  const controller = useMemo(() => new HubController((file) => engine.loadLocalModel([{ path: file.name, file }])), [engine]);
+  const [open, setOpen] = useState(false);
+  const used = useHubStore((s) => s.usedBytes);
+  const storedCount = useHubStore((s) => s.stored.length);
+  // Reading the private storage is local (no request): the list is known before any download.
+  useEffect(() => {
+    void controller.refresh();
+  }, [controller]);
+  return (
+    <div className="hub">
+      <button type="button" className="link" data-testid="hub-open" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Get the official MAE…
+      </button>
+      {open && (
+        <section className="hub-panel" data-testid="hub-panel" aria-label="Get the official MAE">
+          <p className="hint">
+            {HUB_WHAT}, from the Hugging Face hub. Licence: {HUB_LICENCE}. Nothing is fetched until you press Download; then only
+            the file, from the hub and its file servers. Your images never leave this page.
+          </p>
+          <ul>
+            {HUB_MODELS.map((m) => (
+              <ModelEntry key={m.id} model={m} controller={controller} />
+            ))}
+          </ul>
+          <p className="hint" data-testid="hub-usage">
+            {storedCount > 0 || used > 0 ? `Downloaded models use ${size(used)} on this device.` : 'No model downloaded yet.'}
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * "Get the official MAE": the page side of an opt-in download from the Hugging Face hub. One
+ * controller (state in useHubStore): list what is stored, check room, download (download.ts) into the
+ * private file system, check size, SHA-256 and structure, then hand the file to the same loader as a
+ * dropped one. Only a person's click starts a request, and only to the hub's hosts.
+ */
+import { create } from 'zustand';
+import { errorText } from '../../../mae/error-text.ts';
+import { importWeights } from '../weights/index.ts';
+import { download, DownloadError, type DownloadProgress } from './download.ts';
+import { fileInfoFromTree, HUB_MODELS, resolveUrl, treeUrl, type HubFileInfo, type HubModel } from './hub-catalog.ts';
+import { fileSha256, freeSpace, keep, partialBlob, partialFile, removePartial, removeStored, storedFile, storedModels, storageUsed, type StoredModel } from './hub-storage.ts';
+
+export type HubTaskStatus = 'checking' | 'downloading' | 'verifying' | 'loading' | 'error' | 'cancelled';
+
+export interface HubTask {
+  status: HubTaskStatus;
+  progress: DownloadProgress | null;
+  message: string | null;
+}
+
+export interface HubState {
+  stored: StoredModel[];
+  usedBytes: number;
+  tasks: Partial<Record<HubModel['id'], HubTask>>;
+}
+
+export const useHubStore = create<HubState>(() => ({ stored: [], usedBytes: 0, tasks: {} }));
+
+const mb = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(0)} MB`);
+
+export class HubController {
+  private readonly aborts = new Map<HubModel['id'], AbortController>();
+
+  constructor(private readonly loadFile: (file: File) => void) {}
+
+  private setTask(id: HubModel['id'], task: HubTask | null): void {
+    useHubStore.setState((s) => {
+      const tasks = { ...s.tasks };
+      if (task) tasks[id] = task;
+      else delete tasks[id];
+      return { tasks };
+    });
+  }
+
+  /** What is stored on this device (for the list and the space line). */
+  async refresh(): Promise<void> {
+    const [stored, usedBytes] = await Promise.all([storedModels(), storageUsed()]);
+    useHubStore.setState({ stored: stored.map((s) => s.model), usedBytes });
+  }
+
+  private async fileInfo(m: HubModel, signal: AbortSignal): Promise<HubFileInfo> {
+    let res: Response;
+    try {
+      res = await fetch(treeUrl(m), { referrerPolicy: 'no-referrer', credentials: 'omit', cache: 'no-store', signal });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new DownloadError(`Could not reach the hub (${errorText(e)}). Are you online?`);
+    }
+    if (!res.ok) throw new DownloadError(`The hub could not list ${m.repo} (HTTP ${res.status}).`);
+    try {
+      return fileInfoFromTree(await res.json(), m.file);
+    } catch (e) {
+      throw new DownloadError(`The hub's file list for ${m.repo} is not usable: ${errorText(e)}.`);
+    }
+  }
+
+  async start(m: HubModel): Promise<void> {
+    if (this.aborts.has(m.id)) return;
+    const abort = new AbortController();
+    this.aborts.set(m.id, abort);
+    const set = (status: HubTaskStatus, progress: DownloadProgress | null = null, message: string | null = null): void =>
+      this.setTask(m.id, { status, progress, message });
+    let sink: Awaited<ReturnType<typeof partialFile>> | null = null;
+    try {
+      set('checking');
+      const info = await this.fileInfo(m, abort.signal);
+      sink = await partialFile(m);
+      const have = await sink.size();
+      const free = await freeSpace();
+      if (free !== null && free < info.size - have) {
+        throw new DownloadError(
+          `Not enough storage for ${m.repo}: it needs ${mb(info.size - have)} more, and this browser gives this site ${mb(Math.max(0, free))}. Free some disk space, or remove downloaded models.`,
+        );
+      }
+      // Ask the browser to keep the files under storage pressure (it may say no; they still work).
+      void navigator.storage?.persist?.().catch(() => false);
+      await download(sink, { url: resolveUrl(m), size: info.size, signal: abort.signal, onProgress: (p) => set('downloading', p) });
+      await sink.close();
+      sink = null;
+      set('verifying', null, 'Checking the file…');
+      const part = await partialBlob(m);
+      if (part.size !== info.size) throw new DownloadError(`The file is ${mb(part.size)}, the hub lists ${mb(info.size)}.`);
+      if (info.sha256) {
+        const got = await fileSha256(part);
+        if (got !== info.sha256) {
+          await removePartial(m);
+          throw new DownloadError(`The downloaded file is damaged (its SHA-256 is not the one the hub lists); it was deleted: download it again.`);
+        }
+      }
+      try {
+        await importWeights(part, m.file); // the structure: a checkpoint this app reads, with a decoder
+      } catch (e) {
+        await removePartial(m);
+        throw new DownloadError(`The downloaded file is not a model this app reads: ${errorText(e)}`);
+      }
+      await keep(m, { id: m.id, repo: m.repo, file: m.file, size: info.size, sha256: info.sha256, downloadedAt: new Date().toISOString() });
+      await this.refresh();
+      set('loading');
+      this.loadFile(await storedFile(m));
+      this.setTask(m.id, null);
+    } catch (e) {
+      await sink?.close().catch(() => undefined);
+      if (abort.signal.aborted) {
+        await removePartial(m);
+        set('cancelled', null, 'Cancelled.');
+      } else {
+        set('error', null, e instanceof DownloadError ? e.message : `The download failed: ${errorText(e)}`);
+      }
+      await this.refresh();
+    } finally {
+      this.aborts.delete(m.id);
+    }
+  }
+
+  cancel(m: HubModel): void {
+    this.aborts.get(m.id)?.abort();
+  }
+
+  /** Loads a stored model (no network). */
+  async use(m: HubModel): Promise<void> {
+    try {
+      this.loadFile(await storedFile(m));
+    } catch (e) {
+      this.setTask(m.id, { status: 'error', progress: null, message: `The stored file could not be read: ${errorText(e)}` });
+      await this.refresh();
+    }
+  }
+
+  async remove(m: HubModel): Promise<void> {
+    await removeStored(m);
+    this.setTask(m.id, null);
+    await this.refresh();
+  }
+}
+
+export { HUB_MODELS };

@@ -1,0 +1,156 @@
+/**
+ * Downloaded models on this device: the browser's Origin Private File System (a folder only this
+ * site can read), one weights file per model plus a small JSON record written once the file was
+ * checked. A partial download stays as "<name>.part" so a dropped connection resumes from it.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { DownloadSink } from './download.ts';
+import type { HubModel } from './hub-catalog.ts';
+
+const DIR = 'hub-models';
+
+export interface StoredModel {
+  id: HubModel['id'];
+  repo: string;
+  file: string;
+  size: number;
+  sha256: string | null;
+  downloadedAt: string;
+}
+
+async function folder(): Promise<FileSystemDirectoryHandle> {
+  if (!navigator.storage?.getDirectory) throw new Error('this browser has no private file storage for downloaded models');
+  const root = await navigator.storage.getDirectory();
+  return root.getDirectoryHandle(DIR, { create: true });
+}
+
+/** The name the file is stored (and imported) under: the model's id and the file's own extension. */
+export function storedName(m: HubModel): string {
+  return `${m.id}${m.file.slice(m.file.lastIndexOf('.'))}`;
+}
+
+/** A sink writing `<name>.part` from where it stopped; `close()` keeps what was written. */
+export async function partialFile(m: HubModel): Promise<DownloadSink & { close(): Promise<void>; file(): Promise<File> }> {
+  const dir = await folder();
+  const handle = await dir.getFileHandle(`${storedName(m)}.part`, { create: true });
+  const writable = await handle.createWritable({ keepExistingData: true });
+  let length = (await handle.getFile()).size;
+  let positioned = false;
+  return {
+    size: () => Promise.resolve(length),
+    async write(chunk) {
+      if (!positioned) {
+        await writable.seek(length);
+        positioned = true;
+      }
+      await writable.write(chunk as Uint8Array<ArrayBuffer>);
+      length += chunk.byteLength;
+    },
+    async truncate(size) {
+      await writable.truncate(size);
+      await writable.seek(size);
+      positioned = true;
+      length = size;
+    },
+    close: () => writable.close(),
+    file: () => handle.getFile(),
+  };
+}
+
+/** The partial (now complete) file as it is stored, read only (no writer holds it). */
+export async function partialBlob(m: HubModel): Promise<File> {
+  const dir = await folder();
+  return (await dir.getFileHandle(`${storedName(m)}.part`)).getFile();
+}
+
+export async function removePartial(m: HubModel): Promise<void> {
+  const dir = await folder();
+  await dir.removeEntry(`${storedName(m)}.part`).catch(() => undefined);
+}
+
+/** SHA-256 of a stored file, read in chunks (a 1.3 GB file is never in memory at once). */
+export async function fileSha256(file: Blob, onProgress?: (done: number) => void): Promise<string> {
+  const hash = sha256.create();
+  const reader = file.stream().getReader();
+  let done = 0;
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    hash.update(r.value);
+    done += r.value.byteLength;
+    onProgress?.(done);
+  }
+  return bytesToHex(hash.digest());
+}
+
+/** Makes the checked `.part` the stored model and writes its record. */
+export async function keep(m: HubModel, record: StoredModel): Promise<void> {
+  const dir = await folder();
+  const part = await dir.getFileHandle(`${storedName(m)}.part`);
+  const name = storedName(m);
+  await dir.removeEntry(name).catch(() => undefined);
+  // FileSystemFileHandle.move (Chromium 110+): a rename, no copy of a 1.3 GB file.
+  await (part as FileSystemFileHandle & { move(name: string): Promise<void> }).move(name);
+  const json = await dir.getFileHandle(`${name}.json`, { create: true });
+  const w = await json.createWritable();
+  await w.write(JSON.stringify(record));
+  await w.close();
+}
+
+/** The downloaded models whose file and record agree. */
+export async function storedModels(): Promise<{ model: StoredModel; bytes: number }[]> {
+  let dir: FileSystemDirectoryHandle;
+  try {
+    dir = await folder();
+  } catch {
+    return [];
+  }
+  const out: { model: StoredModel; bytes: number }[] = [];
+  for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+    if (!name.endsWith('.json') || handle.kind !== 'file') continue;
+    try {
+      const record = JSON.parse(await (await (handle as FileSystemFileHandle).getFile()).text()) as StoredModel;
+      const file = await (await dir.getFileHandle(name.slice(0, -'.json'.length))).getFile();
+      if (file.size === record.size) out.push({ model: record, bytes: file.size });
+    } catch {
+      /* a record without its file (removed halfway): not listed */
+    }
+  }
+  return out;
+}
+
+/** Bytes under the downloads folder, partial files included. */
+export async function storageUsed(): Promise<number> {
+  let dir: FileSystemDirectoryHandle;
+  try {
+    dir = await folder();
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for await (const [, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+    if (handle.kind === 'file') total += (await (handle as FileSystemFileHandle).getFile()).size;
+  }
+  return total;
+}
+
+export async function storedFile(m: HubModel): Promise<File> {
+  const dir = await folder();
+  return (await dir.getFileHandle(storedName(m))).getFile();
+}
+
+export async function removeStored(m: HubModel): Promise<void> {
+  const dir = await folder();
+  const name = storedName(m);
+  await dir.removeEntry(`${name}.json`).catch(() => undefined);
+  await dir.removeEntry(name).catch(() => undefined);
+  await dir.removeEntry(`${name}.part`).catch(() => undefined);
+}
+
+/** Room the browser gives this site now (quota minus what it uses), or null if it does not say. */
+export async function freeSpace(): Promise<number | null> {
+  const est = await navigator.storage?.estimate?.();
+  if (!est || est.quota === undefined || est.usage === undefined) return null;
+  return est.quota - est.usage;
+}
