@@ -12,4 +12,4 @@ if ! "$PY" -c "import torch, torchvision, onnx, pytest" 2>/dev/null; then
   echo "test:py: skipped: $PY has no torch/torchvision/onnx/pytest (see README: Python set-up)"
   exit 0
 fi
-exec "$PY" -m pytest -q python/tests
+exec "$PY" -m pytest -q python/tests python/mae_playground/theory/test_theory.py
