@@ -38,17 +38,23 @@ export function exportRowsOf(rows: readonly Row[]): ExportRow[] {
   });
 }
 
+/** A white canvas of this size and its 2D context: the background of every exported PNG. */
+export function whiteCanvas(width: number, height: number): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D } {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('this browser gives no 2D canvas');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  return { canvas, ctx };
+}
+
 export function renderExport(rows: readonly ExportRow[]): HTMLCanvasElement {
   if (rows.length === 0) throw new Error('nothing to export');
   const panelSize = rows[0].panels[0].width;
   const layout = exportLayout({ rows: rows.length, panelSize, panels: EXPORT_PANELS.length });
-  const canvas = document.createElement('canvas');
-  canvas.width = layout.width;
-  canvas.height = layout.height;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('this browser gives no 2D canvas');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, layout.width, layout.height);
+  const { canvas, ctx } = whiteCanvas(layout.width, layout.height);
   ctx.textBaseline = 'middle';
   rows.forEach((row, i) => {
     const l = layout.rows[i];

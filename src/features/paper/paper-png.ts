@@ -1,7 +1,7 @@
 /** "Download figure PNG": the paper-style view as one image (panels copied 1:1, names under each triplet). */
 import type { RgbaImage } from '../../mae/index.ts';
 import type { Row } from '../../state/store.ts';
-import { downloadCanvas } from '../export/export-png.ts';
+import { downloadCanvas, whiteCanvas } from '../export/export-png.ts';
 import { PAPER_PANELS, paperLayout } from './paper-layout.ts';
 
 /** At most this many triplets per line in the PNG (the paper's figures use three). */
@@ -24,13 +24,7 @@ export function paperItemsOf(rows: readonly Row[]): PaperItem[] {
 export function renderPaperFigure(items: readonly PaperItem[]): HTMLCanvasElement {
   if (items.length === 0) throw new Error('no image has a reconstruction yet');
   const layout = paperLayout({ count: items.length, columns: PAPER_PNG_COLUMNS, panelSize: items[0].panels[0].width });
-  const canvas = document.createElement('canvas');
-  canvas.width = layout.width;
-  canvas.height = layout.height;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('this browser gives no 2D canvas');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, layout.width, layout.height);
+  const { canvas, ctx } = whiteCanvas(layout.width, layout.height);
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'center';
   ctx.fillStyle = '#111827';

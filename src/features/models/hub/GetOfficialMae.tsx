@@ -89,10 +89,10 @@ export function GetOfficialMae() {
   const [open, setOpen] = useState(false);
   const used = useHubStore((s) => s.usedBytes);
   const storedCount = useHubStore((s) => s.stored.length);
-  // Reading the private storage is local (no request): the list is known before any download.
+  // What is stored is read when the panel opens (local, no request), not at every page start.
   useEffect(() => {
-    void controller.refresh();
-  }, [controller]);
+    if (open) void controller.refresh();
+  }, [controller, open]);
   return (
     <div className="hub">
       <button type="button" className="link" data-testid="hub-open" aria-expanded={open} onClick={() => setOpen(!open)}>
