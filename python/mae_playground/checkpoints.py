@@ -30,8 +30,18 @@ from .models_mae import MaskedAutoencoderViT, model_from_config
 ENCODER_HEADS = {192: 3, 384: 6, 768: 12, 1024: 16, 1280: 16}
 DECODER_HEADS = {128: 4, 256: 8, 512: 16}
 
-# What torch.save writes for dicts of tensors and numbers (optimizer states included), nothing else.
+class TrainingArgs:
+    """What an official training checkpoint's "args" (an argparse.Namespace) becomes: a plain object whose
+    attributes pickle's BUILD fills in from a dict. Nothing is called; argparse itself is never imported."""
+
+    def __repr__(self) -> str:
+        return f"TrainingArgs({vars(self)})"
+
+
+# What torch.save writes for dicts of tensors and numbers (optimizer states included), nothing else; and the
+# training arguments that facebookresearch/mae's main_pretrain.py saves beside them (checkpoint-<epoch>.pth).
 _ALLOWED_GLOBALS = {
+    ("argparse", "Namespace"): TrainingArgs,
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): torch._utils._rebuild_tensor_v2,
     ("torch._utils", "_rebuild_parameter"): torch._utils._rebuild_parameter,
@@ -185,7 +195,12 @@ def load_checkpoint(source: str | Path | dict, *, use_ema: bool = False, num_hea
             if "mask_ratio" in ck["config"]:
                 cfg["mask_ratio"] = ck["config"]["mask_ratio"]
         else:
+            # An official training checkpoint names its target and ratio in its saved arguments.
+            args = vars(ck["args"]) if isinstance(ck.get("args"), TrainingArgs) else {}
+            norm_pix_loss = norm_pix_loss or args.get("norm_pix_loss") is True
             cfg, layout = infer_config(sd, num_heads, decoder_num_heads, norm_pix_loss), "official"
+            if isinstance(args.get("mask_ratio"), float):
+                cfg["mask_ratio"] = args["mask_ratio"]
         model = load_weights(model_from_config(cfg), sd)
     except CheckpointError as e:
         raise CheckpointError(f"{name}: {e}") from None

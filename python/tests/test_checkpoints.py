@@ -134,3 +134,21 @@ def test_evaluate_reads_the_warm_start_layout(tmp_path):
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["images"] == 2 and np.isfinite(result["model"])
+
+
+def test_an_official_training_checkpoint_with_its_args(tmp_path):
+    """main_pretrain.py saves {"model", "optimizer", "epoch", "scaler", "args"}; args is an argparse.Namespace."""
+    import argparse
+
+    sd = weights(8)
+    path = tmp_path / "checkpoint-399.pth"
+    torch.save({"model": sd, "optimizer": {"state": {}, "param_groups": [{"lr": 1.5e-4, "params": [0, 1]}]},
+                "epoch": 399, "scaler": {"scale": 65536.0, "growth_factor": 2.0, "_growth_tracker": 11},
+                "args": argparse.Namespace(model="mae_vit_base_patch16", mask_ratio=0.75, norm_pix_loss=True)}, path)
+    loaded = load_checkpoint(path, num_heads=2, decoder_num_heads=2)
+    assert loaded.layout == "official"
+    assert loaded.config["norm_pix_loss"] is True and loaded.config["mask_ratio"] == 0.75  # read from its args
+    assert_weights(loaded.model, sd)
+    args = loaded.checkpoint["args"]
+    assert (args.model, args.mask_ratio, args.norm_pix_loss) == ("mae_vit_base_patch16", 0.75, True)
+    assert loaded.checkpoint["epoch"] == 399 and loaded.checkpoint["scaler"]["_growth_tracker"] == 11
