@@ -23,14 +23,13 @@
 // of up to 8 rows, one thread; wasm:b8:nolead = the whole batch at once instead of the top row
 // first (?lead=0); wasm:b8@default-int8 = the same with models/default-int8 (default: --model).
 // Exit status 1 when a check fails (no isolation, single-threaded WASM, errors).
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
-import { buildTestSite, distIsStale, freePort, TEST_DIST } from '../scripts/site-build.mjs';
+import { buildTestSite, distIsStale, startPreview, TEST_DIST } from '../scripts/site-build.mjs';
 import { argv, opt } from '../scripts/cli-args.mjs';
 import { maeInputs, nativeSessionOptions, timeMae } from './kernel/mae-runs.mjs';
 
@@ -72,47 +71,6 @@ function ensureBuild() {
   if (!argv.includes('--build') && !distIsStale(root)) return;
   log('building the test site (vite build --mode e2e, with the test hooks) ...');
   if (buildTestSite(root, TEST_DIST, ['ignore', 'inherit', 'inherit']) !== 0) throw new Error('vite build failed');
-}
-
-async function startPreview() {
-  const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [
-      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'preview',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--strictPort',
-      '--outDir',
-      TEST_DIST,
-    ],
-    {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (proc.exitCode !== null) throw new Error(`vite preview exited: ${stderr}`);
-    try {
-      const res = await fetch(`${base}/`);
-      if (res.ok) {
-        const coop = res.headers.get('cross-origin-opener-policy');
-        const coep = res.headers.get('cross-origin-embedder-policy');
-        return { proc, base, headers: { coop, coep } };
-      }
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill();
-  throw new Error('vite preview did not answer within 20 s');
 }
 
 // ---- native onnxruntime-node on the same model ---------------------------------------------------
@@ -519,7 +477,7 @@ function markdown(report) {
 
 ensureBuild();
 const threadsNative = os.cpus().length;
-const server = await startPreview();
+const server = await startPreview(root);
 log(`vite preview at ${server.base} (COOP ${server.headers.coop}, COEP ${server.headers.coep})`);
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 const results = [];

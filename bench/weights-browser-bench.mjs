@@ -12,13 +12,13 @@
 //   - peak resident memory of the renderer processes (page + worker) while loading and running.
 // Random weights of the official sizes come from Python into .cache/weights/ on first use (never
 // committed; ViT-L is 1.3 GB and takes a minute to write).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
 import { argv, opt } from '../scripts/cli-args.mjs';
-import { buildTestSite, distIsStale, freePort, TEST_DIST } from '../scripts/site-build.mjs';
+import { buildTestSite, distIsStale, startPreview, TEST_DIST } from '../scripts/site-build.mjs';
 import { maeInputs, timeMae } from './kernel/mae-runs.mjs';
 
 await import('../src/cli/register-ts.mjs');
@@ -63,20 +63,8 @@ if (argv.includes('--build') || distIsStale(root)) {
   log('building the test site ...');
   if (buildTestSite(root, TEST_DIST, ['ignore', 'inherit', 'inherit']) !== 0) throw new Error('vite build failed');
 }
-const port = await freePort();
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', TEST_DIST], {
-  cwd: root,
-  stdio: 'ignore',
-});
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 120; i++) {
-  try {
-    await fetch(base);
-    break;
-  } catch {
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const server = await startPreview(root);
+const base = server.base;
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 const results = [];
 try {
@@ -164,7 +152,7 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  server.proc.kill();
 }
 if (asJson) console.log(JSON.stringify({ date: new Date().toISOString(), results }, null, 1));
 else {

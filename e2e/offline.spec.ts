@@ -39,6 +39,8 @@ test('offline: after one visit the page opens and reconstructs with the network 
     '/models/default/encoder.onnx',
     '/models/default/decoder.onnx',
     '/ort/ort-wasm-simd-threaded.wasm',
+    '/models/theory/results.json',
+    '/models/theory/p4-r10/encoder.onnx',
   ]) {
     expect(cached, path).toContain(path);
   }
@@ -63,6 +65,9 @@ test('offline: after one visit the page opens and reconstructs with the network 
   await settled(page);
   await expect(page.getByTestId('model-name')).toContainText('ViT-Ti/16');
   await expect(page.getByTestId('offline-ready')).toBeVisible();
+  // The theory section reads its results file and models from the same store.
+  await page.getByTestId('theory').scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('theory-chart')).toBeVisible({ timeout: 60_000 });
   await context.close();
 });
 

@@ -2,24 +2,12 @@
 // README screenshots of the built site (npm run build first): docs/phone.png (390x844, touch),
 // docs/dark.png (desktop, dark theme) and docs/paper.png (the paper-style view).
 //   node scripts/screenshots.mjs [distDir]
-import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { freePort } from './site-build.mjs';
+import { startPreview } from './site-build.mjs';
 
 const dist = process.argv[2] ?? 'dist';
-const port = await freePort();
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist], {
-  stdio: 'ignore',
-});
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 120; i++) {
-  try {
-    await fetch(base);
-    break;
-  } catch {
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const server = await startPreview(process.cwd(), dist);
+const base = server.base;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -59,5 +47,5 @@ try {
   });
 } finally {
   await browser.close();
-  server.kill();
+  server.proc.kill();
 }

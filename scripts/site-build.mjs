@@ -1,8 +1,8 @@
-// Shared by the e2e runner, the browser benchmark and the soak: the test build (the site with its
+// Shared by the e2e runner, the browser benchmarks, the soak and the README screenshots: the test build (the site with its
 // test hooks: window.__maeDebug, fault injection; `vite build --mode e2e`), whether it is older
-// than its sources, and a free localhost port for `vite preview`. `npm run build` (dist/) never
+// than its sources, a free localhost port, and `vite preview` of a built folder once it answers. `npm run build` (dist/) never
 // has the hooks; the test build goes to its own folder so the two never mix.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -54,4 +54,34 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * `vite preview` of <outDir> on a free localhost port, resolved once it answers (with the COOP/COEP headers it
+ * sent, which the threaded WASM build needs): { proc, base, headers }. Kill `proc` when done.
+ */
+export async function startPreview(root, outDir = TEST_DIST) {
+  const port = await freePort();
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const args = [vite, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', outDir];
+  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`vite preview exited: ${stderr}`);
+    try {
+      const res = await fetch(`${base}/`);
+      if (res.ok) {
+        const coop = res.headers.get('cross-origin-opener-policy');
+        const coep = res.headers.get('cross-origin-embedder-policy');
+        return { proc, base, headers: { coop, coep } };
+      }
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill();
+  throw new Error('vite preview did not answer within 30 s');
 }

@@ -7,12 +7,16 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ts from 'typescript';
 
-/** Model folders every visit may need offline: the default and its CPU (int8) variant. */
-export const OFFLINE_MODELS = ['default', 'default-int8'] as const;
+/**
+ * Model folders every visit may need offline: the default and its CPU (int8) variant, and the theory
+ * section's eight tiny models with its results file (4.4 MB), which the page shows without being asked.
+ */
+export const OFFLINE_MODELS = ['default', 'default-int8', 'theory'] as const;
 
 /**
  * Whether a built file (path relative to the site root, '/'-separated) is precached. The app itself
- * and its samples always; models only the offline ones (the zoo is fetched when a person opens it);
+ * and its samples always; models only the offline ones (the zoo is fetched when a person opens it), not
+ * their training logs;
  * the onnxruntime-web files in ort/ are only the ones the app can load (the build copies only those).
  */
 export function isPrecached(rel: string): boolean {
