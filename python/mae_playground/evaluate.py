@@ -87,7 +87,7 @@ def main() -> None:
     from .checkpoints import load_checkpoint
 
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("checkpoint", help="a training checkpoint (best.pth, checkpoint.pth, the warm start) or an official .pth")
+    ap.add_argument("checkpoint", help="a training checkpoint (best.pth, checkpoint.pth, python/weights/*.pth) or an official .pth")
     ap.add_argument("--ratio", type=float, default=0.75)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     args = ap.parse_args()

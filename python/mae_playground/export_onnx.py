@@ -220,7 +220,7 @@ def write_reference(model: MaskedAutoencoderViT, out: Path, images=REFERENCE_IMA
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("weights", nargs="?", help="best.pth / checkpoint.pth from train.py, or the warm-start checkpoint")
+    ap.add_argument("weights", nargs="?", help="best.pth / checkpoint.pth from train.py, python/weights/*.pth, or an older layout")
     ap.add_argument("--random", choices=sorted(FACTORIES), help="export a randomly initialised factory model instead "
                     "(benchmarks: official sizes without downloading weights)")
     ap.add_argument("--out", default="models/default")

@@ -1,6 +1,6 @@
 """Packs a training run's checkpoint into a small file a later session can start from (on a new machine).
 
-    PYTHONPATH=python /usr/bin/python3 -m mae_playground.pack_run runs/default-v2/checkpoint.pth python/weights/default-v2.run.pth
+    PYTHONPATH=python /usr/bin/python3 -m mae_playground.pack_run runs/default-v3/checkpoint.pth python/weights/default-v3.run.pth
 
 runs/ is not committed and its checkpoint.pth (fp32 weights, the EMA copy and AdamW's moments, ~100 MB)
 is too big to be: this keeps the EMA weights (or the raw ones without EMA) in fp16, the step, the time and

@@ -153,7 +153,7 @@ def launch_processes(procs: int, threads: int) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/default", help="run folder (checkpoint.pth, best.pth, log.jsonl)")
-    ap.add_argument("--init", help="start from these weights (warm start, best.pth, official .pth)")
+    ap.add_argument("--init", help="start from these weights (python/weights/*.pth, best.pth, an official .pth)")
     ap.add_argument("--model", default="mae_vit_tiny_patch16", choices=sorted(FACTORIES))
     ap.add_argument("--img-size", type=int, default=224)
     ap.add_argument("--patch-size", type=int, help="override the factory's patch size")
@@ -210,7 +210,7 @@ def main() -> None:
         resume = read_checkpoint(ckpt_path) if ckpt_path.exists() else None
         init = read_checkpoint(args.init) if (resume is None and args.init) else None
         src = resume or init
-        # Our checkpoints (any age, fp16 or fp32), the warm start and official files; the architecture comes
+        # Our checkpoints (any age or layout, fp16 or fp32) and official files; the architecture comes
         # from the file (its config, or the shapes of an official one), not from --model.
         loaded = load_checkpoint(src) if src is not None else None
     except CheckpointError as e:
