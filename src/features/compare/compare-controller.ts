@@ -198,13 +198,14 @@ export class CompareController {
       // ViT-H/14: 16x16 does not), so that every card hides the same pixels.
       const zooSides = live.filter((m) => !m.entry.local).map((m) => m.side);
       const coarsest = zooSides.length > 0 ? Math.min(...zooSides) : null;
-      for (const m of live.filter((m) => m.entry.local && coarsest !== null && m.side % coarsest !== 0)) {
+      const misfits = live.filter((m) => m.entry.local && coarsest !== null && m.side % coarsest !== 0);
+      for (const m of misfits) {
         this.setModel(m.entry.id, {
           status: 'error',
           error: `Its ${m.side}×${m.side} patch grid does not line up with the zoo's ${coarsest}×${coarsest}, so it cannot hide the same pixels here.`,
         });
       }
-      live = live.filter((m) => !(m.entry.local && coarsest !== null && m.side % coarsest !== 0));
+      live = live.filter((m) => !misfits.includes(m));
       if (live.length === 0) throw new Error('no zoo model could be loaded');
       const masks = sharedMasks(
         live.map((m) => m.side),

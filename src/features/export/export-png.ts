@@ -50,6 +50,11 @@ export function whiteCanvas(width: number, height: number): { canvas: HTMLCanvas
   return { canvas, ctx };
 }
 
+/** One panel's pixels at (x, y): putImageData copies them 1:1 (no scaling, no smoothing). */
+export function putPanel(ctx: CanvasRenderingContext2D, img: RgbaImage, at: { x: number; y: number }): void {
+  ctx.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), at.x, at.y);
+}
+
 export function renderExport(rows: readonly ExportRow[]): HTMLCanvasElement {
   if (rows.length === 0) throw new Error('nothing to export');
   const panelSize = rows[0].panels[0].width;
@@ -69,11 +74,7 @@ export function renderExport(rows: readonly ExportRow[]): HTMLCanvasElement {
     ctx.fillStyle = '#4b5563';
     ctx.font = '11px sans-serif';
     EXPORT_PANELS.forEach((p, k) => ctx.fillText(p.label, l.labels[k].x, l.labels[k].y + l.labels[k].h / 2, l.labels[k].w));
-    row.panels.forEach((img, k) => {
-      const r = l.panels[k];
-      // putImageData copies the pixels 1:1 (no scaling, no smoothing).
-      ctx.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), r.x, r.y);
-    });
+    row.panels.forEach((img, k) => putPanel(ctx, img, l.panels[k]));
   });
   return canvas;
 }

@@ -1,7 +1,7 @@
 /** "Download figure PNG": the paper-style view as one image (panels copied 1:1, names under each triplet). */
 import type { RgbaImage } from '../../mae/index.ts';
 import type { Row } from '../../state/store.ts';
-import { downloadCanvas, whiteCanvas } from '../export/export-png.ts';
+import { downloadCanvas, putPanel, whiteCanvas } from '../export/export-png.ts';
 import { PAPER_PANELS, paperLayout } from './paper-layout.ts';
 
 /** At most this many triplets per line in the PNG (the paper's figures use three). */
@@ -34,10 +34,7 @@ export function renderPaperFigure(items: readonly PaperItem[]): HTMLCanvasElemen
   ctx.font = '11px sans-serif';
   items.forEach((item, i) => {
     const t = layout.triplets[i];
-    item.panels.forEach((img, k) => {
-      const r = t.panels[k];
-      ctx.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), r.x, r.y);
-    });
+    item.panels.forEach((img, k) => putPanel(ctx, img, t.panels[k]));
     ctx.fillText(item.name, t.name.x + t.name.w / 2, t.name.y + t.name.h / 2, t.name.w);
   });
   return canvas;

@@ -9,7 +9,7 @@ import { errorText } from '../../../mae/error-text.ts';
 import { importWeights } from '../weights/index.ts';
 import { download, DownloadError, type DownloadProgress } from './download.ts';
 import { fileInfoFromTree, HUB_MODELS, resolveUrl, treeUrl, type HubFileInfo, type HubModel } from './hub-catalog.ts';
-import { fileSha256, freeSpace, keep, partialBlob, partialFile, removePartial, removeStored, storedFile, storedModels, storageUsed, type StoredModel } from './hub-storage.ts';
+import { fileSha256, freeSpace, keep, partialBlob, partialFile, readStorage, removePartial, removeStored, storedFile, type StoredModel } from './hub-storage.ts';
 
 export type HubTaskStatus = 'checking' | 'downloading' | 'verifying' | 'loading' | 'error' | 'cancelled';
 
@@ -45,8 +45,7 @@ export class HubController {
 
   /** What is stored on this device (for the list and the space line). */
   async refresh(): Promise<void> {
-    const [stored, usedBytes] = await Promise.all([storedModels(), storageUsed()]);
-    useHubStore.setState({ stored: stored.map((s) => s.model), usedBytes });
+    useHubStore.setState(await readStorage());
   }
 
   private async fileInfo(m: HubModel, signal: AbortSignal): Promise<HubFileInfo> {

@@ -31,7 +31,7 @@ export function storedName(m: HubModel): string {
 }
 
 /** A sink writing `<name>.part` from where it stopped; `close()` keeps what was written. */
-export async function partialFile(m: HubModel): Promise<DownloadSink & { close(): Promise<void>; file(): Promise<File> }> {
+export async function partialFile(m: HubModel): Promise<DownloadSink & { close(): Promise<void> }> {
   const dir = await folder();
   const handle = await dir.getFileHandle(`${storedName(m)}.part`, { create: true });
   const writable = await handle.createWritable({ keepExistingData: true });
@@ -54,7 +54,6 @@ export async function partialFile(m: HubModel): Promise<DownloadSink & { close()
       length = size;
     },
     close: () => writable.close(),
-    file: () => handle.getFile(),
   };
 }
 
@@ -98,41 +97,35 @@ export async function keep(m: HubModel, record: StoredModel): Promise<void> {
   await w.close();
 }
 
-/** The downloaded models whose file and record agree. */
-export async function storedModels(): Promise<{ model: StoredModel; bytes: number }[]> {
+/**
+ * What the downloads folder holds, in one walk: the downloaded models whose file and record agree, and
+ * the bytes of every file in it (partial downloads and records included).
+ */
+export async function readStorage(): Promise<{ stored: StoredModel[]; usedBytes: number }> {
   let dir: FileSystemDirectoryHandle;
   try {
     dir = await folder();
   } catch {
-    return [];
+    return { stored: [], usedBytes: 0 };
   }
-  const out: { model: StoredModel; bytes: number }[] = [];
+  const files = new Map<string, File>();
   for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-    if (!name.endsWith('.json') || handle.kind !== 'file') continue;
+    if (handle.kind === 'file') files.set(name, await (handle as FileSystemFileHandle).getFile());
+  }
+  const stored: StoredModel[] = [];
+  for (const [name, file] of files) {
+    if (!name.endsWith('.json')) continue;
     try {
-      const record = JSON.parse(await (await (handle as FileSystemFileHandle).getFile()).text()) as StoredModel;
-      const file = await (await dir.getFileHandle(name.slice(0, -'.json'.length))).getFile();
-      if (file.size === record.size) out.push({ model: record, bytes: file.size });
+      const record = JSON.parse(await file.text()) as StoredModel;
+      // a record without its file (removed halfway) or with another size: not listed
+      if (files.get(name.slice(0, -'.json'.length))?.size === record.size) stored.push(record);
     } catch {
-      /* a record without its file (removed halfway): not listed */
+      /* not a record this app wrote */
     }
   }
-  return out;
-}
-
-/** Bytes under the downloads folder, partial files included. */
-export async function storageUsed(): Promise<number> {
-  let dir: FileSystemDirectoryHandle;
-  try {
-    dir = await folder();
-  } catch {
-    return 0;
-  }
-  let total = 0;
-  for await (const [, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-    if (handle.kind === 'file') total += (await (handle as FileSystemFileHandle).getFile()).size;
-  }
-  return total;
+  let usedBytes = 0;
+  for (const file of files.values()) usedBytes += file.size;
+  return { stored, usedBytes };
 }
 
 export async function storedFile(m: HubModel): Promise<File> {
