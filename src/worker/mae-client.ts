@@ -11,6 +11,7 @@
  * ratio go to the worker as one request and run through the graphs as one batch; each keeps its
  * own promise, and cancelling one of them drops only its answer.
  */
+import { pageAppBase } from '../app-base.ts';
 import type {
   DecodeResult,
   EventMessage,
@@ -201,7 +202,9 @@ export class MaeClient {
     callbacks: LoadCallbacks = {},
     extra: Pick<LoadRequest, 'wasmThreads' | 'warmup' | 'local'> = {},
   ): Promise<LoadResult> {
-    return this.send<'load'>({ type: 'load', id: this.nextId++, modelUrl, provider, ...extra }, [], callbacks);
+    // The page's app folder: the worker cannot resolve relative URLs itself (src/app-base.ts).
+    const appBase = typeof document === 'undefined' ? {} : { appBase: pageAppBase() };
+    return this.send<'load'>({ type: 'load', id: this.nextId++, modelUrl, provider, ...appBase, ...extra }, [], callbacks);
   }
 
   decode(imageId: string, name: string, blob: Blob): Promise<DecodeResult> {

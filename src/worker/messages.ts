@@ -17,6 +17,8 @@ export interface LoadRequest {
   provider: ProviderRequest;
   /** WASM threads (needs cross-origin isolation); absent = navigator.hardwareConcurrency. */
   wasmThreads?: number;
+  /** The app's folder as an absolute URL (src/app-base.ts): modelUrl and ort/ resolve against it. */
+  appBase?: string;
   /**
    * Run the graphs once on a blank image at load, at this ratio and batch size, so the first real
    * request finds its kernels compiled and its buffers allocated.
@@ -140,7 +142,10 @@ export interface LoadResult {
   manifest: ModelManifest;
   /** Adapter description when a WebGPU adapter was found, e.g. "google / swiftshader (fallback)". */
   adapter: string | null;
+  /** WASM threads onnxruntime really uses (read back after the session was created). */
   wasmThreads: number;
+  /** Why only one thread (not isolated, no SharedArrayBuffer, asked for 1), or null. */
+  wasmThreadsWhy: string | null;
   downloadMs: number;
   compileMs: number;
   /** The warm-up run (0 when none was asked for). */
