@@ -210,7 +210,7 @@ export function parseManifest(json: unknown): ModelManifest {
 
   if (o.files !== undefined && o.files !== null) {
     if (!isObj(o.files)) fail('files', 'must be an object mapping file names to {bytes, sha256}', o.files);
-    const files: Record<string, { bytes: number; sha256?: string }> = {};
+    const files: [string, { bytes: number; sha256?: string }][] = [];
     for (const [f, info] of Object.entries(o.files)) {
       fileName(f, `files["${f}"]`);
       if (!isObj(info)) fail(`files["${f}"]`, 'must be an object with bytes', info);
@@ -223,11 +223,20 @@ export function parseManifest(json: unknown): ModelManifest {
         }
         entry.sha256 = info.sha256.toLowerCase();
       }
-      files[f] = entry;
+      files.push([f, entry]);
     }
-    m.files = files;
+    // fromEntries defines own properties: a file named "__proto__" stays a file, not the object's prototype.
+    m.files = Object.fromEntries(files);
   }
   return m;
+}
+
+/**
+ * What manifest.files says of one file, or undefined. Own properties only: the name comes from the
+ * manifest, and a graph called "constructor" or "toString" must not find Object's methods.
+ */
+export function listedFile(m: ModelManifest, file: string): { bytes: number; sha256?: string } | undefined {
+  return m.files && Object.hasOwn(m.files, file) ? m.files[file] : undefined;
 }
 
 export function numPatches(m: ModelManifest): number {

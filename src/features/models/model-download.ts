@@ -7,7 +7,7 @@
  * (network, server), as opposed to a broken folder.
  */
 import { errorText } from '../../mae/error-text.ts';
-import { ManifestError, onnxProblem, parseManifest, type ModelManifest } from '../../mae/index.ts';
+import { listedFile, ManifestError, onnxProblem, parseManifest, type ModelManifest } from '../../mae/index.ts';
 
 export class ModelLoadError extends Error {
   constructor(
@@ -145,16 +145,15 @@ export async function downloadModelFiles(
   const parts = [manifest.encoder, manifest.decoder];
   const graphs = new Set(parts.map((p) => p.file));
   const files = [...parts.map((p) => p.file), ...parts.flatMap((p) => p.externalData ?? [])];
-  const expected = manifest.files ?? {};
   const known = new Map<string, number>();
-  for (const f of files) known.set(f, expected[f]?.bytes ?? 0);
+  for (const f of files) known.set(f, listedFile(manifest, f)?.bytes ?? 0);
   const total = (): number => [...known.values()].reduce((a, b) => a + b, 0);
   let loaded = 0;
   let lastPost = 0;
   const out = new Map<string, Uint8Array<ArrayBuffer>>();
   for (const f of files) {
     const data = await fetchFile(new URL(f, base), f, (delta, contentLength) => {
-      if (contentLength > 0 && !expected[f]) known.set(f, contentLength);
+      if (contentLength > 0 && !listedFile(manifest, f)) known.set(f, contentLength);
       loaded += delta;
       const now = performance.now();
       if (now - lastPost > 50) {
@@ -162,7 +161,7 @@ export async function downloadModelFiles(
         onProgress(loaded, total(), f);
       }
     });
-    const want = expected[f];
+    const want = listedFile(manifest, f);
     if (want && data.byteLength !== want.bytes) {
       const short = data.byteLength < want.bytes;
       throw new ModelLoadError(

@@ -7,7 +7,7 @@
  * ModelLoadErrors, never retryable (a retry reads the same files).
  */
 import { errorText } from '../../mae/error-text.ts';
-import { ManifestError, parseManifest, type ModelManifest } from '../../mae/index.ts';
+import { listedFile, ManifestError, parseManifest, type ModelManifest } from '../../mae/index.ts';
 import { locateModelFolder, MANIFEST_FILE, missingModelFiles, ModelFolderError } from './model-folder.ts';
 import { checkFileContent, ModelLoadError } from './model-download.ts';
 import type { LocalModelFile } from '../../worker/messages.ts';
@@ -55,10 +55,9 @@ export async function readLocalModel(
   const names = [...parts.map((p) => p.file), ...parts.flatMap((p) => p.externalData ?? [])];
   const blobs = names.map((f) => folder.files.get(f) as Blob);
   const total = blobs.reduce((a, b) => a + b.size, 0);
-  const expected = manifest.files ?? {};
   // Sizes first: a file that is not the one the manifest describes fails before any is read.
   names.forEach((f, i) => {
-    const want = expected[f];
+    const want = listedFile(manifest, f);
     if (want && blobs[i].size !== want.bytes) {
       throw new ModelLoadError(
         `${f} is ${blobs[i].size} bytes, but manifest.json says ${want.bytes}: it is not the file this manifest describes.`,
@@ -71,7 +70,7 @@ export async function readLocalModel(
   for (const [i, f] of names.entries()) {
     onProgress(loaded, total, f);
     const data = await readBytes(blobs[i], f);
-    await checkFileContent(f, data, graphs.has(f), expected[f]?.sha256, false);
+    await checkFileContent(f, data, graphs.has(f), listedFile(manifest, f)?.sha256, false);
     bytes.set(f, data);
     loaded += data.byteLength;
   }

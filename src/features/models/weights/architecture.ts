@@ -45,42 +45,54 @@ export interface ArchitectureOptions {
   decoderNumHeads?: number;
 }
 
-// Head counts are not visible in tensor shapes: the official widths and ours (as convert_official.py).
-const ENCODER_HEADS: Record<number, number> = { 192: 3, 384: 6, 768: 12, 1024: 16, 1280: 16 };
-const DECODER_HEADS: Record<number, number> = { 128: 4, 256: 8, 512: 16 };
+// Head counts are not visible in tensor shapes: the official widths and ours (as convert_official.py;
+// python/tests/test_ts_parity.py checks that the two tables agree).
+// Maps, not objects, here and below: the keys come from a file, and `'constructor' in {}` is true.
+export const ENCODER_HEADS: ReadonlyMap<number, number> = new Map([
+  [192, 3],
+  [384, 6],
+  [768, 12],
+  [1024, 16],
+  [1280, 16],
+]);
+export const DECODER_HEADS: ReadonlyMap<number, number> = new Map([
+  [128, 4],
+  [256, 8],
+  [512, 16],
+]);
 // For other widths: the head width the official models use (64 in the encoders up to ViT-L, 32 in the decoders).
 const ENCODER_HEAD_DIM = 64;
 const DECODER_HEAD_DIM = 32;
 
 const BLOCK_PARTS = ['norm1', 'attn.q', 'attn.k', 'attn.v', 'attn.proj', 'norm2', 'mlp.fc1', 'mlp.fc2'];
 
-const HF_BLOCK_NAMES: Record<string, string> = {
-  layernorm_before: 'norm1',
-  layernorm_after: 'norm2',
-  'attention.attention.query': 'attn.q',
-  'attention.attention.key': 'attn.k',
-  'attention.attention.value': 'attn.v',
-  'attention.output.dense': 'attn.proj',
-  'intermediate.dense': 'mlp.fc1',
-  'output.dense': 'mlp.fc2',
-};
+export const HF_BLOCK_NAMES: ReadonlyMap<string, string> = new Map([
+  ['layernorm_before', 'norm1'],
+  ['layernorm_after', 'norm2'],
+  ['attention.attention.query', 'attn.q'],
+  ['attention.attention.key', 'attn.k'],
+  ['attention.attention.value', 'attn.v'],
+  ['attention.output.dense', 'attn.proj'],
+  ['intermediate.dense', 'mlp.fc1'],
+  ['output.dense', 'mlp.fc2'],
+]);
 
-const HF_NAMES: Record<string, string> = {
-  'vit.embeddings.cls_token': 'cls_token',
-  'vit.embeddings.position_embeddings': 'pos_embed',
-  'vit.embeddings.patch_embeddings.projection.weight': 'patch_embed.proj.weight',
-  'vit.embeddings.patch_embeddings.projection.bias': 'patch_embed.proj.bias',
-  'vit.layernorm.weight': 'norm.weight',
-  'vit.layernorm.bias': 'norm.bias',
-  'decoder.decoder_embed.weight': 'decoder_embed.weight',
-  'decoder.decoder_embed.bias': 'decoder_embed.bias',
-  'decoder.mask_token': 'mask_token',
-  'decoder.decoder_pos_embed': 'decoder_pos_embed',
-  'decoder.decoder_norm.weight': 'decoder_norm.weight',
-  'decoder.decoder_norm.bias': 'decoder_norm.bias',
-  'decoder.decoder_pred.weight': 'decoder_pred.weight',
-  'decoder.decoder_pred.bias': 'decoder_pred.bias',
-};
+export const HF_NAMES: ReadonlyMap<string, string> = new Map([
+  ['vit.embeddings.cls_token', 'cls_token'],
+  ['vit.embeddings.position_embeddings', 'pos_embed'],
+  ['vit.embeddings.patch_embeddings.projection.weight', 'patch_embed.proj.weight'],
+  ['vit.embeddings.patch_embeddings.projection.bias', 'patch_embed.proj.bias'],
+  ['vit.layernorm.weight', 'norm.weight'],
+  ['vit.layernorm.bias', 'norm.bias'],
+  ['decoder.decoder_embed.weight', 'decoder_embed.weight'],
+  ['decoder.decoder_embed.bias', 'decoder_embed.bias'],
+  ['decoder.mask_token', 'mask_token'],
+  ['decoder.decoder_pos_embed', 'decoder_pos_embed'],
+  ['decoder.decoder_norm.weight', 'decoder_norm.weight'],
+  ['decoder.decoder_norm.bias', 'decoder_norm.bias'],
+  ['decoder.decoder_pred.weight', 'decoder_pred.weight'],
+  ['decoder.decoder_pred.bias', 'decoder_pred.bias'],
+]);
 
 function listNames(names: readonly string[], max = 6): string {
   const shown = names.slice(0, max).join(', ');
@@ -131,12 +143,12 @@ export function canonicalTensors(table: TensorTable, fileName: string): { layout
     }
     for (const [name, t] of source) {
       const block = /^(vit\.encoder\.layer|decoder\.decoder_layers)\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
-      const inner = block ? HF_BLOCK_NAMES[block[3]] : undefined;
+      const inner = block ? HF_BLOCK_NAMES.get(block[3]) : undefined;
       if (block && inner) {
         out.set(`${block[1] === 'vit.encoder.layer' ? 'blocks' : 'decoder_blocks'}.${block[2]}.${inner}.${block[4]}`, t);
       } else {
         // Names outside the table are kept as they are, so the strict check below lists them as unexpected.
-        out.set(HF_NAMES[name] ?? name, t);
+        out.set(HF_NAMES.get(name) ?? name, t);
       }
     }
     return { layout: 'huggingface', tensors: out };
@@ -158,14 +170,15 @@ function blockCount(names: Iterable<string>, prefix: string): number {
   return max + 1;
 }
 
-function heads(width: number, table: Record<number, number>, headDim: number, given: number | undefined, what: string, fileName: string) {
+function heads(width: number, table: ReadonlyMap<number, number>, headDim: number, given: number | undefined, what: string, fileName: string) {
   if (given !== undefined) {
     if (!Number.isInteger(given) || given <= 0 || width % given !== 0) {
       throw new WeightsError(`${fileName}: ${given} ${what} heads do not divide the ${what} width ${width}.`);
     }
     return { heads: given, from: 'given' as const };
   }
-  if (table[width] !== undefined) return { heads: table[width], from: 'known width' as const };
+  const known = table.get(width);
+  if (known !== undefined) return { heads: known, from: 'known width' as const };
   if (width % headDim === 0) return { heads: width / headDim, from: 'assumed head width' as const };
   throw new WeightsError(
     `${fileName}: the ${what} is ${width} wide, a width no official MAE uses, and the number of attention heads cannot be read from the weights: give it (--${what === 'encoder' ? 'num-heads' : 'decoder-num-heads'} on the command line).`,

@@ -24,19 +24,22 @@ export const DTYPE_BYTES: Record<TensorDtype, number> = {
   bool: 1,
 };
 
-/** torch.<Name>Storage → element type: the storage classes a checkpoint's persistent ids name. */
-const STORAGE_DTYPES: Record<string, TensorDtype> = {
-  FloatStorage: 'float32',
-  HalfStorage: 'float16',
-  BFloat16Storage: 'bfloat16',
-  DoubleStorage: 'float64',
-  LongStorage: 'int64',
-  IntStorage: 'int32',
-  ShortStorage: 'int16',
-  CharStorage: 'int8',
-  ByteStorage: 'uint8',
-  BoolStorage: 'bool',
-};
+/**
+ * torch.<Name>Storage → element type: the storage classes a checkpoint's persistent ids name.
+ * A Map, not an object: the names come from the file, and `'constructor' in {}` is true.
+ */
+export const STORAGE_DTYPES: ReadonlyMap<string, TensorDtype> = new Map([
+  ['FloatStorage', 'float32'],
+  ['HalfStorage', 'float16'],
+  ['BFloat16Storage', 'bfloat16'],
+  ['DoubleStorage', 'float64'],
+  ['LongStorage', 'int64'],
+  ['IntStorage', 'int32'],
+  ['ShortStorage', 'int16'],
+  ['CharStorage', 'int8'],
+  ['ByteStorage', 'uint8'],
+  ['BoolStorage', 'bool'],
+]);
 
 export class PyDict {
   readonly entries = new Map<PyKey, PyValue>();
@@ -86,7 +89,7 @@ export type PyValue = PyKey | Uint8Array | PyDict | PyTuple | PyList | PyGlobal 
 function allowedGlobal(module: string, name: string): boolean {
   if (module === 'collections' && name === 'OrderedDict') return true;
   if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_parameter')) return true;
-  if (module === 'torch' && name in STORAGE_DTYPES) return true;
+  if (module === 'torch' && STORAGE_DTYPES.has(name)) return true;
   // Training checkpoints (`{'model', 'optimizer', 'epoch', 'args'}`) carry the run's arguments as a
   // Namespace: plain data; it is recorded, never constructed.
   if (module === 'argparse' && name === 'Namespace') return true;
@@ -500,9 +503,10 @@ function intTuple(v: PyValue | undefined, what: string): number[] {
 function persistentLoad(pid: PyValue): StorageRef {
   if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage' || pid.items.length < 5) throw new Damaged('a persistent id that is not a storage');
   const [, type, key, location, numel] = pid.items;
-  if (!(type instanceof PyGlobal) || type.module !== 'torch' || !(type.name in STORAGE_DTYPES)) throw new Damaged('a storage of unknown type');
+  const dtype = type instanceof PyGlobal && type.module === 'torch' ? STORAGE_DTYPES.get(type.name) : undefined;
+  if (dtype === undefined) throw new Damaged('a storage of unknown type');
   if (typeof key !== 'string' || typeof location !== 'string') throw new Damaged('a storage without a key');
-  return new StorageRef(key, STORAGE_DTYPES[type.name], location, asInt(numel, 'a storage size'));
+  return new StorageRef(key, dtype, location, asInt(numel, 'a storage size'));
 }
 
 /** _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]) */

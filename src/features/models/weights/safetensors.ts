@@ -13,18 +13,19 @@ import { expectedBytes, type TensorEntry, type TensorTable } from './tensors.ts'
 /** safetensors' own limit for the header (100 MB); real headers are tens of KB. */
 const MAX_HEADER_BYTES = 100_000_000;
 
-const DTYPES: Record<string, TensorDtype> = {
-  F32: 'float32',
-  F16: 'float16',
-  BF16: 'bfloat16',
-  F64: 'float64',
-  I64: 'int64',
-  I32: 'int32',
-  I16: 'int16',
-  I8: 'int8',
-  U8: 'uint8',
-  BOOL: 'bool',
-};
+/** A Map, not an object: the dtype comes from the file, and `'constructor' in {}` is true. */
+export const SAFETENSORS_DTYPES: ReadonlyMap<string, TensorDtype> = new Map([
+  ['F32', 'float32'],
+  ['F16', 'float16'],
+  ['BF16', 'bfloat16'],
+  ['F64', 'float64'],
+  ['I64', 'int64'],
+  ['I32', 'int32'],
+  ['I16', 'int16'],
+  ['I8', 'int8'],
+  ['U8', 'uint8'],
+  ['BOOL', 'bool'],
+]);
 
 /** The first bytes look like safetensors: a plausible header length followed by '{'. */
 export function looksLikeSafetensors(head: Uint8Array): boolean {
@@ -60,13 +61,13 @@ export async function readSafetensors(blob: Blob, fileName: string): Promise<Ten
     if (name === '__metadata__') continue;
     if (typeof info !== 'object' || info === null) lie(`the entry for ${name} is not an object`);
     const { dtype, shape, data_offsets: offsets } = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof dtype !== 'string' || !(dtype in DTYPES)) lie(`${name} has the unknown dtype ${JSON.stringify(dtype)}`);
+    const type = typeof dtype === 'string' ? SAFETENSORS_DTYPES.get(dtype) : undefined;
+    if (type === undefined) return lie(`${name} has the unknown dtype ${JSON.stringify(dtype)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) lie(`${name} has no valid shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && (o as number) >= 0)) {
       lie(`${name} has no valid data_offsets`);
     }
     const [begin, end] = offsets as number[];
-    const type = DTYPES[dtype as string];
     const want = expectedBytes(type, shape as number[]);
     if (end < begin) lie(`${name} ends (byte ${end}) before it begins (byte ${begin})`);
     if (end - begin !== want) {
