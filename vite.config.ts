@@ -193,5 +193,8 @@ export default defineConfig(({ mode }) => ({
   worker: { format: 'es' },
   // Pre-bundling would rewrite onnxruntime-web's import.meta.url based loading.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // A relative base: one build serves from a host's root and from any sub-path (GitHub Pages'
+  // /<repo>/) unchanged; the page resolves the app's URLs against its own folder (src/app-base.ts).
+  base: './',
   build: { target: 'es2022', chunkSizeWarningLimit: 1200 },
 }));

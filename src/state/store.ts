@@ -59,7 +59,9 @@ export interface ProviderState {
   active: Provider | null;
   reason: string;
   adapter: string | null;
+  /** WASM threads onnxruntime really uses, and why only one (null: more than one, or not known yet). */
   wasmThreads: number | null;
+  wasmThreadsWhy: string | null;
 }
 
 export interface AppState {
@@ -126,7 +128,7 @@ export const useStore = create<AppState>()(
       loadingUrl: null,
       switchError: null,
     },
-    provider: { requested: 'auto', active: null, reason: '', adapter: null, wasmThreads: null },
+    provider: { requested: 'auto', active: null, reason: '', adapter: null, wasmThreads: null, wasmThreadsWhy: null },
     maskRatio: DEFAULT_MASK_RATIO,
     seed: 0,
     sameMaskForAll: false,

@@ -145,7 +145,7 @@ export interface LoadResult {
   /** WASM threads onnxruntime really uses (read back after the session was created). */
   wasmThreads: number;
   /** Why only one thread (not isolated, no SharedArrayBuffer, asked for 1), or null. */
-  wasmThreadsWhy: string | null;
+  wasmThreadsWhy?: string | null;
   downloadMs: number;
   compileMs: number;
   /** The warm-up run (0 when none was asked for). */

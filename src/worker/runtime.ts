@@ -51,6 +51,14 @@ export class WorkerRuntime {
    * the WASM backend starts, i.e. at the first load of this worker.
    */
   wasmThreads: number;
+  /** `?threads=N` as the page asked (null: not asked), to tell "asked for 1" from "could not have more". */
+  private threadsAsked: number | null = null;
+  /**
+   * The app's folder (absolute, ending in "/"): model folders and onnxruntime's files are resolved
+   * against it. The page sends it with each load (LoadRequest.appBase): with the build's relative
+   * base a worker cannot know it (its own script sits in assets/). The dev server's base is absolute.
+   */
+  appBase: string = new URL(import.meta.env.BASE_URL, self.location.href).href;
   private backendStarted = false;
   private readonly runtimes = new Map<Provider, OrtRuntime>();
   private model: Model | null = null;
@@ -71,7 +79,32 @@ export class WorkerRuntime {
 
   /** Sets the WASM thread count, if the WASM backend has not started yet (it reads it once). */
   requestThreads(threads: number | undefined): void {
-    if (!this.backendStarted && self.crossOriginIsolated && threads !== undefined && threads >= 1) this.wasmThreads = Math.floor(threads);
+    if (this.backendStarted || threads === undefined || threads < 1) return;
+    this.threadsAsked = Math.floor(threads);
+    if (self.crossOriginIsolated) this.wasmThreads = this.threadsAsked;
+  }
+
+  /** The page's app folder (see appBase); ignored once onnxruntime has been given its file paths. */
+  useAppBase(base: string | undefined): void {
+    if (base && this.runtimes.size === 0) this.appBase = new URL(base).href;
+  }
+
+  /**
+   * The WASM threads onnxruntime really uses, read back after its backend started: it lowers
+   * env.wasm.numThreads to 1 by itself where WebAssembly threads cannot run (no SharedArrayBuffer,
+   * e.g. a page that is not cross-origin isolated, or WebKitGTK even when it is). With why, when 1.
+   */
+  threadsInUse(rt: OrtRuntime): { threads: number; why: string | null } {
+    const settled = rt.env.wasm.numThreads;
+    const threads = typeof settled === 'number' && settled >= 1 ? settled : this.wasmThreads;
+    if (threads > 1) return { threads, why: null };
+    let why: string;
+    if (this.threadsAsked === 1) why = 'asked for 1 (?threads=1)';
+    else if (!self.crossOriginIsolated) why = 'the page is not cross-origin isolated';
+    else if (typeof SharedArrayBuffer === 'undefined') why = 'this browser has no SharedArrayBuffer';
+    else if ((navigator.hardwareConcurrency || 1) <= 1) why = 'the browser reports one core';
+    else why = 'WebAssembly threads are not available here';
+    return { threads, why };
   }
 
   /**
@@ -86,7 +119,7 @@ export class WorkerRuntime {
     if (cached) return cached;
     const rt: OrtRuntime = provider === 'webgpu' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm');
     // Runtime files from our own origin; threads as set above; errors only in the console.
-    rt.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, self.location.href).href;
+    rt.env.wasm.wasmPaths = new URL('ort/', this.appBase).href;
     rt.env.wasm.numThreads = this.wasmThreads;
     rt.env.logLevel = 'error';
     this.runtimes.set(provider, rt);

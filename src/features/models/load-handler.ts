@@ -47,6 +47,7 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
   async run(req, { runtime, post }) {
     const t0 = performance.now();
     runtime.requestThreads(req.wasmThreads);
+    runtime.useAppBase(req.appBase);
     const progress = (loaded: number, total: number, file: string): void => post({ type: 'progress', id: req.id, loaded, total, file });
     // A folder from the user's disk is read and checked before anything heavy (GPU probe, runtime).
     let local: LocalModel | null = null;
@@ -79,7 +80,8 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
       }
     }
 
-    const base = new URL(req.modelUrl, self.location.href);
+    // Against the app's folder (the page's), not this worker script's (assets/): see src/app-base.ts.
+    const base = new URL(req.modelUrl, runtime.appBase);
     let manifest: ModelManifest;
     let bytes: ModelBytes;
     if (local) {
@@ -146,12 +148,15 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
     const t2 = performance.now();
     await runtime.setModel(manifest, sessions, rt, choice.provider, bytes);
     post({ type: 'status', id: req.id, phase: 'ready', message: 'Ready' });
+    // What onnxruntime settled on once its backend started, not what was asked for.
+    const threads = runtime.threadsInUse(rt);
     return {
       provider: choice.provider,
       reason: choice.reason,
       manifest,
       adapter: probe.summary ? describeAdapter(probe.summary) : null,
-      wasmThreads: runtime.wasmThreads,
+      wasmThreads: threads.threads,
+      wasmThreadsWhy: threads.why,
       downloadMs: t1 - t0,
       compileMs: t2 - t1 - warmupMs,
       warmupMs,

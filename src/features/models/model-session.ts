@@ -284,7 +284,13 @@ export class ModelSession {
         activeUrl: url,
         loadingUrl: null,
       });
-      useStore.getState().setProvider({ active: r.provider, reason: r.reason, adapter: r.adapter, wasmThreads: r.wasmThreads });
+      useStore.getState().setProvider({
+        active: r.provider,
+        reason: r.reason,
+        adapter: r.adapter,
+        wasmThreads: r.wasmThreads,
+        wasmThreadsWhy: r.wasmThreadsWhy ?? null,
+      });
       if (this.resolveReady) this.resolveReady(true);
       else this.modelReady = Promise.resolve(true);
       if (old !== null) this.options.onActiveModel?.(url);
