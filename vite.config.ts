@@ -4,6 +4,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { E2E_HUB, E2E_HUB_HOSTS, HUB_BASE, HUB_HOSTS } from './src/features/models/hub/hub-hosts.ts';
 import { writeServiceWorker } from './src/features/offline/sw-build.ts';
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -39,30 +40,16 @@ const mimeTypes: Record<string, string> = {
 };
 
 /**
- * The Hugging Face hub, for "Get the official MAE" (src/features/models/hub): the host the page asks
- * (file lists, and /resolve/ URLs, which answer with a redirect) and the file servers those redirects
- * lead to (2026: the Xet bridge and CDN edges; the older LFS CDNs for files not yet moved). A request
- * goes to them only when the person starts a download. The hub's address is fixed at build time.
+ * The Hugging Face hub, for "Get the official MAE" (src/features/models/hub): exactly
+ * https://huggingface.co (file lists, /resolve/) and the subdomains of hf.co and huggingface.co its
+ * redirects lead to; why wildcards, and the test build's stand-in, in hub-hosts.ts. A request goes to
+ * them only when the person starts a download. The hub's address is fixed at build time.
  */
-export const HUB_BASE = 'https://huggingface.co';
-export const HUB_HOSTS = [
-  HUB_BASE,
-  'https://cas-bridge.xethub.hf.co',
-  'https://cas-bridge.xethub-eu.hf.co',
-  'https://us.aws.cdn.hf.co',
-  'https://us.gcp.cdn.hf.co',
-  'https://cdn-lfs.hf.co',
-  'https://cdn-lfs-us-1.hf.co',
-  'https://cdn-lfs-eu-1.hf.co',
-  'https://cdn-lfs.huggingface.co',
-  'https://cdn-lfs-us-1.huggingface.co',
-] as const;
-/** The test build's stand-in hub (e2e/hub-server.ts): two origins, as the real hub redirects to another host. */
-export const E2E_HUB = { base: 'http://127.0.0.1:4801', cdn: 'http://localhost:4802' } as const;
+export { E2E_HUB, HUB_BASE, HUB_HOSTS };
 
 /** The test build (`vite build --mode e2e`, `vite preview --mode e2e`) downloads from the stand-in hub. */
 const hubOf = (mode: string) =>
-  mode === 'e2e' ? { base: E2E_HUB.base, hosts: [E2E_HUB.base, E2E_HUB.cdn] } : { base: HUB_BASE, hosts: [...HUB_HOSTS] };
+  mode === 'e2e' ? { base: E2E_HUB.base, hosts: [...E2E_HUB_HOSTS] } : { base: HUB_BASE, hosts: [...HUB_HOSTS] };
 
 /**
  * Content-Security-Policy of the built site: only this origin, for everything but the hub's hosts in
