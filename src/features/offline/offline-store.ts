@@ -11,6 +11,11 @@ export interface OfflineState {
   status: OfflineStatus;
   updateReady: boolean;
   error: string | null;
+  /**
+   * Why the page is not cross-origin isolated, as far as the page knows (service workers off, the
+   * first visit before its one reload, a browser that refuses); null when it is, or not known.
+   */
+  isolationWhy: string | null;
 }
 
-export const useOfflineStore = create<OfflineState>(() => ({ status: 'off', updateReady: false, error: null }));
+export const useOfflineStore = create<OfflineState>(() => ({ status: 'off', updateReady: false, error: null, isolationWhy: null }));

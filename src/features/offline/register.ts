@@ -1,9 +1,18 @@
 /**
- * Page side of the offline feature: registers /sw.js (production builds only: the dev server's hot
- * reloading and a cache-first worker do not mix), reports progress in useOfflineStore, and applies a
- * waiting update when the person asks (skip-waiting, then one reload once the new worker controls).
+ * Page side of the offline feature: registers sw.js beside index.html, scoped to the app's folder
+ * (production builds only: the dev server's hot reloading and a cache-first worker do not mix),
+ * reports progress in useOfflineStore, and applies a waiting update when the person asks
+ * (skip-waiting, then one reload once the new worker controls).
+ *
+ * It also gains cross-origin isolation where the host sends no headers: once the service worker
+ * (which adds COOP/COEP) controls a page that is not isolated, the page reloads once (isolation.ts
+ * decides: never in a loop, never over the person's own images); otherwise it records why not.
  */
+import { pageAppBase } from '../../app-base.ts';
 import { errorText } from '../../mae/error-text.ts';
+import { useStore } from '../../state/store.ts';
+import { modelIdOf } from '../models/model-index.ts';
+import { isolationStep, readReloadMark, WHY, writeReloadMark } from './isolation.ts';
 import { useOfflineStore } from './offline-store.ts';
 
 let registration: ServiceWorkerRegistration | null = null;
@@ -27,14 +36,46 @@ function track(worker: ServiceWorker): void {
   onState();
 }
 
+/** A reload now would lose what the person added: their photos, or a model from their disk or the hub. */
+function wouldLoseWork(): boolean {
+  const s = useStore.getState();
+  const url = s.model.activeUrl ?? s.model.loadingUrl;
+  return s.rows.some((r) => r.origin === 'upload') || s.uploads !== null || (url !== null && modelIdOf(url) === null);
+}
+
+/** Reloads once for isolation, or records why the page stays as it is (the thread badge shows it). */
+function isolate(workerActive: boolean): void {
+  const step = isolationStep({
+    isolated: window.crossOriginIsolated,
+    // An active worker that does not control this load (a hard reload bypasses it) will on a plain one.
+    controlled: navigator.serviceWorker.controller !== null || workerActive,
+    alreadyReloaded: readReloadMark(),
+    wouldLoseWork: wouldLoseWork(),
+  });
+  if (step.reload) {
+    if (writeReloadMark(true)) window.location.reload();
+    else set({ isolationWhy: WHY.noMark });
+    return;
+  }
+  set({ isolationWhy: step.why });
+}
+
 export async function registerServiceWorker(): Promise<void> {
-  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
+  if (!import.meta.env.PROD) return;
+  if (window.crossOriginIsolated) writeReloadMark(false);
+  if (!('serviceWorker' in navigator)) {
+    if (!window.crossOriginIsolated) set({ isolationWhy: WHY.noServiceWorker });
+    return;
+  }
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (reloadOnControllerChange) window.location.reload();
+    else isolate(true);
   });
   try {
     set({ status: navigator.serviceWorker.controller ? 'ready' : 'installing' });
-    registration = await navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL });
+    const base = pageAppBase();
+    registration = await navigator.serviceWorker.register(new URL('sw.js', base), { scope: base });
+    isolate(registration.active !== null);
     if (registration.waiting && navigator.serviceWorker.controller) set({ updateReady: true });
     if (registration.installing) track(registration.installing);
     else if (registration.active && !navigator.serviceWorker.controller) set({ status: 'ready' });
@@ -43,6 +84,7 @@ export async function registerServiceWorker(): Promise<void> {
     });
   } catch (err) {
     set({ status: 'failed', error: errorText(err) });
+    if (!window.crossOriginIsolated) set({ isolationWhy: `the service worker that would isolate the page failed: ${errorText(err)}` });
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The service worker (served as /sw.js): makes a second visit work with the network gone.
+ * The service worker (served as sw.js beside index.html; its scope is that folder): makes a second visit work with the network gone.
  *
  * Not bundled with the app: vite.config.ts (offline/sw-build.ts) transpiles this file on `vite build`
  * and prepends the precache list it computed from the build output (PRECACHE: every app file, the
@@ -14,6 +14,15 @@
  *
  * Only same-origin GET requests are answered; anything else (a model download the person asked for)
  * goes straight to the network, untouched.
+ *
+ * Cross-origin isolation without server headers: every response this worker serves carries
+ * COOP: same-origin, COEP: require-corp and CORP: same-origin (unless the host already sent them), so
+ * on a host that cannot send headers (GitHub Pages) the page, its worker and onnxruntime's thread
+ * workers are crossOriginIsolated and WebAssembly runs on several threads (the pattern of
+ * coi-serviceworker, written here). The first visit is not served by this worker yet: the page
+ * reloads once when it takes over (register.ts). require-corp rather than credentialless: Safari
+ * knows only require-corp, the dev and preview servers send it too, and the app loads nothing
+ * cross-origin in no-cors mode; the hub download is a CORS fetch(), which require-corp allows.
  */
 
 declare const PRECACHE: readonly { url: string; revision: string }[];
@@ -23,8 +32,30 @@ const sw = self as unknown as ServiceWorkerGlobalScope;
 const CACHE_PREFIX = 'mae-playground-';
 const CACHE = `${CACHE_PREFIX}${VERSION}`;
 const scopeUrl = new URL(sw.registration.scope);
-/** The app shell served for every navigation inside the scope (the app is one page; ?model=... etc.). */
+/** The app shell, served for a navigation to the app's page (the app is one page; ?model=... etc.). */
 const SHELL = new URL('index.html', scopeUrl).href;
+
+/** The headers that make the page and its workers cross-origin isolated (see the header comment). */
+const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** `response` with the isolation headers added; an opaque or error response is passed on as is. */
+function withIsolation(response: Response): Response {
+  if (response.status === 0 || response.type === 'opaque' || response.type === 'opaqueredirect') return response;
+  const missing = Object.entries(ISOLATION_HEADERS).filter(([k]) => !response.headers.has(k));
+  if (missing.length === 0) return response;
+  const headers = new Headers(response.headers);
+  for (const [k, v] of missing) headers.set(k, v);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** The app's page itself (the scope's folder or its index.html), whatever the query. */
+function isAppPage(url: URL): boolean {
+  return url.pathname === scopeUrl.pathname || url.href.split(/[?#]/)[0] === SHELL;
+}
 
 sw.addEventListener('install', (event) => {
   // cache: 'reload' bypasses the HTTP cache, so a new version never stores an old file.
@@ -60,13 +91,15 @@ sw.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== scopeUrl.origin) return; // never touch other origins (opt-in downloads)
   if (request.headers.has('range')) return; // partial content is not what the cache holds
-  event.respondWith(respond(request));
+  event.respondWith(respond(request, url).then(withIsolation));
 });
 
-async function respond(request: Request): Promise<Response> {
+async function respond(request: Request, url: URL): Promise<Response> {
   const cache = await caches.open(CACHE);
   if (request.mode === 'navigate') {
-    const shell = await cache.match(SHELL, { ignoreVary: true });
+    // Only the app's page gets the shell: another path inside the scope is what the host says (a
+    // 404 on a static host), as without this worker, not the app at an address its URLs break under.
+    const shell = isAppPage(url) ? await cache.match(SHELL, { ignoreVary: true }) : undefined;
     if (shell) return shell;
     return fetch(request);
   }
