@@ -53,7 +53,7 @@ function ensureFiles(name) {
   const folder = path.join(cacheDir, `${factory}-converted`);
   if (!fs.existsSync(file)) {
     log(`writing random ${factory} weights in the official layout to ${path.relative(root, file)} (one-off) ...`);
-    execFileSync(PY, ['-m', 'mae_playground.weight_fixtures', '--official', factory, '--out', cacheDir], {
+    execFileSync(PY, ['-m', 'mae_fixtures.weight_fixtures', '--official', factory, '--out', cacheDir], {
       cwd: root,
       env: pyEnv,
       stdio: 'ignore',

@@ -48,7 +48,7 @@ function weightsFile(name) {
     log(`writing random ${factory} weights in the official layout to ${path.relative(root, file)} (one-off) ...`);
     execFileSync(
       process.env.MAE_PYTHON ?? '/usr/bin/python3',
-      ['-m', 'mae_playground.weight_fixtures', '--official', factory, '--out', dir],
+      ['-m', 'mae_fixtures.weight_fixtures', '--official', factory, '--out', dir],
       {
         cwd: root,
         env: { ...process.env, PYTHONPATH: path.join(root, 'python') },

@@ -1,7 +1,7 @@
 """Small random MAE weight files in every layout the app imports, bad files, and PyTorch references.
 
-    PYTHONPATH=python /usr/bin/python3 -m mae_playground.weight_fixtures [--out tests/fixtures/weights]
-    PYTHONPATH=python /usr/bin/python3 -m mae_playground.weight_fixtures --official mae_vit_base_patch16 --out .cache/weights
+    PYTHONPATH=python /usr/bin/python3 -m mae_fixtures.weight_fixtures [--out tests/fixtures/weights]
+    PYTHONPATH=python /usr/bin/python3 -m mae_fixtures.weight_fixtures --official mae_vit_base_patch16 --out .cache/weights
 
 The TypeScript importer (src/features/models/weights/) must reproduce `references.json` from these
 files through onnxruntime. Layouts (one small random model, 16 px, patch 4, encoder 48-d x 2 blocks x
@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import eval_tensor
-from .mask_prng import image_seed, random_masking_ids
-from .models_mae import FACTORIES, MaskedAutoencoderViT
+from mae_playground.data import eval_tensor
+from mae_playground.mask_prng import image_seed, random_masking_ids
+from mae_playground.models_mae import FACTORIES, MaskedAutoencoderViT
 
 REPO = Path(__file__).resolve().parents[2]
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # zip entry dates, so that the fixtures are the same bytes every run

@@ -2,8 +2,7 @@
 
 Layouts it accepts:
 - ours (train.py): {"config", "model", ...}: checkpoint.pth (fp32 weights, optimizer, schedule, maybe "ema")
-  and best.pth (fp16 weights, no optimizer); the shared warm start has the same shape with a short-key config
-  ({"img", "p", "d", "depth", "h", "dd", "ddepth", "dh", "norm_pix_loss"}).
+  and best.pth (fp16 weights, no optimizer); "config" holds the model's arguments by name.
 - official (facebookresearch/mae): {"model": state_dict} or a bare state dict, official parameter names; the
   architecture is read from the tensor shapes (head counts from the known widths, or given).
 Encoder-only files (mae_pretrain_vit_*.pth) are refused with a message naming the files that hold a decoder.
@@ -94,13 +93,9 @@ def read_checkpoint(path: str | Path) -> dict:
     return ck
 
 
-def legacy_config(cfg: dict) -> dict:
-    """The warm-start checkpoint stores a short-key config; map it to the model's argument names."""
-    if "embed_dim" in cfg:
-        return cfg
-    return dict(img_size=cfg["img"], patch_size=cfg["p"], in_chans=3, embed_dim=cfg["d"], depth=cfg["depth"],
-                num_heads=cfg["h"], decoder_embed_dim=cfg["dd"], decoder_depth=cfg["ddepth"],
-                decoder_num_heads=cfg["dh"], mlp_ratio=4.0, norm_pix_loss=cfg["norm_pix_loss"])
+# The model arguments a "config" must name: the architecture cannot be read back from a config without them.
+_CONFIG_KEYS = ("img_size", "patch_size", "embed_dim", "depth", "num_heads", "decoder_embed_dim", "decoder_depth",
+                "decoder_num_heads")
 
 
 def extract_state_dict(ckpt) -> dict:
@@ -191,7 +186,11 @@ def load_checkpoint(source: str | Path | dict, *, use_ema: bool = False, num_hea
             sd = ck["ema"]
         if isinstance(ck.get("config"), dict):
             check_decoder(sd)
-            cfg, layout = dict(legacy_config(ck["config"])), "trained-here"
+            missing = [k for k in _CONFIG_KEYS if k not in ck["config"]]
+            if missing:
+                raise CheckpointError(f"its config lacks {', '.join(missing)} (it names {sorted(ck['config'])}): "
+                                      "not a checkpoint train.py wrote")
+            cfg, layout = dict(ck["config"]), "trained-here"
             if "mask_ratio" in ck["config"]:
                 cfg["mask_ratio"] = ck["config"]["mask_ratio"]
         else:

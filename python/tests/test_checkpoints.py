@@ -16,10 +16,9 @@ from mae_playground.models_mae import MaskedAutoencoderViT
 
 PY = Path(__file__).resolve().parents[1]
 REPO = PY.parent
-# The model arguments of a tiny model, and the same model in the warm start's short-key config.
+# The model arguments of a tiny model.
 TINY = dict(img_size=32, patch_size=8, in_chans=3, embed_dim=32, depth=2, num_heads=2, decoder_embed_dim=16,
             decoder_depth=1, decoder_num_heads=2, mlp_ratio=4.0, norm_pix_loss=False)
-TINY_SHORT = {"img": 32, "p": 8, "d": 32, "depth": 2, "h": 2, "dd": 16, "ddepth": 1, "dh": 2, "norm_pix_loss": False}
 
 
 def weights(seed: int) -> dict:
@@ -64,12 +63,13 @@ def test_training_checkpoint_with_optimizer_and_ema(tmp_path):
     assert_weights(load_checkpoint(tmp_path / "checkpoint.pth", use_ema=True).model, ema)
 
 
-def test_warm_start_short_key_config(tmp_path):
-    sd = weights(4)
-    torch.save({"config": TINY_SHORT, "step": 2143, "model": sd}, tmp_path / "warm.pth")
-    loaded = load_checkpoint(tmp_path / "warm.pth")
-    assert loaded.config == TINY  # the short keys mapped to the model's argument names (hand-written above)
-    assert_weights(loaded.model, sd)
+def test_a_config_without_the_architecture_is_refused(tmp_path):
+    """A config that does not name the model's arguments (e.g. short keys) is refused, not built with defaults."""
+    short = {"img": 32, "p": 8, "d": 32, "depth": 2, "h": 2, "dd": 16, "ddepth": 1, "dh": 2, "norm_pix_loss": False}
+    torch.save({"config": short, "step": 2143, "model": weights(4)}, tmp_path / "short.pth")
+    with pytest.raises(CheckpointError, match=r"^short\.pth: its config lacks img_size, patch_size, embed_dim, num_heads, "
+                       r"decoder_embed_dim, decoder_depth, decoder_num_heads \(it names \['d', 'dd', "):
+        load_checkpoint(tmp_path / "short.pth")
 
 
 def test_the_committed_weights_load():
@@ -120,14 +120,14 @@ def test_files_that_are_not_checkpoints(tmp_path):
     assert legacy.layout == "official" and legacy.config["embed_dim"] == 32
 
 
-def test_evaluate_reads_the_warm_start_layout(tmp_path):
-    """evaluate's command line once read only long-key configs; it goes through the loader now."""
+def test_evaluate_reads_through_the_loader(tmp_path):
+    """evaluate's command line reads checkpoints through checkpoints.py (a train.py layout here)."""
     val = tmp_path / "data" / "val"
     val.mkdir(parents=True)
     rng = np.random.default_rng(0)
     for i in range(2):
         Image.fromarray((rng.random((40, 48, 3)) * 255).astype(np.uint8)).save(val / f"img{i}.jpg")
-    torch.save({"config": TINY_SHORT, "model": weights(8)}, tmp_path / "warm.pth")
+    torch.save({"config": TINY, "model": weights(8)}, tmp_path / "warm.pth")
     env = {**os.environ, "MAE_DATA": str(tmp_path / "data"), "PYTHONPATH": str(PY)}
     out = subprocess.run([sys.executable, "-m", "mae_playground.evaluate", str(tmp_path / "warm.pth"), "--seeds", "0"],
                          env=env, cwd=REPO, capture_output=True, text=True, timeout=300)

@@ -1,4 +1,4 @@
-"""The weight fixtures (mae_playground.weight_fixtures) that the TypeScript importer is tested on: the
+"""The weight fixtures (mae_fixtures.weight_fixtures) that the TypeScript importer is tested on: the
 official-layout files load through the project's own checkpoint reader into the same model, the
 Hugging Face names are those transformers' conversion script gives, and the bad files are bad."""
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mae_playground.checkpoints import CheckpointError, load_checkpoint
-from mae_playground.weight_fixtures import SMALL, hf_state_dict, small_model, write_small
+from mae_fixtures.weight_fixtures import SMALL, hf_state_dict, small_model, write_small
 
 
 @pytest.fixture(scope="module")

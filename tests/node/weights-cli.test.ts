@@ -1,5 +1,5 @@
 // `npm run cli -- --weights FILE ...`: the CLI as a real process on weight files, against PyTorch's
-// masked-patch MSE for the same photo and mask (python/mae_playground/weight_fixtures.py: the PNG
+// masked-patch MSE for the same photo and mask (python/mae_fixtures/weight_fixtures.py: the PNG
 // photo decodes identically on both sides and the resize is Pillow-exact, so the numbers agree to
 // float rounding), and bad files end with their message and exit code 1.
 import { execFile } from 'node:child_process';

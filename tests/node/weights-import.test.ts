@@ -1,4 +1,4 @@
-// Imported weights through onnxruntime-node reproduce PyTorch (python/mae_playground/weight_fixtures.py)
+// Imported weights through onnxruntime-node reproduce PyTorch (python/mae_fixtures/weight_fixtures.py)
 // in every layout: official .pth with fused qkv (float32, and a float16 *_full file), Hugging Face
 // model.safetensors (split q/k/v) and pytorch_model.bin (bfloat16).
 // Tolerance: the model contract's, max|Δ| <= 1e-4 * max(1, max|ref|) (measured: about 5e-6 here).

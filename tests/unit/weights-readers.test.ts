@@ -1,5 +1,5 @@
 // The weights readers on files that PyTorch, Python's pickle and zipfile wrote
-// (python/mae_playground/weight_fixtures.py): every tensor found where Python says it is, and every
+// (python/mae_fixtures/weight_fixtures.py): every tensor found where Python says it is, and every
 // bad file refused with its own message.
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/mae/index.ts';
@@ -244,6 +244,25 @@ describe('bad files: each gets its own message', () => {
     // the bare pickle (bytes as in the fixture): refused at the GLOBAL, before REDUCE could even be reached
     const pickle = new Uint8Array([0x80, 0x02, 0x63, ...new TextEncoder().encode('os\nsystem\n'), 0x2e]);
     expect(() => readStateDictPickle(pickle, 'p')).toThrow(/os\.system/);
+  });
+
+  it('torch.Size (allowed as in checkpoints.py) reads as a tuple of ints', () => {
+    // PROTO 2, GLOBAL torch.Size, BININT1 2, BININT1 3, TUPLE2, TUPLE1, REDUCE, STOP: pickle.dumps(torch.Size([2, 3]), 2)'s opcodes
+    const pickle = new Uint8Array([
+      0x80,
+      0x02,
+      0x63,
+      ...new TextEncoder().encode('torch\nSize\n'),
+      0x4b,
+      2,
+      0x4b,
+      3,
+      0x86,
+      0x85,
+      0x52,
+      0x2e,
+    ]);
+    expect(readStateDictPickle(pickle, 'p')).toEqual({ items: [2, 3] });
   });
 
   it('empty files, web pages, Git LFS pointers and other files', async () => {

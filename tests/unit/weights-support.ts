@@ -1,5 +1,5 @@
 // Shared by the weights tests (not a test file itself): the fixtures written by
-// python/mae_playground/weight_fixtures.py and their PyTorch references.
+// python/mae_fixtures/weight_fixtures.py and their PyTorch references.
 import { openAsBlob, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { importWeights, WeightsError, type ImportOptions } from '../../src/features/models/weights/index.ts';

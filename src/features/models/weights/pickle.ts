@@ -85,11 +85,17 @@ export class TensorRef {
 export type PyKey = string | number | boolean | null;
 export type PyValue = PyKey | Uint8Array | PyDict | PyTuple | PyList | PyGlobal | PyObject | StorageRef | TensorRef;
 
-/** What may appear in a state dict's pickle; everything else is refused. */
+/**
+ * What may appear in a state dict's pickle; everything else is refused. The same list as
+ * python/mae_playground/checkpoints.py's _ALLOWED_GLOBALS (python/tests/test_ts_parity.py checks it),
+ * plus the storage classes, which torch.load resolves itself before its unpickler is asked.
+ */
 function allowedGlobal(module: string, name: string): boolean {
   if (module === 'collections' && name === 'OrderedDict') return true;
   if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_parameter')) return true;
   if (module === 'torch' && STORAGE_DTYPES.has(name)) return true;
+  // A shape saved beside the weights (torch.Size is a tuple of ints); python/mae_playground/checkpoints.py allows it too.
+  if (module === 'torch' && name === 'Size') return true;
   // Training checkpoints (`{'model', 'optimizer', 'epoch', 'args'}`) carry the run's arguments as a
   // Namespace: plain data; it is recorded, never constructed.
   if (module === 'argparse' && name === 'Namespace') return true;
@@ -293,6 +299,8 @@ function run(bytes: Uint8Array, where: string): PyValue {
         return a[0];
       case 'torch._utils._rebuild_tensor_v2':
         return rebuildTensor(a);
+      case 'torch.Size':
+        return new PyTuple(intTuple(a[0] ?? new PyTuple([]), 'a torch.Size'));
       default:
         // A storage class called as a function: torch never writes that.
         return refuseGlobal(callable.module, callable.name);
