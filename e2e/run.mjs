@@ -4,12 +4,14 @@
 //    Debian package when missing, unless E2E_NO_INSTALL=1),
 // 2. builds the test site (with its test hooks: vite build --mode e2e) into dist-e2e/ when it is
 //    missing, older than its sources, or not a test build (E2E_BUILD=always|never),
-// 3. picks a free localhost port and runs Playwright, which serves dist/ with `vite preview`.
+// 3. builds the production site into dist/ when it is missing or stale and e2e/pages.spec.ts runs
+//    (that spec serves it like GitHub Pages, scripts/serve-pages.mjs),
+// 4. picks a free localhost port and runs Playwright, which serves dist-e2e/ with `vite preview`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTestSite, distIsStale, freePort, TEST_DIST } from '../scripts/site-build.mjs';
+import { buildTestSite, distIsStale, freePort, prodDistIsStale, TEST_DIST } from '../scripts/site-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -60,8 +62,25 @@ function ensureBuild() {
   if (run(process.execPath, ['scripts/check-prod-build.mjs', '--expect-hooks', distDir]) !== 0) process.exit(1);
 }
 
+/**
+ * The production build (dist/, as `npm run build` writes it; `npm test` builds it just before) for
+ * e2e/pages.spec.ts, which serves it like GitHub Pages: built here only when missing or stale, and
+ * only when that spec is to run. E2E_PROD_DIST=dist-x names another folder.
+ */
+function ensureProdBuild() {
+  const specs = process.argv.slice(2).filter((a) => a.includes('.spec'));
+  if (specs.length > 0 && !specs.some((a) => a.includes('pages.spec'))) return;
+  const dir = process.env.E2E_PROD_DIST ?? 'dist';
+  if (!prodDistIsStale(root, dir)) return;
+  console.log(`e2e: building the production site (vite build) into ${dir}/ for e2e/pages.spec.ts`);
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (run(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', dir]) !== 0) process.exit(1);
+  if (run(process.execPath, ['scripts/check-prod-build.mjs', dir]) !== 0) process.exit(1);
+}
+
 ensureChromium();
 ensureBuild();
+ensureProdBuild();
 const port = process.env.E2E_PORT ?? String(await freePort());
 console.log(`e2e: Chromium ${chromium}, vite preview on 127.0.0.1:${port}`);
 const resultsFile = join(root, 'test-results', 'e2e-results.json');

@@ -33,6 +33,13 @@ export function distIsStale(root, outDir = TEST_DIST) {
   return Math.max(...BUILD_SOURCES.map((p) => newestMtime(join(root, p)))) > statSync(built).mtimeMs;
 }
 
+/** True when a production build in <outDir> (dist/) is missing, a test build, or older than any file the build reads. */
+export function prodDistIsStale(root, outDir = 'dist') {
+  const built = join(root, outDir, 'index.html');
+  if (!existsSync(built) || existsSync(join(root, outDir, MODE_STAMP))) return true;
+  return Math.max(...BUILD_SOURCES.map((p) => newestMtime(join(root, p)))) > statSync(built).mtimeMs;
+}
+
 /** Builds the test site into <outDir>; returns vite's exit status. */
 export function buildTestSite(root, outDir = TEST_DIST, stdio = 'inherit') {
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
