@@ -21,7 +21,8 @@ counts; the files stay tens of KB):
   offsets, a wrong size, a huge length), shapes the importer cannot build (a missing tensor, a
   grid that is not square, a width without known head counts)
 - `references.json`: PyTorch's latent and pred for fixed images and ids per layout, each file's
-  tensors (dtype, shape, first values), and the masked MSE of `photo.png` for the CLI test
+  tensors (dtype, shape, first values, byte range in the file), the encoder's and decoder's
+  parameter counts, and the masked MSE of `photo.png` for the CLI test
 
 `--official NAME` instead writes one random model of a factory size (e.g. ViT-B/16) in the official
 layout, for the benchmark (hundreds of MB: never committed).
@@ -147,10 +148,25 @@ def f32(t: torch.Tensor) -> str:
     return base64.b64encode(t.numpy().astype("<f4").tobytes()).decode()
 
 
-def tensor_facts(sd: dict) -> dict:
-    """What the importer must find for each tensor: dtype, shape, and its first values (as float32)."""
+def tensor_facts(sd: dict, file: bytes) -> dict:
+    """What the importer must find for each tensor: dtype, shape, its first values (as float32), and the byte
+    range [begin, end) of its values in `file` (found by searching the file for the tensor's own bytes: the
+    values are random, so each tensor's bytes occur once)."""
     names = {torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16"}
-    return {k: {"dtype": names[v.dtype], "shape": list(v.shape), "head": v.flatten()[:4].float().tolist()} for k, v in sd.items()}
+    out = {}
+    for k, v in sd.items():
+        raw = (v.contiguous().view(torch.int16) if v.dtype == torch.bfloat16 else v.contiguous()).numpy().tobytes()
+        begin = file.find(raw)
+        assert begin >= 0 and file.find(raw, begin + 1) < 0, f"{k}: its bytes are not found exactly once"
+        out[k] = {"dtype": names[v.dtype], "shape": list(v.shape), "head": v.flatten()[:4].float().tolist(),
+                  "bytes": [begin, begin + len(raw)]}
+    return out
+
+
+def param_counts(sd: dict) -> dict:
+    """Parameters of the encoder and of the decoder (decoder_* and mask_token), counted on the state dict."""
+    decoder = sum(v.numel() for k, v in sd.items() if k.startswith("decoder_") or k == "mask_token")
+    return {"encoder": sum(v.numel() for v in sd.values()) - decoder, "decoder": decoder}
 
 
 @torch.no_grad()
@@ -294,9 +310,10 @@ def write_small(out: Path) -> None:
     odd["pos_embed"] = torch.zeros(1, 6, 8)  # 5 patches: not a square grid
     odd["decoder_pos_embed"] = torch.zeros(1, 6, 8)
     (out / "odd-grid.pth").write_bytes(torch_save_bytes({"model": odd}))
-    refs["tensors"] = {"mae_visualize_vit_tiny.pth": tensor_facts(sd), "mae_pretrain_vit_tiny_full.pth": tensor_facts(sd16),
-                       "hf/model.safetensors": tensor_facts(hf_state_dict(sd)),
-                       "hf/pytorch_model.bin": tensor_facts(hf_state_dict(sdbf))}
+    refs["params"] = param_counts(sd)
+    refs["tensors"] = {name: tensor_facts(state, (out / name).read_bytes()) for name, state in [
+        ("mae_visualize_vit_tiny.pth", sd), ("mae_pretrain_vit_tiny_full.pth", sd16),
+        ("hf/model.safetensors", hf_state_dict(sd)), ("hf/pytorch_model.bin", hf_state_dict(sdbf))]}
     (out / "references.json").write_text(json.dumps(refs) + "\n")
     for p in sorted(out.rglob("*")):
         if p.is_file():

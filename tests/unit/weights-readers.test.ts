@@ -9,6 +9,7 @@ import { readStateDictPickle } from '../../src/features/models/weights/pickle.ts
 import { readSafetensors } from '../../src/features/models/weights/safetensors.ts';
 import { readTorchCheckpoint } from '../../src/features/models/weights/torch-checkpoint.ts';
 import type { TensorEntry, TensorTable } from '../../src/features/models/weights/tensors.ts';
+import type { ExternalChunk } from '../../src/features/models/weights/mae-graph.ts';
 import { FIXTURE_HEADS, LAYOUTS, fixture, importError, references } from './weights-support.ts';
 
 /** The first values of a tensor, read from its byte range in the file and widened to float32. */
@@ -49,7 +50,8 @@ describe('readers: every tensor where PyTorch put it', () => {
         const t = table.tensors.get(name) as TensorEntry;
         expect(t.dtype, name).toBe(facts.dtype);
         expect(t.shape, name).toEqual(facts.shape);
-        expect(t.byteOffset + t.byteLength).toBeLessThanOrEqual(blob.size);
+        // where Python found the tensor's own bytes in the file
+        expect([t.byteOffset, t.byteOffset + t.byteLength], name).toEqual(facts.bytes);
         const got = await headValues(blob, t);
         got.forEach((v, i) => expect(v, `${name}[${i}]`).toBeCloseTo(facts.head[i], 6));
       }
@@ -91,17 +93,32 @@ describe('importWeights: manifest and model card', () => {
       decoder: { embedDim: c.decoder_embed_dim, depth: c.decoder_depth, numHeads: c.decoder_num_heads },
     });
     expect(m.card).toMatchObject({ layout: 'official', container: 'pytorch-zip', targets: 'pixels', fileBytes: file.size });
-    // parameters: the float32 file is 4 bytes per parameter plus its zip and pickle overhead
-    const params = m.card.encoderParams + m.card.decoderParams;
-    expect(params * 4).toBeLessThan(file.size);
-    expect(params * 4).toBeGreaterThan(file.size * 0.9);
-    // the graphs point at slices of the file and nothing else; each chunk is listed in the manifest
-    expect(m.externalData.map((e) => e.path).sort()).toEqual(
-      [...(m.manifest.encoder.externalData ?? []), ...(m.manifest.decoder.externalData ?? [])].sort(),
-    );
-    for (const e of m.externalData) expect(m.manifest.files?.[e.path].bytes).toBe(e.data.size);
-    // every chunk is a slice of the file (its bytes are the file's own)
-    for (const e of m.externalData) expect(e.data.size).toBeLessThanOrEqual(file.size);
+    // parameters as PyTorch counts them on the state dict (weight_fixtures.param_counts), and by hand for the
+    // 16 px, patch 4, 48-d × 2 (mlp 4) encoder: 2352 + 48 + 816 + 2 × 28272 + 96 = 59856; 32-d × 1 decoder:
+    // 1568 + 32 + 544 + 12704 + 64 + 1584 = 16496
+    expect(references.params).toEqual({ encoder: 59856, decoder: 16496 });
+    expect([m.card.encoderParams, m.card.decoderParams]).toEqual([references.params.encoder, references.params.decoder]);
+    expect([m.manifest.encoder.params, m.manifest.decoder.params]).toEqual([59856, 16496]);
+    // the external data onnxruntime gets: each chunk is the file's own bytes, and every tensor lies, whole,
+    // inside a chunk of the graph that uses it, at the byte range where Python found its values in the file
+    const fileBytes = new Uint8Array(await file.arrayBuffer());
+    const chunkAt = new Map(m.chunks.map((c) => [c.path, c]));
+    for (const e of m.externalData) {
+      const c = chunkAt.get(e.path);
+      expect(c, e.path).toBeDefined();
+      expect(new Uint8Array(await e.data.arrayBuffer())).toEqual(fileBytes.subarray(c?.start, c?.end));
+    }
+    const graphChunks = (paths: string[] | undefined) => (paths ?? []).map((p) => chunkAt.get(p) as ExternalChunk);
+    const encoderChunks = graphChunks(m.manifest.encoder.externalData);
+    const decoderChunks = graphChunks(m.manifest.decoder.externalData);
+    for (const [name, facts] of Object.entries(references.tensors['mae_visualize_vit_tiny.pth'])) {
+      const [begin, end] = facts.bytes;
+      const chunks = name.startsWith('decoder_') || name === 'mask_token' ? decoderChunks : encoderChunks;
+      expect(
+        chunks.some((c) => c.start <= begin && end <= c.end),
+        `${name} (bytes ${begin}-${end})`,
+      ).toBe(true);
+    }
   });
 
   it('a *_full file is norm-pix; Hugging Face files are pixel targets with their own layout', async () => {

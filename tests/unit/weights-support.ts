@@ -32,7 +32,9 @@ export interface ReferenceCase {
 export interface WeightReferences {
   config: Record<string, number>;
   models: Record<string, { imageShape: number[]; image: string; cases: ReferenceCase[] }>;
-  tensors: Record<string, Record<string, { dtype: string; shape: number[]; head: number[] }>>;
+  params: { encoder: number; decoder: number };
+  /** per file: each tensor's dtype, shape, first values and byte range [begin, end) in the file */
+  tensors: Record<string, Record<string, { dtype: string; shape: number[]; head: number[]; bytes: [number, number] }>>;
   cli: { image: string; maskRatio: number; seed: number; maskedMse: number };
 }
 
