@@ -124,20 +124,59 @@ describe('crash policy', () => {
     s.stop();
   });
 
-  it('a crash of a worker that no longer answers (replaced by a model switch) is not counted', async () => {
+  /** Three crashes of the active worker within one minute: each restarts it (a fourth would give up). */
+  async function threeRestartsLeft(workers: FakeWorker[], active: number): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      const count = workers.length;
+      now += 1_000;
+      workers[active].crash(`active ${i}`);
+      expect(workers, `crash ${i + 1} of the active worker restarts it`).toHaveLength(count + 1);
+      active = count;
+      workers[active].loaded();
+      await flush();
+      expect(useStore.getState().model.phase).toBe('ready');
+    }
+  }
+
+  it("a crash of the worker loading another model is no crash of the page's model: the switch fails, the model stays, no restart is used", async () => {
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    const { workers, session: s } = session();
+    s.start();
+    workers[0].loaded();
+    await flush();
+    // three switches whose new worker crashes while loading (within the same minute)
+    for (let i = 1; i <= 3; i++) {
+      now += 1_000;
+      s.switchModel('other');
+      expect(workers).toHaveLength(i + 1);
+      workers[i].crash(`loading ${i}`);
+      await flush();
+      expect(workers, 'no restart for a crash of a loading worker').toHaveLength(i + 1);
+      expect(workers[0].terminated).toBe(false);
+      const model = useStore.getState().model;
+      expect(model.phase).toBe('ready');
+      expect(model.switchError).toBe(`Could not load the model “other”: The worker crashed: loading ${i}. Still using “tiny”.`);
+    }
+    expect(s.current).not.toBeNull();
+    // Had the three counted, the next crash of the active worker would be the fourth in the minute.
+    await threeRestartsLeft(workers, 0);
+    s.stop();
+  });
+
+  it('a worker replaced by a model switch is terminated: its late crashes neither restart nor count', async () => {
     vi.spyOn(Date, 'now').mockImplementation(() => now);
     const { workers, session: s } = session();
     s.start();
     workers[0].loaded();
     await flush();
     s.switchModel('other');
-    expect(workers).toHaveLength(2);
     workers[1].loaded();
     await flush();
     expect(workers[0].terminated).toBe(true);
-    for (let i = 0; i < 5; i++) workers[0].crash('late'); // the old one: ignored (already terminated)
+    for (let i = 0; i < 5; i++) workers[0].crash('late');
     expect(workers).toHaveLength(2);
     expect(useStore.getState().model.phase).toBe('ready');
+    await threeRestartsLeft(workers, 1);
     s.stop();
   });
 });
