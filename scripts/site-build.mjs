@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-/** The Vite mode that includes the test hooks (src/main.tsx, src/worker/mae-worker.ts check it). */
+/** The Vite mode that includes the test hooks (src/main.tsx, src/app/mae-worker.ts check it). */
 export const TEST_BUILD_MODE = 'e2e';
 /** Where the test build goes unless told otherwise (E2E_DIST). */
 export const TEST_DIST = 'dist-e2e';

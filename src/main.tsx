@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { installCspListener } from './state/csp-log.ts';
+import { maeWorker } from './app/worker-factory.ts';
 import { Engine } from './state/engine.ts';
 import { optionsFromUrl } from './state/url-state.ts';
 import { applyMaskParams, installMaskUrlSync, maskParamsFromUrl } from './state/mask-url.ts';
@@ -20,7 +21,7 @@ if (opts.same !== null) store.setSameMaskForAll(opts.same);
 applyMaskParams(maskParamsFromUrl(window.location.search));
 installMaskUrlSync();
 
-const engine = new Engine(opts);
+const engine = new Engine(opts, maeWorker);
 // Only the test build (vite build --mode e2e) has test hooks (window.__maeDebug, ?inject=, fault
 // injection): in any other build this branch and the module it imports are not in the bundle
 // (scripts/check-prod-build.mjs checks it).

@@ -4,36 +4,39 @@
  * preprocesses images, runs encoder + decoder, builds the four panels and the metrics. The main
  * thread only draws pixels.
  *
- * This file only assembles the parts: the runtime (runtime.ts: onnxruntime, sessions, GPU-loss
- * fallback), the dispatcher (dispatch.ts), and the handler of every request, each from the feature
- * it belongs to (src/features/<name>/*-handler.ts).
+ * This file only assembles the parts: the runtime (src/worker/runtime.ts: onnxruntime, sessions,
+ * GPU-loss fallback), the dispatcher (src/worker/dispatch.ts), and the app's request table, one
+ * handler per request, each from the feature it belongs to (src/features/<name>/*-handler.ts).
  */
 import { compareHandler } from '../features/compare/compare-handler.ts';
-import { decodeHandler, forgetHandler, reconstructBatchHandler, reconstructHandler } from '../features/grid/rows-handler.ts';
+import { decodeHandler, forgetHandler, rowHandlers, type RowHandlerOptions } from '../features/grid/rows-handler.ts';
 import { loadHandler } from '../features/models/load-handler.ts';
 import { sweepHandlers } from '../features/sweep/sweep-handler.ts';
-import { createDispatcher, type HandlerTable } from './dispatch.ts';
-import { transferablesOf, type ExtraRequest, type WorkerRequest, type WorkerResponse } from './messages.ts';
-import { WorkerRuntime } from './runtime.ts';
+import { createDispatcher, type HandlerTable } from '../worker/dispatch.ts';
+import type { WorkerResponse } from '../worker/messages.ts';
+import { WorkerRuntime } from '../worker/runtime.ts';
+import { transferablesOf, type Protocol, type ResultMessageOf } from '../worker/wire.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-function post(msg: WorkerResponse): void {
+/** Every answer's buffers are transferred, not copied (transferablesOf finds them). */
+function post(msg: WorkerResponse | ResultMessageOf<Protocol>): void {
   self.postMessage(msg, transferablesOf(msg));
 }
 
-const table: HandlerTable = {
-  load: loadHandler,
-  decode: decodeHandler,
-  reconstruct: reconstructHandler,
-  reconstructBatch: reconstructBatchHandler,
-  forget: forgetHandler,
-  compare: compareHandler,
-  ...sweepHandlers(),
-};
+/** The app's request table: one handler per request of src/worker/messages.ts. */
+export function appHandlers(rows: RowHandlerOptions): HandlerTable {
+  return {
+    load: loadHandler,
+    decode: decodeHandler,
+    ...rowHandlers(rows),
+    forget: forgetHandler,
+    compare: compareHandler,
+    ...sweepHandlers(),
+  };
+}
 
 const runtime = new WorkerRuntime(post);
-const { ctx, extras, dispatch } = createDispatcher(table, runtime, post);
 
 // The page's CSP report covers the page; the worker has its own policy (its script's header).
 self.addEventListener('securitypolicyviolation', (ev: Event) => {
@@ -41,19 +44,29 @@ self.addEventListener('securitypolicyviolation', (ev: Event) => {
   post({ type: 'event', id: 0, kind: 'csp-violation', directive: e.effectiveDirective, blockedURI: e.blockedURI });
 });
 
-// Only the test build (vite build --mode e2e) has test hooks: in any other build this branch and
-// the module it imports are not in the bundle (scripts/check-prod-build.mjs checks it). Requests
-// that arrive while the hooks load wait for them, in order.
-let hooksReady: Promise<void> | null = null;
+/** Any message with a type and an id: the dispatcher answers a type its table lacks with an error. */
+type Dispatch = (req: { type: string; id: number }) => void;
+type Incoming = Parameters<Dispatch>[0];
+
+/**
+ * Only the test build (vite build --mode e2e) answers the test build's own request table
+ * (src/testing/worker-hooks.ts): in any other build this branch and the module it imports are not
+ * in the bundle (scripts/check-prod-build.mjs checks it), and the dispatcher knows the app's
+ * requests only. Requests that arrive while the test table loads wait for it, in order.
+ */
+let dispatch: Dispatch | null = null;
+let pending: Incoming[] = [];
 if (import.meta.env.MODE === 'e2e') {
-  hooksReady = import('../testing/worker-hooks.ts').then((hooks) => {
-    hooks.installWorkerHooks(ctx, extras);
-    hooksReady = null;
+  void import('../testing/worker-hooks.ts').then((hooks) => {
+    dispatch = hooks.testBuildDispatcher(appHandlers({ withPred: true }), runtime, post);
+    for (const req of pending) dispatch(req);
+    pending = [];
   });
+} else {
+  dispatch = createDispatcher(appHandlers({ withPred: false }), runtime, post).dispatch;
 }
 
-self.onmessage = (ev: MessageEvent<WorkerRequest | ExtraRequest>) => {
-  const req = ev.data;
-  if (hooksReady) void hooksReady.then(() => dispatch(req));
-  else dispatch(req);
+self.onmessage = (ev: MessageEvent<Incoming>) => {
+  if (dispatch) dispatch(ev.data);
+  else pending.push(ev.data);
 };

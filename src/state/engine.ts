@@ -5,38 +5,24 @@
  * below are the few the shell's components call.
  */
 import { CompareController } from '../features/compare/compare-controller.ts';
+import { importedEntry, type ImportedEntry } from '../features/compare/compare-entry.ts';
 import { RowPipeline, type RowSources } from '../features/grid/row-pipeline.ts';
 import type { PickedFile } from '../features/models/model-files.ts';
 import { ModelSession, type SessionOptions } from '../features/models/model-session.ts';
 import { SweepController } from '../features/sweep/sweep-controller.ts';
+import type { WorkerFactory } from '../worker/mae-client.ts';
 import type { ProviderRequest } from '../worker/messages.ts';
 import { writeModelParam } from './url-state.ts';
 import { useStore } from './store.ts';
-import type { ZooEntry } from '../features/compare/zoo-index.ts';
 
 /** The page's imported model as a compare-view card (no training numbers: it was not trained here). */
-function importedZooEntry(session: ModelSession): ZooEntry | null {
+function importedCard(session: ModelSession): ImportedEntry | null {
   const active = session.activeImport();
   const m = useStore.getState().model.manifest;
-  if (!active || !m) return null;
-  return {
-    id: active.url,
-    local: active.local,
-    name: m.name,
-    patchSize: m.patchSize,
-    trainMaskRatio: m.trainMaskRatio ?? 0.75,
-    numPatches: (m.imgSize / m.patchSize) ** 2,
-    steps: NaN,
-    trainMinutes: NaN,
-    mse075: NaN,
-    gaussian075: NaN,
-    mseAtTrainRatio: NaN,
-    probeAccuracy: NaN,
-    probeStderr: NaN,
-  };
+  return active && m ? importedEntry(active.url, active.local, m) : null;
 }
 
-export type EngineOptions = Omit<SessionOptions, 'onActiveModel'> & RowSources;
+export type EngineOptions = Omit<SessionOptions, 'onActiveModel' | 'workerFactory'> & RowSources;
 
 export class Engine {
   readonly session: ModelSession;
@@ -44,15 +30,17 @@ export class Engine {
   readonly sweep: SweepController;
   readonly compare: CompareController;
 
-  constructor(options: EngineOptions) {
-    this.session = new ModelSession({ ...options, onActiveModel: writeModelParam });
+  /** `workerFactory`: where the page's workers come from (src/app/worker-factory.ts; tests pass fakes). */
+  constructor(options: EngineOptions, workerFactory: WorkerFactory) {
+    this.session = new ModelSession({ ...options, workerFactory, onActiveModel: writeModelParam });
     this.rows = new RowPipeline(this.session, options);
     this.session.onTakeOver = () => this.rows.decodeAll();
-    this.sweep = new SweepController(this.rows);
+    this.sweep = new SweepController(this.session);
     this.compare = new CompareController(
+      (clientOptions) => this.session.newClient(clientOptions),
       (id) => this.rows.rowBlob(id),
       () => this.session.requestedProvider,
-      () => importedZooEntry(this.session),
+      () => importedCard(this.session),
     );
   }
 

@@ -3,7 +3,7 @@
  * mode only, and scripts/check-prod-build.mjs checks that `npm run build` has none of it):
  * window.__maeDebug, a window into the app for the e2e specs, the browser benchmark and the soak;
  * the `?inject=` adapter faults; the paint log; fault injection and raw runs through the worker's
- * test requests (src/testing/worker-hooks.ts). Float arrays travel as base64 of their
+ * test build's request table (test-protocol.ts, answered by worker-hooks.ts). Float arrays travel as base64 of their
  * little-endian bytes (exact, and far smaller than JSON number lists).
  */
 import { base64ToBytes, bytesToBase64 } from '../mae/base64.ts';
@@ -11,10 +11,10 @@ import { useCompareStore } from '../features/compare/compare-controller.ts';
 import { cspViolations, type CspViolation } from '../state/csp-log.ts';
 import type { Engine } from '../state/engine.ts';
 import { useStore } from '../state/store.ts';
-import { sweepSnapshot } from '../features/sweep/sweep-controller.ts';
+import { useSweep } from '../features/sweep/sweep-controller.ts';
 import { rowPaints } from '../features/grid/row-paints.ts';
 import { paintMarks, recordPaint, type PaintMark } from './paint-log.ts';
-import { ADAPTER_FAULTS, type AdapterFault, type FaultKind } from './worker-hooks.ts';
+import { ADAPTER_FAULTS, testWire, type AdapterFault } from './test-protocol.ts';
 
 export interface DebugRow {
   id: string;
@@ -117,7 +117,8 @@ export interface MaeDebug {
       hidden: number[] | null;
       featureMapBase64: string | null;
       maskedBase64: string | null;
-      probeAccuracy: number;
+      /** null for an imported model (no card numbers) */
+      probeAccuracy: number | null;
     }[];
   };
   /** The masking-ratio sweep panel: status ('closed' when none), progress, per-ratio mean/s.d. */
@@ -143,7 +144,13 @@ export function adapterFaultsFromUrl(search: string): AdapterFault[] {
 /** Installs the hooks; call before engine.start() so the first worker gets the adapter faults. */
 export function installPageHooks(engine: Engine): void {
   const faults = adapterFaultsFromUrl(window.location.search);
-  if (faults.length > 0) engine.session.onNewClient((client) => void client.callExtra('adapterFaults', { faults }).catch(() => undefined));
+  if (faults.length > 0)
+    engine.session.onNewClient(
+      (client) =>
+        void testWire(client)
+          .call({ type: 'adapterFaults', faults })
+          .catch(() => undefined),
+    );
   rowPaints.listener = recordPaint;
   const activeClient = async () => {
     const client = await engine.session.ready();
@@ -218,7 +225,7 @@ export function installPageHooks(engine: Engine): void {
     fault: async (kind) => {
       const client = engine.session.current;
       if (!client) throw new Error('no worker');
-      return (await client.callExtra<{ kind: FaultKind; detail: string }>('fault', { kind })).detail;
+      return (await testWire(client).call({ type: 'fault', kind })).detail;
     },
     cspViolations: () => cspViolations(),
     maskStrategy: () => {
@@ -245,10 +252,10 @@ export function installPageHooks(engine: Engine): void {
           numPatches: m.result?.numPatches ?? null,
           visible: m.result?.visible ?? null,
           mse: m.result?.mse ?? null,
-          hidden: m.hidden ? Array.from(m.hidden) : null,
+          hidden: m.result ? Array.from(m.result.hiddenMask) : null,
           featureMapBase64: m.featureMap ? bytesToBase64(viewBytes(m.featureMap.data)) : null,
           maskedBase64: m.result ? bytesToBase64(viewBytes(m.result.panels.masked.data)) : null,
-          probeAccuracy: m.entry.probeAccuracy,
+          probeAccuracy: m.entry.kind === 'zoo' ? m.entry.probeAccuracy : null,
         })),
       };
     },
@@ -266,12 +273,38 @@ export function installPageHooks(engine: Engine): void {
       const bytes = base64ToBytes(imageChwBase64);
       const chw = new Float32Array(bytes.buffer);
       const client = await activeClient();
-      const r = await client.callExtra<{ pred: Float32Array; encoderMs: number; decoderMs: number }>(
-        'runRaw',
-        { imageChw: chw, idsKeep: Int32Array.from(idsKeep), idsRestore: Int32Array.from(idsRestore) },
-        [chw.buffer],
+      const r = await testWire(client).call(
+        { type: 'runRaw', imageChw: chw, idsKeep: Int32Array.from(idsKeep), idsRestore: Int32Array.from(idsRestore) },
+        { transfer: [chw.buffer] },
       );
       return { predBase64: bytesToBase64(viewBytes(r.pred)), encoderMs: r.encoderMs, decoderMs: r.decoderMs };
     },
+  };
+}
+
+/** What window.__maeDebug.sweep() reports. */
+function sweepSnapshot() {
+  const st = useSweep.getState();
+  return {
+    rowId: st.rowId,
+    imageName: st.imageName,
+    model: st.modelName,
+    status: st.rowId ? st.status : 'closed',
+    done: st.done,
+    total: st.total,
+    ratios: st.ratios,
+    gridSeeds: st.gridSeeds,
+    imageSeeds: st.imageSeeds,
+    strategy: st.strategy,
+    points: st.entries.map((e) => ({
+      maskRatio: e.maskRatio,
+      visible: e.visible,
+      mse: e.mse,
+      mean: e.summary.mse?.mean ?? null,
+      std: e.summary.mse?.std ?? null,
+      min: e.summary.mse?.min ?? null,
+      max: e.summary.mse?.max ?? null,
+      baselineMean: e.summary.baseline?.mean ?? null,
+    })),
   };
 }

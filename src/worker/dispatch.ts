@@ -1,15 +1,18 @@
 /// <reference lib="webworker" />
 /**
- * The worker's dispatcher, built from a typed table of handlers that the features register
- * (src/worker/mae-worker.ts assembles it). Queued handlers run one at a time on one promise chain:
+ * The worker's dispatcher, built from a typed table of handlers, one per request of a request
+ * table (src/app/mae-worker.ts assembles the app's from the features' handlers; the test build's
+ * worker adds its own table's, src/testing/worker-hooks.ts). A request no handler answers gets an
+ * error, never silence. Queued handlers run one at a time on one promise chain:
  * ONNX sessions are not re-entrant, and the client (MaeClient) already drops stale requests before
  * they get here. Handlers marked `now` run as soon as their message arrives (a cancel must not wait
  * behind the work it cancels); a `now` handler that needs the model queues its own steps with
  * `ctx.enqueue` (the sweep does, ratio by ratio).
  */
 import { errorText } from '../mae/error-text.ts';
-import type { ExtraRequest, RequestType, ResultMap, WorkerRequest, WorkerResponse } from './messages.ts';
+import type { AppProtocol, WorkerResponse } from './messages.ts';
 import { WorkerError, type WorkerRuntime } from './runtime.ts';
+import type { Protocol, RequestOf, ResultMessageOf } from './wire.ts';
 
 export interface WorkerContext {
   runtime: WorkerRuntime;
@@ -24,11 +27,8 @@ export interface Handler<Req, Result> {
   run(req: Req, ctx: WorkerContext): Promise<Result> | Result;
 }
 
-/** One handler per request of the protocol: the compiler checks that none is missing. */
-export type HandlerTable = { [K in RequestType]: Handler<Extract<WorkerRequest, { type: K }>, ResultMap[K]> };
-
-/** Handlers for requests outside the protocol (only the test build registers any). */
-export type ExtraHandlers = Map<string, Handler<ExtraRequest, { result: unknown; transfer?: Transferable[] }>>;
+/** One handler per request of a table: the compiler checks that none is missing. */
+export type HandlerTable<P extends Protocol = AppProtocol> = { [K in keyof P & string]: Handler<RequestOf<P, K>, P[K]['result']> };
 
 /** One serial chain: each piece of work starts after the previous one settled (failed or not). */
 export function serialChain(): <T>(work: () => Promise<T>) => Promise<T> {
@@ -43,40 +43,31 @@ export function serialChain(): <T>(work: () => Promise<T>) => Promise<T> {
   };
 }
 
-export function createDispatcher(
-  table: HandlerTable,
+export function createDispatcher<P extends Protocol>(
+  table: HandlerTable<P>,
   runtime: WorkerRuntime,
-  post: (msg: WorkerResponse) => void,
-): { ctx: WorkerContext; extras: ExtraHandlers; dispatch: (req: WorkerRequest | ExtraRequest) => void } {
+  post: (msg: WorkerResponse | ResultMessageOf<P>) => void,
+): { ctx: WorkerContext; dispatch: (req: { type: string; id: number }) => void } {
   const ctx: WorkerContext = { runtime, post, enqueue: serialChain() };
-  const extras: ExtraHandlers = new Map();
+  // Own properties only: a request's type is the worker's input, not a key to look up on a prototype.
+  const handlerOf = (type: string): Handler<unknown, unknown> | undefined =>
+    Object.hasOwn(table, type) ? (table as Record<string, Handler<unknown, unknown>>)[type] : undefined;
 
-  const fail = (req: { id: number; type: string }, e: unknown): void =>
-    post({ type: 'error', id: req.id, request: req.type, message: errorText(e), code: e instanceof WorkerError ? e.code : 'internal' });
-
-  async function answer(req: WorkerRequest | ExtraRequest): Promise<void> {
+  async function answer(req: { type: string; id: number }): Promise<void> {
     try {
-      const core = (table as Record<string, Handler<unknown, unknown> | undefined>)[req.type];
-      if (core) {
-        const result = await core.run(req, ctx);
-        post({ type: 'result', id: req.id, request: req.type, result } as WorkerResponse);
-        return;
-      }
-      const extra = extras.get(req.type);
-      if (!extra) throw new WorkerError(`This worker has no "${req.type}" request.`, 'internal');
-      const { result, transfer } = await extra.run(req as ExtraRequest, ctx);
-      post({ type: 'extraResult', id: req.id, result, ...(transfer ? { transfer } : {}) });
+      const handler = handlerOf(req.type);
+      if (!handler) throw new WorkerError(`This worker has no "${req.type}" request.`, 'internal');
+      const result = await handler.run(req, ctx);
+      post({ type: 'result', id: req.id, request: req.type, result });
     } catch (e) {
-      fail(req, e);
+      post({ type: 'error', id: req.id, request: req.type, message: errorText(e), code: e instanceof WorkerError ? e.code : 'internal' });
     }
   }
 
   return {
     ctx,
-    extras,
     dispatch: (req) => {
-      const handler = (table as Record<string, Handler<unknown, unknown> | undefined>)[req.type] ?? extras.get(req.type);
-      if (handler?.when === 'now') void answer(req);
+      if (handlerOf(req.type)?.when === 'now') void answer(req);
       else void ctx.enqueue(() => answer(req));
     },
   };

@@ -3,6 +3,7 @@
  * Every request carries an `id`; every response names the request it belongs to.
  */
 import type { MaskSpec, MaskStrategy, ModelManifest, RgbaImage } from '../mae/index.ts';
+import type { Call, ResultMessageOf } from './wire.ts';
 
 /** What the user (or the URL flag ?ep=) asked for. */
 export type ProviderRequest = 'auto' | 'webgpu' | 'wasm';
@@ -124,17 +125,6 @@ export type WorkerRequest =
   | CancelSweepRequest;
 export type RequestType = WorkerRequest['type'];
 
-/**
- * A request outside the app's protocol. Only the test build's worker registers handlers for such
- * types (src/testing/worker-hooks.ts: fault injection, raw runs); the production worker has none
- * and answers any of them with an error. Answered by an ExtraResultMessage.
- */
-export interface ExtraRequest {
-  type: string;
-  id: number;
-  [field: string]: unknown;
-}
-
 export interface LoadResult {
   provider: Provider;
   /** Why this provider (shown next to the badge). */
@@ -251,6 +241,8 @@ export interface CompareResult {
   /** encoder patch tokens with nothing hidden: [numPatches, dim], raster order */
   features: Float32Array;
   dim: number;
+  /** The mask the worker used (per patch, 1 = hidden), as row results carry theirs. */
+  hiddenMask: Uint8Array;
   encoderMs: number;
   decoderMs: number;
 }
@@ -285,14 +277,29 @@ export interface ProgressMessage {
   file: string;
 }
 
-export type ResultMessage = {
-  [K in RequestType]: { type: 'result'; id: number; request: K; result: ResultMap[K] };
-}[RequestType];
+/** The app's request table (the wire's Protocol): each request, its result, and the news before it. */
+export type AppProtocol = {
+  [K in RequestType]: Call<Extract<WorkerRequest, { type: K }>, ResultMap[K], UpdateMap[K]>;
+};
+
+/** The news a request gets before its result (none for most). */
+interface UpdateMap extends Record<RequestType, unknown> {
+  load: StatusMessage | ProgressMessage;
+  decode: never;
+  reconstruct: never;
+  reconstructBatch: never;
+  compare: never;
+  forget: never;
+  sweep: SweepProgressMessage;
+  cancelSweep: never;
+}
+
+export type ResultMessage = ResultMessageOf<AppProtocol>;
 
 export interface ErrorMessage {
   type: 'error';
   id: number;
-  /** a RequestType, or an ExtraRequest's type */
+  /** the request's type */
   request: string;
   message: string;
   /** Machine-readable error class, e.g. "decode" for an undecodable image. */
@@ -314,38 +321,4 @@ export interface SweepProgressMessage {
   point: SweepPoint;
 }
 
-/** The answer to an ExtraRequest. */
-export interface ExtraResultMessage {
-  type: 'extraResult';
-  id: number;
-  result: unknown;
-  transfer?: Transferable[];
-}
-
-export type WorkerResponse =
-  StatusMessage | ProgressMessage | SweepProgressMessage | ResultMessage | ErrorMessage | EventMessage | ExtraResultMessage;
-
-/** Buffers of a result that can be transferred instead of copied. */
-export function transferablesOf(msg: WorkerResponse): Transferable[] {
-  if (msg.type === 'extraResult') return msg.transfer ?? [];
-  if (msg.type === 'sweepProgress') return uniqueBuffers([msg.point.masked.data, msg.point.reconstructionWithVisible.data]);
-  if (msg.type !== 'result') return [];
-  if (msg.request === 'reconstruct') return uniqueBuffers(resultViews(msg.result));
-  if (msg.request === 'reconstructBatch') return uniqueBuffers(msg.result.results.flatMap(resultViews));
-  if (msg.request === 'compare') {
-    const p = msg.result.panels;
-    return uniqueBuffers([msg.result.features, p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data]);
-  }
-  return [];
-}
-
-function resultViews(r: ReconstructResult): ArrayBufferView[] {
-  const p = r.panels;
-  return [...(r.pred ? [r.pred] : []), p.masked.data, p.reconstruction.data, p.reconstructionWithVisible.data, p.original.data];
-}
-
-function uniqueBuffers(views: ArrayBufferView[]): Transferable[] {
-  const set = new Set<ArrayBuffer>();
-  for (const v of views) if (v.buffer instanceof ArrayBuffer) set.add(v.buffer);
-  return [...set];
-}
+export type WorkerResponse = StatusMessage | ProgressMessage | SweepProgressMessage | ResultMessage | ErrorMessage | EventMessage;

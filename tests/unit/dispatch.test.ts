@@ -1,88 +1,127 @@
 /**
  * The worker's dispatcher (src/worker/dispatch.ts) with handlers written here: queued requests run
  * one at a time in arrival order, `now` handlers answer while queued work runs, errors carry their
- * code, and a request nobody registered is answered with an error, never dropped.
+ * code, a request nobody registered is answered with an error (never dropped), and a second
+ * request table (as the test build adds its own) answers its requests. No timers: each step waits
+ * on the handler that started, or on the answer that was posted.
  */
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, type HandlerTable } from '../../src/worker/dispatch.ts';
-import type { WorkerRequest, WorkerResponse } from '../../src/worker/messages.ts';
+import type { AppProtocol, WorkerRequest, WorkerResponse } from '../../src/worker/messages.ts';
 import { WorkerError, type WorkerRuntime } from '../../src/worker/runtime.ts';
+import type { Call, ResultMessageOf } from '../../src/worker/wire.ts';
 
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A promise and its resolve, for a handler that waits until the test lets it go. */
+function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Keyed deferreds, made on first use by whichever side asks first. */
+function gates<T = void>(): (id: number) => { promise: Promise<T>; resolve: (v: T) => void } {
+  const all = new Map<number, ReturnType<typeof deferred<T>>>();
+  return (id) => {
+    let g = all.get(id);
+    if (!g) all.set(id, (g = deferred<T>()));
+    return g;
+  };
+}
+
+type Posted = WorkerResponse | ResultMessageOf<EchoProtocol>;
+type EchoProtocol = { echo: Call<{ type: 'echo'; id: number; value: number }, { back: number }> };
 
 function setup() {
   const log: string[] = [];
-  const posted: WorkerResponse[] = [];
-  const slow = (name: string, ms: number) => async (req: { id: number }) => {
-    log.push(`start ${name} ${req.id}`);
-    await tick(ms);
-    log.push(`end ${name} ${req.id}`);
-    return { imageId: `${name}-${req.id}` };
+  const posted: Posted[] = [];
+  const started = gates();
+  const release = gates();
+  const answered = gates<Posted>();
+  const post = (m: Posted): void => {
+    posted.push(m);
+    answered(m.id).resolve(m);
   };
   const unused = {
     run: () => {
       throw new Error('not in this test');
     },
   };
-  const table = {
+  const table: HandlerTable = {
     load: unused,
     reconstruct: unused,
     reconstructBatch: unused,
     compare: unused,
     sweep: unused,
-    decode: { run: slow('decode', 20) },
-    forget: { when: 'now', run: (req: { imageId: string }) => ({ imageId: req.imageId }) },
+    decode: {
+      async run(req) {
+        log.push(`start decode ${req.id}`);
+        started(req.id).resolve();
+        await release(req.id).promise;
+        log.push(`end decode ${req.id}`);
+        return { imageId: `decode-${req.id}` } as unknown as AppProtocol['decode']['result'];
+      },
+    },
+    forget: { when: 'now', run: (req) => ({ imageId: req.imageId }) },
     cancelSweep: {
       when: 'now',
       run: () => {
         throw new WorkerError('no such sweep', 'not-ready');
       },
     },
-  } as unknown as HandlerTable;
+  };
   // The handlers above never touch the runtime.
-  const d = createDispatcher(table, {} as WorkerRuntime, (m) => posted.push(m));
-  return { d, log, posted };
+  const d = createDispatcher(table, {} as WorkerRuntime, post);
+  const answer = (id: number): Promise<Posted> => answered(id).promise;
+  return { d, log, posted, started, release, answer, post };
 }
 
-const decode = (id: number): WorkerRequest => ({ type: 'decode', id, imageId: `i${id}`, name: 'x', blob: new Blob([]) });
+const req = (r: WorkerRequest): WorkerRequest => r;
+const decode = (id: number): WorkerRequest => req({ type: 'decode', id, imageId: `i${id}`, name: 'x', blob: new Blob([]) });
 
 describe('createDispatcher', () => {
   it('runs queued requests one at a time, in order; a `now` request answers while they run', async () => {
-    const { d, log, posted } = setup();
+    const { d, log, posted, started, release, answer } = setup();
     d.dispatch(decode(1));
     d.dispatch(decode(2));
-    d.dispatch({ type: 'forget', id: 3, imageId: 'i1' });
-    await tick(5);
-    expect(posted.map((m) => m.id)).toEqual([3]); // forget did not wait for the decodes
-    await tick(60);
+    d.dispatch(req({ type: 'forget', id: 3, imageId: 'i1' }));
+    await started(1).promise;
+    await answer(3);
+    // forget did not wait for decode 1, which is still held; decode 2 waits behind it.
+    expect(posted.map((m) => m.id)).toEqual([3]);
+    expect(log).toEqual(['start decode 1']);
+    release(1).resolve();
+    await started(2).promise;
+    expect(log).toEqual(['start decode 1', 'end decode 1', 'start decode 2']);
+    release(2).resolve();
+    await answer(2);
     expect(log).toEqual(['start decode 1', 'end decode 1', 'start decode 2', 'end decode 2']);
     expect(posted.map((m) => m.id)).toEqual([3, 1, 2]);
     expect(posted[1]).toEqual({ type: 'result', id: 1, request: 'decode', result: { imageId: 'decode-1' } });
   });
 
   it('a failing handler is answered with its code; later requests still run', async () => {
-    const { d, posted } = setup();
-    d.dispatch({ type: 'cancelSweep', id: 7, sweepId: 1 });
+    const { d, posted, release, answer } = setup();
+    d.dispatch(req({ type: 'cancelSweep', id: 7, sweepId: 1 }));
     d.dispatch(decode(8));
-    await tick(40);
+    release(8).resolve();
+    await Promise.all([answer(7), answer(8)]);
     expect(posted[0]).toEqual({ type: 'error', id: 7, request: 'cancelSweep', message: 'no such sweep', code: 'not-ready' });
     expect(posted[1]).toMatchObject({ type: 'result', id: 8 });
   });
 
-  it('a request type nobody registered gets an error; an extra handler answers with extraResult', async () => {
-    const { d, posted } = setup();
+  it('a request type nobody registered gets an error, a prototype key too; a second table answers its own requests', async () => {
+    const { d, posted, answer, post } = setup();
     d.dispatch({ type: 'runRaw', id: 4 });
-    await tick(5);
-    expect(posted[0]).toEqual({
-      type: 'error',
-      id: 4,
-      request: 'runRaw',
-      message: 'This worker has no "runRaw" request.',
-      code: 'internal',
-    });
-    d.extras.set('echo', { run: (req) => ({ result: { back: req.value } }) });
-    d.dispatch({ type: 'echo', id: 5, value: 42 });
-    await tick(5);
-    expect(posted[1]).toEqual({ type: 'extraResult', id: 5, result: { back: 42 } });
+    d.dispatch({ type: 'constructor', id: 5 });
+    await Promise.all([answer(4), answer(5)]);
+    expect(posted).toEqual([
+      { type: 'error', id: 4, request: 'runRaw', message: 'This worker has no "runRaw" request.', code: 'internal' },
+      { type: 'error', id: 5, request: 'constructor', message: 'This worker has no "constructor" request.', code: 'internal' },
+    ]);
+    const echo: HandlerTable<EchoProtocol> = { echo: { run: (req) => ({ back: req.value * 2 }) } };
+    const both = createDispatcher<EchoProtocol>(echo, {} as WorkerRuntime, post);
+    const echoRequest: EchoProtocol['echo']['request'] = { type: 'echo', id: 6, value: 21 };
+    both.dispatch(echoRequest);
+    expect(await answer(6)).toEqual({ type: 'result', id: 6, request: 'echo', result: { back: 42 } });
   });
 });

@@ -5,13 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/state/engine.ts';
-import { SweepUnavailableError } from '../../src/features/grid/row-pipeline.ts';
+import { SweepUnavailableError } from '../../src/features/sweep/sweep-source.ts';
 import { useStore } from '../../src/state/store.ts';
 import { useSweep } from '../../src/features/sweep/sweep-controller.ts';
 
 const engines: Engine[] = [];
 function engine(): Engine {
-  const e = new Engine({ modelUrl: '/models/default/', provider: 'wasm', samples: [], sampleLimit: 0 });
+  // Never started: no worker is made (the factory would say so).
+  const e = new Engine({ modelUrl: '/models/default/', provider: 'wasm', samples: [], sampleLimit: 0 }, () => {
+    throw new Error('these tests start no worker');
+  });
   engines.push(e);
   return e;
 }
@@ -30,22 +33,22 @@ afterEach(() => {
 });
 
 describe('sweep of a row that will not be decoded', () => {
-  it('the row pipeline’s sweep: a pending row waits (AbortError), an unreadable row or a failed model is a SweepUnavailableError', async () => {
+  it('the sweep source: a pending row waits (AbortError), an unreadable row or a failed model is a SweepUnavailableError', async () => {
     freshStore();
     const en = engine();
     useStore.getState().addRow({ id: 'r1', name: 'cat.jpg', origin: 'upload' });
     const signal = new AbortController().signal;
     const params = { ratios: [0.5], seeds: [0], strategy: 'random' as const };
-    expect(en.rows.sweepBlocker('r1')).toBeNull();
-    await expect(en.rows.sweep('r1', params, () => undefined, signal)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(en.sweep.source.blocker('r1')).toBeNull();
+    await expect(en.sweep.source.run('r1', params, () => undefined, signal)).rejects.toMatchObject({ name: 'AbortError' });
 
     useStore.getState().updateRow('r1', { status: 'error', error: 'not an image' });
-    expect(en.rows.sweepBlocker('r1')).toContain('not an image');
-    await expect(en.rows.sweep('r1', params, () => undefined, signal)).rejects.toBeInstanceOf(SweepUnavailableError);
+    expect(en.sweep.source.blocker('r1')).toContain('not an image');
+    await expect(en.sweep.source.run('r1', params, () => undefined, signal)).rejects.toBeInstanceOf(SweepUnavailableError);
 
     useStore.getState().updateRow('r1', { status: 'decoding', error: null });
     useStore.getState().setModel({ phase: 'error', error: 'the graph is broken' });
-    const e = await en.rows.sweep('r1', params, () => undefined, signal).catch((x: unknown) => x);
+    const e = await en.sweep.source.run('r1', params, () => undefined, signal).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SweepUnavailableError);
     expect((e as Error).message).toContain('the model failed (the graph is broken)');
   });

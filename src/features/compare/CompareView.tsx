@@ -13,7 +13,9 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
   const busy = model.status === 'loading' || model.status === 'running';
   return (
     <article className="zoo-card" data-testid="zoo-card" data-model={entry.id} data-status={model.status}>
-      <h4>{entry.local ? `${entry.name}: imported` : `patch ${entry.patchSize} · trained at ${pct(entry.trainMaskRatio)}`}</h4>
+      <h4>
+        {entry.kind === 'imported' ? `${entry.name}: imported` : `patch ${entry.patchSize} · trained at ${pct(entry.trainMaskRatio)}`}
+      </h4>
       {model.status === 'error' ? (
         <p className="row-error-msg" role="alert">
           {model.error}
@@ -33,7 +35,7 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
       <dl className="zoo-stats">
         <dt>masked MSE here</dt>
         <dd data-testid="zoo-mse">{result?.mse != null ? result.mse.toFixed(3) : '–'}</dd>
-        {entry.local ? (
+        {entry.kind === 'imported' ? (
           <>
             <dt>card</dt>
             <dd>not trained here: see its model card above</dd>

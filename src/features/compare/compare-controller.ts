@@ -1,27 +1,29 @@
 /**
  * The compare view: one image and one mask through every model of the zoo (models/zoo.json), side by
  * side, with each model's encoder features as a colour map. Each zoo model gets its own worker (they
- * are small: ~13 MB each, one WASM thread), created when the view opens and ended when it closes.
- * Stale answers (the ratio moved on) are dropped by a generation counter.
+ * are small: ~13 MB each, one WASM thread), created when the view opens and ended when it closes;
+ * the page's model session makes them (newClient), and a crashed one is restarted under the crash
+ * policy every worker lives under (src/worker/crash-policy.ts). Stale answers (the ratio moved on)
+ * are dropped by a generation counter.
  */
 import { create } from 'zustand';
 import { errorText, sharedMasks, type RgbaImage } from '../../mae/index.ts';
 import { featureMapImage, pcaColours } from './pca.ts';
-import { MaeClient } from '../../worker/mae-client.ts';
+import { CrashPolicy } from '../../worker/crash-policy.ts';
+import type { ClientOptions, MaeClient } from '../../worker/mae-client.ts';
 import type { CompareResult, ProviderRequest } from '../../worker/messages.ts';
-import { parseZooIndex, type ZooEntry, type ZooIndex } from './zoo-index.ts';
+import type { CompareEntry, ImportedEntry } from './compare-entry.ts';
+import { parseZooIndex, type ZooIndex } from './zoo-index.ts';
 
 export type CompareStatus = 'closed' | 'loading' | 'running' | 'done' | 'error';
 
 export interface CompareModel {
-  entry: ZooEntry;
+  entry: CompareEntry;
   status: 'loading' | 'running' | 'done' | 'error';
   error: string | null;
   result: CompareResult | null;
   /** the encoder's patch features as an RGB picture (first three principal components) */
   featureMap: RgbaImage | null;
-  /** the hidden mask this model got (1 = hidden), for tests: the same pixels for every model */
-  hidden: Uint8Array | null;
 }
 
 export interface CompareState {
@@ -51,20 +53,25 @@ export class CompareController {
   /** Per model: its patch-grid side, from the manifest its worker loaded (not from zoo.json). */
   private ready = new Map<string, Promise<number>>();
   private decodedRow = new Map<string, string>();
+  /** Per model: its crashes (CrashPolicy); a model that crashed too often is not restarted until the view closes. */
+  private crashes = new Map<string, CrashPolicy>();
+  private givenUp = new Set<string>();
   /** Bumped by close(): anything started in an earlier session drops its answers. */
   private session = 0;
   /** Bumped by every run: only the newest run's answers are shown. */
   private generation = 0;
 
   constructor(
+    /** A new worker's client (ModelSession.newClient: every worker of the page comes from there). */
+    private readonly newClient: (options: ClientOptions) => MaeClient,
     private readonly rowBlob: (rowId: string) => Promise<Blob> | null,
     private readonly provider: () => ProviderRequest,
     /** The page's model when it was imported from a weights file (it joins the zoo's cards), else null. */
-    private readonly importedModel: () => ZooEntry | null = () => null,
+    private readonly importedModel: () => ImportedEntry | null = () => null,
   ) {}
 
   /** The zoo's models, and the imported model (e.g. the official ViT-L) after them. */
-  private entries(zoo: ZooIndex): ZooEntry[] {
+  private entries(zoo: ZooIndex): CompareEntry[] {
     const imported = this.importedModel();
     return imported ? [...zoo.models, imported] : zoo.models;
   }
@@ -108,7 +115,6 @@ export class CompareController {
               error: null,
               result: null,
               featureMap: null,
-              hidden: null,
             },
         ),
       });
@@ -129,26 +135,37 @@ export class CompareController {
     this.clients.clear();
     this.ready.clear();
     this.decodedRow.clear();
+    this.crashes.clear();
+    this.givenUp.clear();
     this.set({
       status: 'closed',
       message: null,
-      models: useCompareStore
-        .getState()
-        .models.map((m) => ({ ...m, status: 'loading', result: null, featureMap: null, hidden: null, error: null })),
+      models: useCompareStore.getState().models.map((m) => ({ ...m, status: 'loading', result: null, featureMap: null, error: null })),
     });
   }
 
-  private ensureClient(entry: ZooEntry): void {
-    if (this.clients.has(entry.id)) return;
+  private ensureClient(entry: CompareEntry): void {
+    if (this.clients.has(entry.id) || this.givenUp.has(entry.id)) return;
     // A client's callbacks only count while it is still this model's client (not after close()).
     const current = (): boolean => this.clients.get(entry.id) === client;
-    const client: MaeClient = new MaeClient(undefined, {
+    const client: MaeClient = this.newClient({
       onCrash: (msg) => {
         if (!current()) return;
         this.clients.delete(entry.id); // the next run starts a fresh worker for it
         this.ready.delete(entry.id);
         this.decodedRow.delete(entry.id);
-        this.setModel(entry.id, { status: 'error', error: `The worker for this model crashed (${msg}); the next run restarts it.` });
+        const policy = this.crashes.get(entry.id) ?? new CrashPolicy();
+        this.crashes.set(entry.id, policy);
+        const crashes = policy.record(Date.now());
+        if (CrashPolicy.givesUp(crashes)) {
+          this.givenUp.add(entry.id);
+          this.setModel(entry.id, {
+            status: 'error',
+            error: `The worker for this model crashed ${crashes} times in a minute (last: ${msg}); stopped restarting it.`,
+          });
+        } else {
+          this.setModel(entry.id, { status: 'error', error: `The worker for this model crashed (${msg}); the next run restarts it.` });
+        }
       },
     });
     this.clients.set(entry.id, client);
@@ -156,10 +173,10 @@ export class CompareController {
     // A zoo model is small (one WASM thread); an imported one is read from the user's file again here.
     const side = client
       .load(
-        entry.local ? entry.id : `${BASE}models/${entry.id}/`,
+        entry.kind === 'imported' ? entry.id : `${BASE}models/${entry.id}/`,
         this.provider(),
         {},
-        entry.local ? { local: entry.local } : { wasmThreads: 1 },
+        entry.kind === 'imported' ? { local: entry.local } : { wasmThreads: 1 },
       )
       .then((r) => r.manifest.imgSize / r.manifest.patchSize);
     side.catch((e: unknown) => {
@@ -193,12 +210,12 @@ export class CompareController {
       if (gen !== this.generation) return;
       let live = entries
         .map((entry, i) => ({ entry, side: sides[i] }))
-        .filter((m): m is { entry: ZooEntry; side: number } => m.side !== null);
+        .filter((m): m is { entry: CompareEntry; side: number } => m.side !== null);
       // An imported model joins only if its grid nests with the zoo's (ViT-B/L/16 at 224 px: 14x14 does;
       // ViT-H/14: 16x16 does not), so that every card hides the same pixels.
-      const zooSides = live.filter((m) => !m.entry.local).map((m) => m.side);
+      const zooSides = live.filter((m) => m.entry.kind === 'zoo').map((m) => m.side);
       const coarsest = zooSides.length > 0 ? Math.min(...zooSides) : null;
-      const misfits = live.filter((m) => m.entry.local && coarsest !== null && m.side % coarsest !== 0);
+      const misfits = live.filter((m) => m.entry.kind === 'imported' && coarsest !== null && m.side % coarsest !== 0);
       for (const m of misfits) {
         this.setModel(m.entry.id, {
           status: 'error',
@@ -223,7 +240,7 @@ export class CompareController {
     }
   }
 
-  private async runModel(gen: number, entry: ZooEntry, side: number, rowId: string, blob: Blob, hidden: Uint8Array): Promise<void> {
+  private async runModel(gen: number, entry: CompareEntry, side: number, rowId: string, blob: Blob, hidden: Uint8Array): Promise<void> {
     const client = this.clients.get(entry.id);
     if (!client) return;
     try {
@@ -238,7 +255,7 @@ export class CompareController {
       const result = await client.compare(rowId, hidden);
       if (gen !== this.generation) return;
       const featureMap = featureMapImage(pcaColours(result.features, result.numPatches, result.dim), side, entry.patchSize);
-      this.setModel(entry.id, { status: 'done', result, featureMap, hidden, error: null });
+      this.setModel(entry.id, { status: 'done', result, featureMap, error: null });
     } catch (e) {
       if (gen === this.generation) this.setModel(entry.id, { status: 'error', error: errorText(e) });
     }

@@ -3,8 +3,8 @@
 import { encodePatchFeatures, maskFromHidden, reconstruct } from '../../mae/index.ts';
 import type { Handler } from '../../worker/dispatch.ts';
 import type { CompareRequest, ResultMap } from '../../worker/messages.ts';
+import { rowResult } from '../../worker/row-result.ts';
 import { WorkerError } from '../../worker/runtime.ts';
-import { rowResult } from '../grid/rows-handler.ts';
 
 export const compareHandler: Handler<CompareRequest, ResultMap['compare']> = {
   async run(req, { runtime }) {
@@ -31,6 +31,7 @@ export const compareHandler: Handler<CompareRequest, ResultMap['compare']> = {
       psnr: row.psnr,
       features: features.data,
       dim: features.dim,
+      hiddenMask: masks.mask,
       encoderMs: out.encoderMs,
       decoderMs: out.decoderMs,
     };

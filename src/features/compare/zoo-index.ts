@@ -2,13 +2,11 @@
  * models/zoo.json, written by python/mae_playground/zoo_export.py: the zoo's models and the numbers on their cards
  * (held-out masked MSE, the cat-vs-dog linear probe), plus an untrained control's probe.
  */
-import type { LocalModelFile } from '../../worker/messages.ts';
 import { gridSide } from '../../mae/index.ts';
 
 export interface ZooEntry {
+  kind: 'zoo';
   id: string;
-  /** An imported weights file (the page's active model) shown beside the zoo: loaded from these files; it has no card numbers (NaN). */
-  local?: { name: string | null; files: LocalModelFile[] };
   name: string;
   patchSize: number;
   trainMaskRatio: number;
@@ -52,6 +50,7 @@ export function parseZooIndex(json: unknown): ZooIndex {
       throw new Error(`${where}: imgSize ${imgSize} is not a whole number of ${patchSize}-pixel patches`);
     }
     return {
+      kind: 'zoo',
       id: o.id,
       name: o.name,
       patchSize,

@@ -10,7 +10,6 @@ import { maskRequest, maskSettingsOf, modelPatches, sameMaskSettings } from '../
 import { useStore, type Row } from '../../state/store.ts';
 import { admitFiles, UploadTracker } from './uploads.ts';
 import { isAbortError, isCrash, MaeWorkerError } from '../../worker/mae-client.ts';
-import type { SweepPoint, SweepResult } from '../../worker/messages.ts';
 import type { ModelSession } from '../models/model-session.ts';
 
 export interface RowSources {
@@ -27,14 +26,6 @@ export interface RowSources {
 
 /** From this many parameters (ViT-B has 112 M) a row costs seconds on a CPU: rows off screen wait. */
 export const LARGE_MODEL_PARAMS = 50e6;
-
-/** The sweep of a row cannot run, and waiting will not help (unreadable image, failed model): the message says why. */
-export class SweepUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SweepUnavailableError';
-  }
-}
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -221,41 +212,5 @@ export class RowPipeline {
         useStore.getState().updateRow(id, { status: 'error', busy: false, error: `Reconstruction failed: ${errorText(e)}` });
       },
     );
-  }
-
-  /**
-   * Why a row that is not decoded by the active worker will not be (so a sweep waiting for it
-   * would wait forever): its file is unreadable, its decode failed, or the model failed. Null when
-   * the row is decoded, or its decode is still to come.
-   */
-  sweepBlocker(rowId: string): string | null {
-    const s = useStore.getState();
-    const row = s.rows.find((r) => r.id === rowId);
-    const client = this.session.current;
-    if (client !== null && row?.decodedOn === client.workerId) return null;
-    if (!row) return 'The image was removed.';
-    if (s.model.phase === 'error') return `The sweep cannot run: the model failed (${s.model.error ?? 'see the message above'}).`;
-    if (row.unreadable || row.status === 'error')
-      return `The sweep cannot run: “${row.name}” was not processed (${row.error ?? 'unreadable'}).`;
-    return null;
-  }
-
-  /**
-   * Masking-ratio sweep of a row on the active worker (MaeClient.sweep); the sweep controller
-   * drives it. Rejects with an AbortError when the row is not decoded by the active worker yet (its
-   * decode is coming: a model switch re-decodes it), with a SweepUnavailableError when it never will be.
-   */
-  sweep(
-    rowId: string,
-    params: { ratios: number[]; seeds: number[]; strategy: 'random' | 'block' | 'grid' },
-    onPoint: (point: SweepPoint, done: number, total: number) => void,
-    signal: AbortSignal,
-  ): Promise<SweepResult> {
-    const client = this.session.current;
-    const blocker = this.sweepBlocker(rowId);
-    if (blocker) return Promise.reject(new SweepUnavailableError(blocker));
-    if (!client || findRow(rowId)?.decodedOn !== client.workerId)
-      return Promise.reject(new DOMException('the image is not decoded by the active model yet', 'AbortError'));
-    return client.sweep({ imageId: rowId, ...params }, onPoint, signal);
   }
 }

@@ -1,34 +1,25 @@
 /// <reference lib="webworker" />
 /**
  * The grid's worker side: decode an image into the runtime's cache, reconstruct one row or a batch
- * of rows at one ratio, forget a removed row. `rowResult` (panels + metrics of one reconstruction)
- * is shared with the sweep and the compare view, so every feature shows the same numbers.
+ * of rows at one ratio, forget a removed row. Panels and metrics come from the row math every
+ * feature shares (src/worker/row-result.ts).
  */
 import {
   compositeOnBackground,
-  compositePanels,
-  masksFor,
   reconstruct,
   reconstructBatch,
-  reconstructionMetrics,
   resizeShorterSideCenterCrop,
   toNormalizedChw,
   type MaskIds,
-  type MaskSpec,
 } from '../../mae/index.ts';
 import type { Handler } from '../../worker/dispatch.ts';
 import type { DecodeRequest, ForgetRequest, ReconstructBatchRequest, ReconstructRequest, ResultMap } from '../../worker/messages.ts';
-import { WorkerError, type Model } from '../../worker/runtime.ts';
+import { requestMasks, rowResult } from '../../worker/row-result.ts';
+import { WorkerError } from '../../worker/runtime.ts';
 import { decodeImageFile, ImageDecodeError, type DecodedImage } from './decode-image.ts';
 
 /** Transparent pixels are composited on white (what most viewers show behind a PNG); rows say so. */
 const DECODE_BACKGROUND: [number, number, number] = [255, 255, 255];
-
-/**
- * Whether results carry the raw decoder output (`pred`). No feature needs it; the test build's
- * worker hooks (src/testing/worker-hooks.ts) turn it on so e2e specs can compare it with PyTorch.
- */
-export const rowOutput = { includePred: false };
 
 export const decodeHandler: Handler<DecodeRequest, ResultMap['decode']> = {
   async run(req, { runtime }) {
@@ -66,107 +57,81 @@ export const forgetHandler: Handler<ForgetRequest, ResultMap['forget']> = {
   },
 };
 
-export const reconstructHandler: Handler<ReconstructRequest, ResultMap['reconstruct']> = {
-  async run(req, { runtime }) {
-    const t0 = performance.now();
-    const m = runtime.requireModel();
-    const chw = runtime.image(req.imageId);
-    const masks = requestMasks(req.mask, req.seed, m.numPatches, req.maskRatio);
-    const { value: out, m: ran } = await runtime.withGpuFallback((cur) =>
-      reconstruct(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, masks),
-    );
-    const row = rowResult(ran, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
-    return {
-      ...row,
-      maskStrategy: req.mask?.strategy ?? 'random',
-      hiddenMask: masks.mask,
-      encoderMs: out.encoderMs,
-      decoderMs: out.decoderMs,
-      totalMs: performance.now() - t0,
-      latentLocation: out.latentLocation,
-    };
-  },
-};
-
-/**
- * The rows of a batch share one encoder and one decoder call; each row gets its panels and
- * metrics, and a 1/B share of the times. Unknown images (removed rows) fail alone.
- */
-export const reconstructBatchHandler: Handler<ReconstructBatchRequest, ResultMap['reconstructBatch']> = {
-  async run(req, { runtime }) {
-    const t0 = performance.now();
-    const m = runtime.requireModel();
-    const failed: ResultMap['reconstructBatch']['failed'] = [];
-    const rows: { imageId: string; seed: number; chw: Float32Array; masks: MaskIds }[] = [];
-    for (const it of req.items) {
-      const chw = runtime.images.get(it.imageId);
-      if (!chw) failed.push({ imageId: it.imageId, message: `Unknown image ${it.imageId}`, code: 'unknown-image' });
-      else rows.push({ ...it, chw, masks: requestMasks(req.mask, it.seed, m.numPatches, req.maskRatio) });
-    }
-    if (rows.length === 0) return { results: [], failed };
-    const { value: out, m: ran } = await runtime.withGpuFallback((cur) =>
-      reconstructBatch(
-        cur.sessions,
-        cur.Tensor,
-        rows.map((r) => ({ image: r.chw, masks: r.masks })),
-        cur.manifest.imgSize,
-      ),
-    );
-    const B = rows.length;
-    const totalMs = performance.now() - t0;
-    const results = rows.map((r, b) => ({
-      ...rowResult(ran, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]),
-      maskStrategy: req.mask?.strategy ?? 'random',
-      hiddenMask: r.masks.mask,
-      encoderMs: out.encoderMs / B,
-      decoderMs: out.decoderMs / B,
-      totalMs: totalMs / B,
-      batchSize: B,
-      latentLocation: out.latentLocation,
-    }));
-    return { results, failed };
-  },
-};
-
-/** The mask a request asks for (random when it names none); a painted mask that does not fit is the request's error. */
-function requestMasks(spec: MaskSpec | undefined, seed: number, numPatches: number, maskRatio: number): MaskIds {
-  try {
-    return masksFor(spec, seed, numPatches, maskRatio);
-  } catch (e) {
-    if (e instanceof RangeError) throw new WorkerError(`Cannot use this mask: ${e.message}`, 'internal');
-    throw e;
-  }
+export interface RowHandlerOptions {
+  /**
+   * Results carry the raw decoder output (`pred`): no feature needs it; the test build's worker
+   * asks for it so its e2e specs can compare it with PyTorch (src/testing/worker-hooks.ts).
+   */
+  withPred: boolean;
 }
 
-/** Panels and metrics of one reconstruction (times are the caller's). */
-export function rowResult(
-  m: Model,
-  key: { imageId: string; maskRatio: number; seed: number },
-  chw: Float32Array,
-  masks: MaskIds,
-  pred: Float32Array,
-): ResultMap['reconstruct'] {
-  const { imgSize, patchSize, mean, std, normPixLoss } = m.manifest;
-  const panels = compositePanels({ imageChw: chw, predPatches: pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
-  const metrics = reconstructionMetrics({ imageChw: chw, predPatches: pred, mask: masks.mask, imgSize, patchSize, mean, std, normPixLoss });
-  return {
-    ...key,
-    provider: m.provider,
-    numPatches: m.numPatches,
-    visible: masks.idsKeep.length,
-    panels: {
-      masked: panels.masked,
-      reconstruction: panels.reconstruction,
-      reconstructionWithVisible: panels.reconstructionWithVisible,
-      original: panels.original,
+/** The grid's reconstruct handlers (one row; a batch of rows at one ratio). */
+export function rowHandlers(options: RowHandlerOptions): {
+  reconstruct: Handler<ReconstructRequest, ResultMap['reconstruct']>;
+  reconstructBatch: Handler<ReconstructBatchRequest, ResultMap['reconstructBatch']>;
+} {
+  const reconstructHandler: Handler<ReconstructRequest, ResultMap['reconstruct']> = {
+    async run(req, { runtime }) {
+      const t0 = performance.now();
+      const m = runtime.requireModel();
+      const chw = runtime.image(req.imageId);
+      const masks = requestMasks(req.mask, req.seed, m.numPatches, req.maskRatio);
+      const { value: out, m: ran } = await runtime.withGpuFallback((cur) =>
+        reconstruct(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, masks),
+      );
+      const row = rowResult(ran, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
+      return {
+        ...row,
+        ...(options.withPred ? { pred: out.pred } : {}),
+        maskStrategy: req.mask?.strategy ?? 'random',
+        hiddenMask: masks.mask,
+        encoderMs: out.encoderMs,
+        decoderMs: out.decoderMs,
+        totalMs: performance.now() - t0,
+        latentLocation: out.latentLocation,
+      };
     },
-    usesTrueHiddenPatchStats: panels.usesTrueHiddenPatchStats,
-    ...(rowOutput.includePred ? { pred } : {}),
-    mse: metrics.maskedMse,
-    psnr: metrics.psnr,
-    visibleMeanMse: metrics.visibleMeanMse,
-    encoderMs: 0,
-    decoderMs: 0,
-    totalMs: 0,
   };
+
+  /**
+   * The rows of a batch share one encoder and one decoder call; each row gets its panels and
+   * metrics, and a 1/B share of the times. Unknown images (removed rows) fail alone.
+   */
+  const reconstructBatchHandler: Handler<ReconstructBatchRequest, ResultMap['reconstructBatch']> = {
+    async run(req, { runtime }) {
+      const t0 = performance.now();
+      const m = runtime.requireModel();
+      const failed: ResultMap['reconstructBatch']['failed'] = [];
+      const rows: { imageId: string; seed: number; chw: Float32Array; masks: MaskIds }[] = [];
+      for (const it of req.items) {
+        const chw = runtime.images.get(it.imageId);
+        if (!chw) failed.push({ imageId: it.imageId, message: `Unknown image ${it.imageId}`, code: 'unknown-image' });
+        else rows.push({ ...it, chw, masks: requestMasks(req.mask, it.seed, m.numPatches, req.maskRatio) });
+      }
+      if (rows.length === 0) return { results: [], failed };
+      const { value: out, m: ran } = await runtime.withGpuFallback((cur) =>
+        reconstructBatch(
+          cur.sessions,
+          cur.Tensor,
+          rows.map((r) => ({ image: r.chw, masks: r.masks })),
+          cur.manifest.imgSize,
+        ),
+      );
+      const B = rows.length;
+      const totalMs = performance.now() - t0;
+      const results = rows.map((r, b) => ({
+        ...rowResult(ran, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]),
+        ...(options.withPred ? { pred: out.preds[b] } : {}),
+        maskStrategy: req.mask?.strategy ?? 'random',
+        hiddenMask: r.masks.mask,
+        encoderMs: out.encoderMs / B,
+        decoderMs: out.decoderMs / B,
+        totalMs: totalMs / B,
+        batchSize: B,
+        latentLocation: out.latentLocation,
+      }));
+      return { results, failed };
+    },
+  };
+  return { reconstruct: reconstructHandler, reconstructBatch: reconstructBatchHandler };
 }

@@ -1,21 +1,19 @@
 /**
  * The model session: which worker answers, its model's lifecycle (load, switch, a folder from disk,
- * retry, provider change) and the crash policy (restart a crashed worker, give up after
- * MAX_RESTARTS in CRASH_WINDOW_MS). The active worker keeps answering while another model loads;
+ * retry, provider change) and the crash policy (src/worker/crash-policy.ts: restart a crashed
+ * worker, give up after MAX_RESTARTS in CRASH_WINDOW_MS). Every worker of the page is made here
+ * (newClient), the compare view's too. The active worker keeps answering while another model loads;
  * when the new one is ready it takes over and `onTakeOver` tells the row pipeline to decode again.
  */
 import { errorText } from '../../mae/error-text.ts';
 import { useStore } from '../../state/store.ts';
-import { isAbortError, MaeClient, type WorkerFactory } from '../../worker/mae-client.ts';
+import { CrashPolicy } from '../../worker/crash-policy.ts';
+import { isAbortError, MaeClient, type ClientOptions, type WorkerFactory } from '../../worker/mae-client.ts';
 import type { EventMessage, LoadRequest, ProviderRequest } from '../../worker/messages.ts';
 import { recordCspViolation } from '../../state/csp-log.ts';
 import { baseName } from './model-folder.ts';
 import { folderLabel, isWeightsFileName, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
 import { MODEL_ID, modelIdOf, parseModelIndex } from './model-index.ts';
-
-/** Restarts of a crashed worker allowed within CRASH_WINDOW_MS before the session gives up. */
-export const MAX_RESTARTS = 3;
-export const CRASH_WINDOW_MS = 60_000;
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -37,26 +35,10 @@ export interface SessionOptions {
   maxBatch?: number | null;
   /** The first waiting row goes alone, the rest as a batch (`?lead=0` turns it off). Default: on. */
   leadAlone?: boolean | null;
-  /** Where workers come from (tests pass a fake); default: the MAE module worker. */
-  workerFactory?: WorkerFactory;
+  /** Where workers come from: the app's MAE module worker (tests pass a fake). */
+  workerFactory: WorkerFactory;
   /** Keeps ?model= in the address in step with the active model (url-state.ts); default: nothing. */
   onActiveModel?: (url: string) => void;
-}
-
-/** Crashes within the window; true once there were more than MAX_RESTARTS of them. */
-export class CrashPolicy {
-  private readonly times: number[] = [];
-
-  /** Records a crash at `now` (ms); returns how many fall within the window. */
-  record(now: number): number {
-    this.times.push(now);
-    while (this.times.length > 0 && now - this.times[0] > CRASH_WINDOW_MS) this.times.shift();
-    return this.times.length;
-  }
-
-  static givesUp(crashesInWindow: number): boolean {
-    return crashesInWindow > MAX_RESTARTS;
-  }
 }
 
 export class ModelSession {
@@ -123,6 +105,17 @@ export class ModelSession {
   /** Calls `setup` with every new worker's client before its model load is sent (the test build's page hooks use it). */
   onNewClient(setup: (client: MaeClient) => void): void {
     this.clientSetups.push(setup);
+  }
+
+  /**
+   * A new worker and its client: every worker of the page comes from here (the compare view's
+   * too), so all of them come from the same factory and get the same setups. Its owner applies
+   * the crash policy in `options.onCrash` (CrashPolicy).
+   */
+  newClient(options: ClientOptions): MaeClient {
+    const client = new MaeClient(this.options.workerFactory, options);
+    for (const setup of this.clientSetups) setup(client);
+    return client;
   }
 
   /** Switch execution provider: a fresh worker, the model again, every row again. */
@@ -229,14 +222,13 @@ export class ModelSession {
   private async loadModel(url: string, provider: ProviderRequest): Promise<void> {
     const gen = ++this.generation;
     this.loading?.terminate();
-    const client: MaeClient = new MaeClient(this.options.workerFactory, {
+    const client: MaeClient = this.newClient({
       maxBatch: this.options.maxBatch ?? GRID_BATCH,
       leadAlone: this.options.leadAlone ?? true,
       onCrash: (message) => this.onCrash(client, message),
       onEvent: (ev) => this.onWorkerEvent(client, ev),
     });
     this.loading = client;
-    for (const setup of this.clientSetups) setup(client);
     const store = useStore.getState();
     const hasActive = this.client !== null && store.model.manifest !== null;
     if (!hasActive) {

@@ -12,7 +12,7 @@ import { summarisePoint, sweepGridSeeds, sweepRatios, sweepTotal, type SweepPoin
 import { errorText } from '../../mae/error-text.ts';
 import { isAbortError, isCrash } from '../../worker/mae-client.ts';
 import type { SweepPoint } from '../../worker/messages.ts';
-import { SweepUnavailableError, type RowPipeline } from '../grid/row-pipeline.ts';
+import { SweepSource, SweepUnavailableError, type ActiveWorker } from './sweep-source.ts';
 import { useStore } from '../../state/store.ts';
 
 export type SweepStatus = 'waiting' | 'running' | 'done' | 'cancelled' | 'error';
@@ -75,7 +75,12 @@ export class SweepController {
   private decodeSeen: unknown = null;
   private unwatch: (() => void) | null = null;
 
-  constructor(private readonly rows: RowPipeline) {}
+  /** Where the sweeps run (the active worker). */
+  readonly source: SweepSource;
+
+  constructor(session: ActiveWorker) {
+    this.source = new SweepSource(session);
+  }
 
   /** Opens (or restarts) the sweep panel for a row. */
   open(rowId: string): void {
@@ -149,7 +154,7 @@ export class SweepController {
       };
       useSweep.setState((st) => ({ done, total, entries: [...st.entries, entry] }));
     };
-    this.rows.sweep(rowId, { ratios, seeds: imageSeeds, strategy }, onPoint, ac.signal).then(
+    this.source.run(rowId, { ratios, seeds: imageSeeds, strategy }, onPoint, ac.signal).then(
       (r) => {
         if (this.running !== ac) return;
         this.running = null;
@@ -165,7 +170,7 @@ export class SweepController {
         // The worker went away (model switch, crash) or the row is not decoded yet: the row's next
         // decode starts the sweep again (see watch), unless that decode will never come.
         if (isAbortError(e) || isCrash(e)) {
-          const blocker = this.rows.sweepBlocker(rowId);
+          const blocker = this.source.blocker(rowId);
           useSweep.setState(blocker ? { status: 'error', error: blocker } : { status: 'waiting' });
           return;
         }
@@ -195,7 +200,7 @@ export class SweepController {
           return;
         }
         if (useSweep.getState().status === 'waiting') {
-          const blocker = this.rows.sweepBlocker(rowId);
+          const blocker = this.source.blocker(rowId);
           if (blocker) useSweep.setState({ status: 'error', error: blocker });
         }
       },
@@ -208,31 +213,4 @@ export class SweepController {
     this.unwatch = null;
     off?.();
   }
-}
-
-/** What window.__maeDebug.sweep() reports. */
-export function sweepSnapshot() {
-  const st = useSweep.getState();
-  return {
-    rowId: st.rowId,
-    imageName: st.imageName,
-    model: st.modelName,
-    status: st.rowId ? st.status : 'closed',
-    done: st.done,
-    total: st.total,
-    ratios: st.ratios,
-    gridSeeds: st.gridSeeds,
-    imageSeeds: st.imageSeeds,
-    strategy: st.strategy,
-    points: st.entries.map((e) => ({
-      maskRatio: e.maskRatio,
-      visible: e.visible,
-      mse: e.mse,
-      mean: e.summary.mse?.mean ?? null,
-      std: e.summary.mse?.std ?? null,
-      min: e.summary.mse?.min ?? null,
-      max: e.summary.mse?.max ?? null,
-      baselineMean: e.summary.baseline?.mean ?? null,
-    })),
-  };
 }

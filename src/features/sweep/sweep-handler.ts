@@ -6,8 +6,8 @@
 import { masksFor, reconstructBatch } from '../../mae/index.ts';
 import type { Handler, WorkerContext } from '../../worker/dispatch.ts';
 import type { CancelSweepRequest, ResultMap, SweepRequest } from '../../worker/messages.ts';
+import { rowResult } from '../../worker/row-result.ts';
 import { WorkerError } from '../../worker/runtime.ts';
-import { rowResult } from '../grid/rows-handler.ts';
 import { SweepRunner } from './sweep-runner.ts';
 
 /** One ratio of a sweep: every seed of it in one encoder/decoder batch, metrics as for a row. */
