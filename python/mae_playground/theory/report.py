@@ -1,4 +1,4 @@
-"""docs/THEORY.md and docs/theory-chart.svg from models/theory/results.json.
+"""docs/THEORY-2026-11-29.md (the first run, three-level world) and docs/theory-chart.svg from models/theory/results.json.
 
     PYTHONPATH=python /usr/bin/python3 -m mae_playground.theory.report
 
@@ -282,14 +282,14 @@ def theory_md(results: dict) -> str:
 
 def write_report(results: dict, root: Path) -> None:
     docs = root / "docs"
-    (docs / "THEORY.md").write_text(theory_md(results))
+    (docs / "THEORY-2026-11-29.md").write_text(theory_md(results))
     (docs / "theory-chart.svg").write_text(chart_svg(results))
 
 
 def main() -> None:
     root = Path(__file__).resolve().parents[3]
     write_report(json.loads((root / "models" / "theory" / "results.json").read_text()), root)
-    print("wrote docs/THEORY.md and docs/theory-chart.svg")
+    print("wrote docs/THEORY-2026-11-29.md and docs/theory-chart.svg")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The theory experiment from one command: trains every (patch size, masking ratio, seed) MAE on the synthetic
 world, probes each frozen encoder (and the controls) for every latent, writes models/theory/results.json, exports
-the seed-0 models the app shows to models/theory/<id>/, and regenerates docs/THEORY.md and its chart.
+the seed-0 models the app shows to models/theory/<id>/, and regenerates docs/THEORY-2026-11-29.md and its chart (the first run; issue 26 is hrun).
 
     PYTHONPATH=python env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 19 \
         /usr/bin/python3 -m mae_playground.theory.run
@@ -270,7 +270,7 @@ def main() -> None:
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     log(f"wrote {out / 'results.json'} ({len(runs)} runs, {len(models)} exported models)")
     write_report(results, ROOT)
-    log("wrote docs/THEORY.md and docs/theory-chart.svg")
+    log("wrote docs/THEORY-2026-11-29.md and docs/theory-chart.svg")
 
 
 if __name__ == "__main__":

@@ -63,3 +63,142 @@ def test_ridge_probe_reads_a_linear_latent_and_not_noise():
     pred = ridge.predict(X[400:], ridge.weights(noise[:400, None], 10.0))[:, 0]
     r2 = 1 - ((noise[400:] - pred) ** 2).sum() / ((noise[400:] - noise[400:].mean()) ** 2).sum()
     assert r2 < 0.1
+
+
+# --- issue 26: the hierarchical world, the predictions, the verdicts ---
+
+from . import hreport, hworld, predict  # noqa: E402
+
+
+def _max_flow_vertex_cut(visible: np.ndarray, patch: int) -> int:
+    """Independent reference for predict.min_separator: the minimum number of latents separating visible from
+    hidden patches, as a max flow (Edmonds-Karp) on the tree with every latent split into in/out joined by
+    capacity 1 and every other edge unbounded (Menger's theorem)."""
+    from collections import deque
+
+    big = 10**6
+    cap: dict[tuple, int] = {}
+
+    def edge(a, b, c):
+        cap[(a, b)] = cap.get((a, b), 0) + c
+        cap.setdefault((b, a), 0)
+
+    for level in hworld.LEVELS:
+        for node in range(hworld.COUNT[level]):
+            edge(("in", level, node), ("out", level, node), 1)
+            edge(("out", level, node), ("in", level, node), 1)
+            if level != "object":
+                parent, _ = hworld.parent_index(level, node)
+                up = hworld.LEVELS[hworld.LEVELS.index(level) - 1]
+                edge(("out", level, node), ("in", up, parent), big)
+                edge(("out", up, parent), ("in", level, node), big)
+    for p, cell in enumerate(predict.patch_cells(patch)):
+        leaf = ("patch", p)
+        edge(leaf, ("in", "texture", int(cell)), big)
+        edge(("out", "texture", int(cell)), leaf, big)
+        edge("s", leaf, big) if visible[p] else edge(leaf, "t", big)
+    adj: dict = {}
+    for a, b in cap:
+        adj.setdefault(a, []).append(b)
+    flow = 0
+    while True:
+        prev = {"s": None}
+        q = deque(["s"])
+        while q and "t" not in prev:
+            u = q.popleft()
+            for v in adj.get(u, []):
+                if v not in prev and cap[(u, v)] > 0:
+                    prev[v] = u
+                    q.append(v)
+        if "t" not in prev:
+            return flow
+        v = "t"
+        while prev[v] is not None:
+            cap[(prev[v], v)] -= 1
+            cap[(v, prev[v])] += 1
+            v = prev[v]
+        flow += 1
+
+
+def test_min_separator_size_equals_an_independent_max_flow():
+    rng = np.random.default_rng(5)
+    for patch, ratio in [(4, 0.05), (4, 0.5), (4, 0.95), (2, 0.5), (2, 0.9)]:
+        L = (32 // patch) ** 2
+        for _ in range(3):
+            visible = np.zeros(L, bool)
+            visible[rng.permutation(L)[:predict.kept(L, ratio)]] = True
+            ref = _max_flow_vertex_cut(visible, patch)
+            for prefer in ("high", "low"):
+                assert sum(predict.min_separator(visible, patch, prefer).values()) == ref
+
+
+def test_every_ratio_keeps_a_different_number_of_patches():
+    for patch in predict.PATCHES:
+        L = (32 // patch) ** 2
+        kept = [predict.kept(L, r) for r in predict.RATIOS]
+        assert len(set(kept)) == len(kept) and min(kept) >= 1
+
+
+def test_a_split_along_the_hierarchy_is_separated_by_the_one_latent_above_it():
+    # the left half visible, the right half hidden (patch 4): the only paths go through the object
+    visible = np.array([(i % 8) < 4 for i in range(64)])
+    assert predict.min_separator(visible, 4, "high") == {"object": 1, "layout": 0, "part": 0, "texture": 0}
+    # one hidden cell inside an otherwise visible image: its own texture latent, or (a tie) its part latent
+    visible = np.ones(64, bool)
+    visible[9] = False
+    assert predict.min_separator(visible, 4, "low") == {"object": 0, "layout": 0, "part": 0, "texture": 1}
+    assert predict.min_separator(visible, 4, "high") == {"object": 0, "layout": 0, "part": 1, "texture": 0}
+
+
+def test_hworld_children_follow_their_templates_at_the_stated_rate_and_pixels_show_the_texture():
+    images, lat = hworld.generate([hworld.sample_seed(9, i) for i in range(300)])
+    assert images.shape == (300, 3, 32, 32) and images.min() >= 0 and images.max() <= 1
+    for up, level in zip(hworld.LEVELS[:-1], hworld.LEVELS[1:]):
+        hits = []
+        for node in range(hworld.COUNT[level]):
+            parent, pos = hworld.parent_index(level, node)
+            tpl = np.array(hworld.TEMPLATE[level])[lat[up][:, parent], pos]
+            hits.append(lat[level][:, node] == tpl)
+        rate = np.mean(hits)
+        expected = hworld.KEEP + (1 - hworld.KEEP) / hworld.K
+        assert abs(rate - expected) < 0.04, (level, rate)
+    # a cell's mean colour is its texture's colour (the pattern averages out; noise is +-0.05)
+    cell_mean = images[:, :, 4:8, 8:12].mean(axis=(2, 3))
+    tex = lat["texture"][:, 1 * 8 + 2]
+    assert np.abs(cell_mean - np.array(hworld.COLORS)[tex]).max() < 0.03
+
+
+def test_bayes_ceiling_matches_brute_force_on_the_object():
+    """The object posterior from belief propagation equals brute-force enumeration over the 4 x 4^4 x 4^16 ...
+    reduced exactly: given the textures, sum over layouts and parts factorises per quadrant and region."""
+    _, lat = hworld.generate([hworld.sample_seed(0xBA7E0000, i) for i in range(40)])
+    T = {lv: predict._transition(lv) for lv in ("layout", "part", "texture")}
+    correct = 0
+    for i in range(40):
+        post = np.zeros(4)
+        for o in range(4):
+            total = 1.0
+            for q in range(4):
+                sq = 0.0
+                for lq in range(4):
+                    pl = T["layout"][q, o, lq]
+                    prod = 1.0
+                    for r in range(16):
+                        if hworld.parent_index("part", r)[0] != q:
+                            continue
+                        rpos = hworld.parent_index("part", r)[1]
+                        sr = 0.0
+                        for pv in range(4):
+                            pp = T["part"][rpos, lq, pv]
+                            for c in range(64):
+                                par, cpos = hworld.parent_index("texture", c)
+                                if par == r:
+                                    pp *= T["texture"][cpos, pv, lat["texture"][i, c]]
+                            sr += pp
+                        prod *= sr
+                    sq += pl * prod
+                total *= sq
+            post[o] = total
+        correct += int(post.argmax() == lat["object"][i, 0])
+    # same samples and order as bayes_ceiling's first 40
+    assert predict.bayes_ceiling(samples=40)["object"]["image"] == round(correct / 40, 4)
