@@ -3,8 +3,8 @@ import { createRoot } from 'react-dom/client';
 import { installCspListener } from './state/csp-log.ts';
 import { maeWorker } from './app/worker-factory.ts';
 import { Engine } from './state/engine.ts';
-import { optionsFromUrl } from './state/url-state.ts';
-import { applyMaskParams, installMaskUrlSync, maskParamsFromUrl } from './state/mask-url.ts';
+import { optionsFromUrl, writeModelParam } from './app/url-state.ts';
+import { applyMaskParams, installMaskUrlSync, maskParamsFromUrl } from './features/mask/mask-url.ts';
 import { useStore } from './state/store.ts';
 import { App } from './ui/App.tsx';
 import { EngineContext } from './ui/EngineContext.ts';
@@ -21,7 +21,7 @@ if (opts.same !== null) store.setSameMaskForAll(opts.same);
 applyMaskParams(maskParamsFromUrl(window.location.search));
 installMaskUrlSync();
 
-const engine = new Engine(opts, maeWorker);
+const engine = new Engine({ ...opts, onActiveModel: writeModelParam }, maeWorker);
 // Only the test build (vite build --mode e2e) has test hooks (window.__maeDebug, ?inject=, fault
 // injection): in any other build this branch and the module it imports are not in the bundle
 // (scripts/check-prod-build.mjs checks it).

@@ -12,7 +12,6 @@ import { ModelSession, type SessionOptions } from '../features/models/model-sess
 import { SweepController } from '../features/sweep/sweep-controller.ts';
 import type { WorkerFactory } from '../worker/mae-client.ts';
 import type { ProviderRequest } from '../worker/messages.ts';
-import { writeModelParam } from './url-state.ts';
 import { useStore } from './store.ts';
 
 /** The page's imported model as a compare-view card (no training numbers: it was not trained here). */
@@ -22,7 +21,7 @@ function importedCard(session: ModelSession): ImportedEntry | null {
   return active && m ? importedEntry(active.url, active.local, m) : null;
 }
 
-export type EngineOptions = Omit<SessionOptions, 'onActiveModel' | 'workerFactory'> & RowSources;
+export type EngineOptions = Omit<SessionOptions, 'workerFactory'> & RowSources;
 
 export class Engine {
   readonly session: ModelSession;
@@ -32,7 +31,7 @@ export class Engine {
 
   /** `workerFactory`: where the page's workers come from (src/app/worker-factory.ts; tests pass fakes). */
   constructor(options: EngineOptions, workerFactory: WorkerFactory) {
-    this.session = new ModelSession({ ...options, workerFactory, onActiveModel: writeModelParam });
+    this.session = new ModelSession({ ...options, workerFactory });
     this.rows = new RowPipeline(this.session, options);
     this.session.onTakeOver = () => this.rows.decodeAll();
     this.sweep = new SweepController(this.session);

@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import { subscribeWithSelector } from 'zustand/middleware';
 import type { MaskStrategy, ModelManifest } from '../mae/index.ts';
 import type { DecodeResult, LoadPhase, Provider, ProviderRequest, ReconstructResult } from '../worker/messages.ts';
-import type { ModelEntry } from '../features/models/model-index.ts';
+import type { ModelEntry } from '../mae/model-index.ts';
 
 export type ModelPhase = 'idle' | LoadPhase | 'error';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelIdOf, parseModelIndex } from '../../src/features/models/model-index.ts';
+import { modelIdOf, parseModelIndex } from '../../src/mae/model-index.ts';
 
 describe('models/index.json', () => {
   it('keeps valid entries, skips bad ones', () => {

@@ -1,6 +1,6 @@
 /** What the page's address asks for at start (optionsFromUrl), against hand-written expectations. */
 import { describe, expect, it } from 'vitest';
-import { optionsFromUrl } from '../../src/state/url-state.ts';
+import { optionsFromUrl } from '../../src/app/url-state.ts';
 
 describe('optionsFromUrl', () => {
   it('an empty address: the default model, auto provider, every sample, nothing else set', () => {

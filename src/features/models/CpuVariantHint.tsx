@@ -1,4 +1,4 @@
-import { modelIdOf } from './model-index.ts';
+import { modelIdOf } from '../../mae/model-index.ts';
 import { useStore } from '../../state/store.ts';
 import { useEngine } from '../../ui/EngineContext.ts';
 

@@ -1,5 +1,5 @@
 import { localModelLabel } from './model-files.ts';
-import { modelIdOf } from './model-index.ts';
+import { modelIdOf } from '../../mae/model-index.ts';
 import { useStore } from '../../state/store.ts';
 import { useEngine } from '../../ui/EngineContext.ts';
 

@@ -13,7 +13,7 @@ import type { EventMessage, LoadRequest, ProviderRequest } from '../../worker/me
 import { recordCspViolation } from '../../state/csp-log.ts';
 import { baseName } from './model-folder.ts';
 import { folderLabel, isWeightsFileName, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
-import { MODEL_ID, modelIdOf, parseModelIndex } from './model-index.ts';
+import { MODEL_ID, modelIdOf, parseModelIndex } from '../../mae/model-index.ts';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -37,7 +37,7 @@ export interface SessionOptions {
   leadAlone?: boolean | null;
   /** Where workers come from: the app's MAE module worker (tests pass a fake). */
   workerFactory: WorkerFactory;
-  /** Keeps ?model= in the address in step with the active model (url-state.ts); default: nothing. */
+  /** Keeps ?model= in the address in step with the active model (src/app/url-state.ts); default: nothing. */
   onActiveModel?: (url: string) => void;
 }
 

@@ -11,7 +11,7 @@
 import { pageAppBase } from '../../app-base.ts';
 import { errorText } from '../../mae/error-text.ts';
 import { useStore } from '../../state/store.ts';
-import { modelIdOf } from '../models/model-index.ts';
+import { modelIdOf } from '../../mae/model-index.ts';
 import { isolationStep, readReloadMark, WHY, writeReloadMark } from './isolation.ts';
 import { useOfflineStore } from './offline-store.ts';
 

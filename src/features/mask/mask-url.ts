@@ -3,10 +3,10 @@
  * ?mask=random|block|grid|paint, &hide=<base64url bitset of the painted mask>, &ratio=, &seed=,
  * &same=1. Read once at start; written back (history.replaceState) whenever a control changes.
  */
-import { decodeHiddenBits, encodeHiddenBits, gridSide, isMaskStrategy, numPatches, type MaskStrategy } from '../mae/index.ts';
-import { resampleHiddenMask } from '../features/mask/mask-resample.ts';
-import { maskSettingsOf, sameMaskSettings, startPainting } from '../features/mask/mask-mode.ts';
-import { useStore, type AppState } from './store.ts';
+import { decodeHiddenBits, encodeHiddenBits, gridSide, isMaskStrategy, numPatches, type MaskStrategy } from '../../mae/index.ts';
+import { resampleHiddenMask } from './mask-resample.ts';
+import { maskSettingsOf, sameMaskSettings, startPainting } from './mask-mode.ts';
+import { useStore, type AppState } from '../../state/store.ts';
 
 /** Address bar updates wait for a pause this long (a slider drag would otherwise write every step). */
 const URL_WRITE_DELAY_MS = 120;

@@ -1,10 +1,10 @@
 /**
  * The page's address as state: what the URL asks for at start (optionsFromUrl; the mask settings
- * are mask-url.ts's), and ?model= kept in step with the active model so a reload keeps the choice.
+ * are src/features/mask/mask-url.ts's), and ?model= kept in step with the active model so a reload keeps the choice.
  */
-import { modelIdOf } from '../features/models/model-index.ts';
+import { modelIdOf } from '../mae/model-index.ts';
 import { providerFromSearch } from '../worker/provider.ts';
-import type { EngineOptions } from './engine.ts';
+import type { EngineOptions } from '../state/engine.ts';
 
 const BASE = import.meta.env.BASE_URL;
 
