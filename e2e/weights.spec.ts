@@ -17,6 +17,8 @@ const BAD = join(REPO_ROOT, 'tests', 'fixtures', 'weights');
 interface Reference {
   photo: string;
   numPatches: number;
+  embedDim: number;
+  depth: number;
   cases: { maskRatio: number; seed: number; visible: number; maskedMse: number }[];
 }
 const reference = JSON.parse(readFileSync(join(FIX, 'reference.json'), 'utf8')) as Reference;
@@ -62,7 +64,8 @@ for (const ep of ['wasm', 'webgpu'] as const) {
     await page.getByTestId('weights-input').setInputFiles(join(FIX, 'mae_visualize_vit_e2e.pth'));
     await expect(page.getByTestId('model-name')).toContainText('mae_visualize_vit_e2e.pth', { timeout: 120_000 });
     await expect(page.getByTestId('provider-badge')).toContainText(ep === 'webgpu' ? 'WebGPU' : 'WASM');
-    await expect(page.getByTestId('imported-architecture')).toHaveText('ViT 64-d × 2, patch 16');
+    // several heads per side (make-weights.py): read from the widths, so a wrong split would miss PyTorch's MSE
+    await expect(page.getByTestId('imported-architecture')).toHaveText(`ViT ${reference.embedDim}-d × ${reference.depth}, patch 16`);
     await expect(page.getByTestId('imported-license')).toContainText('CC BY-NC 4.0');
     await page.getByTestId('file-input').setInputFiles(join(REPO_ROOT, reference.photo));
     await expect(page.getByTestId('image-row')).toHaveCount(1);

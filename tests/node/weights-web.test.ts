@@ -1,10 +1,18 @@
 // The browser's path, run in Node: onnxruntime-web (WASM) creates the imported graphs' sessions with
 // external data given as Blob slices of the file (`{ path, data: Blob }`, as the worker will hand
 // them over) and reproduces PyTorch. Tolerance as in weights-import.test.ts: 1e-4 · max(1, max|ref|).
+// The graphs are the ones the page builds: the worker's import (weights-local.ts) is checked to give
+// MatMul graphs, and the same options give the graphs run here.
+import { openAsBlob } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { importLocalWeights } from '../../src/features/models/weights-local.ts';
 import { importWeights, importedModelFiles } from '../../src/features/models/weights/index.ts';
+import { ROOT } from '../unit/support.ts';
 import { FIXTURE_HEADS, f32, fixture, references } from '../unit/weights-support.ts';
+
+/** The op types in an ONNX graph's bytes (node op_type strings are stored as plain UTF-8). */
+const hasOp = (graph: Uint8Array, op: string): boolean => Buffer.from(graph).includes(Buffer.from(op));
 
 ortWeb.env.wasm.numThreads = 1;
 
@@ -19,6 +27,16 @@ function maxError(got: Float32Array, want: Float32Array): { diff: number; bound:
 }
 
 describe('onnxruntime-web (WASM) with Blob external data', () => {
+  it("the page's import (weights-local.ts) builds MatMul graphs, no Gemm: the graphs run below", async () => {
+    const path = `${ROOT}e2e/fixtures/weights/mae_visualize_vit_e2e.pth`;
+    const page = await importLocalWeights([{ path: 'mae_visualize_vit_e2e.pth', blob: await openAsBlob(path) }], () => undefined);
+    const here = await importWeights(await fixture('mae_visualize_vit_tiny.pth'), 'x.pth', FIXTURE_HEADS);
+    for (const graph of [page.imported.encoder, page.imported.decoder, here.encoder, here.decoder]) {
+      expect(hasOp(graph, 'MatMul')).toBe(true);
+      expect(hasOp(graph, 'Gemm')).toBe(false);
+    }
+  });
+
   for (const file of ['mae_visualize_vit_tiny.pth', 'hf/pytorch_model.bin']) {
     it(file, async () => {
       const imported = await importWeights(await fixture(file), file, FIXTURE_HEADS);

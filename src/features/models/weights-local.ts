@@ -33,9 +33,8 @@ export async function importLocalWeights(files: readonly LocalModelFile[], onSta
   const name = path.slice(path.lastIndexOf('/') + 1);
   let imported: ImportedModel;
   try {
-    // MatMul graphs in the page: on onnxruntime-web's WASM kernels Gemm(transB) ran at half their
-    // speed (npm run bench:weights -- --wasm, 2026-11-29: ViT-B 1024 vs 2122 ms per image).
-    imported = await importWeights(blob, name, { graphOps: 'matmul', onProgress: (p) => onStatus(p.detail) });
+    // The default graphs (MatMul: on onnxruntime-web's WASM kernels Gemm ran at half their speed, mae-graph.ts).
+    imported = await importWeights(blob, name, { onProgress: (p) => onStatus(p.detail) });
   } catch (e) {
     if (e instanceof WeightsError) throw new ModelLoadError(e.message, false);
     // A file removed or changed on disk since it was chosen: Chromium refuses to read it.

@@ -27,7 +27,7 @@ export interface ImportProgress {
 export interface ImportOptions extends ArchitectureOptions {
   /** targets are per-patch-normalised pixels; default: true for `*_full` files (the official norm-pix checkpoints) */
   normPixLoss?: boolean;
-  /** how the graphs write linear layers (mae-graph.ts); the default is the faster one measured by npm run bench:weights */
+  /** how the graphs write linear layers (mae-graph.ts); default 'matmul', the page's (twice as fast on WASM) */
   graphOps?: GraphOps;
   onProgress?: (progress: ImportProgress) => void;
 }

@@ -7,15 +7,14 @@
  * weights stored transposed ([in, out]), LayerNormalization, the erf GELU pattern that onnxruntime
  * fuses into one Gelu, and Reshape/Transpose/Gather/MatMul/Softmax attention with one fused qkv
  * MatMul. The file's weights are in PyTorch's layout ([out, in]) and cannot be rewritten, so:
- * - 'gemm' (the default): the tokens flow as a 2-D [B*N, dim] matrix and every linear layer is one
- *   Gemm with transB=1, which uses the [out, in] weights as they are (onnxruntime packs B for its
- *   GEMM kernel at load, as it does for the exported MatMul: same kernel, same results bit for bit
- *   on onnxruntime-node), with the bias inside. Nothing is folded at load except the Concat that
- *   stacks q, k, v into the fused [3*dim, dim] weight (a copy). Attention, LayerNorm and GELU are
- *   the exported graph's ops.
- * - 'matmul': the exported graph's ops exactly, each weight through a Transpose that onnxruntime
- *   folds into a constant at load (slower to load; kept for execution providers where MatMul is
- *   the faster kernel).
+ * - 'matmul' (the default; what the page, the CLI and the tests build): the exported graph's ops
+ *   exactly, each weight through a Transpose that onnxruntime folds into a constant at load.
+ *   On onnxruntime-web's WASM kernels it ran twice as fast as 'gemm' (npm run bench:weights -- --wasm,
+ *   2026-11-29, ViT-B/16: 1024 vs 2122 ms per image); natively the two are alike (docs/BENCHMARKS.md).
+ * - 'gemm': the tokens flow as a 2-D [B*N, dim] matrix and every linear layer is one Gemm with
+ *   transB=1, which uses the [out, in] weights as they are, with the bias inside; nothing is folded
+ *   at load except the Concat that stacks q, k, v into the fused [3*dim, dim] weight. Kept for the
+ *   benchmark's comparison and for execution providers where Gemm is the faster kernel.
  * npm run bench:weights measures both against the converted model folder.
  * float16 and bfloat16 weights get a Cast to float, folded at load.
  *
@@ -44,12 +43,13 @@ export interface ExternalChunk {
 }
 
 /**
- * How linear layers are written: 'gemm' (Gemm with transB on 2-D tokens: the file's [out, in]
- * weights are used as they are, nothing to fold at load) or 'matmul' (Transpose + MatMul + Add on
- * 3-D tokens, as torch.onnx.export writes them; onnxruntime folds the transposes at load).
+ * How linear layers are written: 'matmul' (Transpose + MatMul + Add on 3-D tokens, as
+ * torch.onnx.export writes them; onnxruntime folds the transposes at load) or 'gemm' (Gemm with
+ * transB on 2-D tokens: the file's [out, in] weights are used as they are).
  */
 export type GraphOps = 'gemm' | 'matmul';
-export const DEFAULT_GRAPH_OPS: GraphOps = 'gemm';
+/** The page's choice (twice as fast on WASM, see above); the CLI and the tests use it too. */
+export const DEFAULT_GRAPH_OPS: GraphOps = 'matmul';
 
 export interface BuiltGraph {
   onnx: Uint8Array;
