@@ -8,8 +8,10 @@ import { create } from 'zustand';
 import { errorText } from '../../../mae/error-text.ts';
 import { importWeights } from '../weights/index.ts';
 import { download, DownloadError, type DownloadProgress } from './download.ts';
+import { fetchJsonWithRetry } from './hub-fetch.ts';
 import { fileInfoFromTree, HUB_MODELS, resolveUrl, treeUrl, type HubFileInfo, type HubModel } from './hub-catalog.ts';
 import { fileSha256, freeSpace, keep, partialBlob, partialFile, readStorage, removePartial, removeStored, storedFile, type StoredModel } from './hub-storage.ts';
+import type { PartFile } from './part-file.ts';
 
 export type HubTaskStatus = 'checking' | 'downloading' | 'verifying' | 'loading' | 'error' | 'cancelled';
 
@@ -28,6 +30,20 @@ export interface HubState {
 export const useHubStore = create<HubState>(() => ({ stored: [], usedBytes: 0, tasks: {} }));
 
 const mb = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(0)} MB`);
+
+/**
+ * Requests the page's Content-Security-Policy blocked (connect-src) while a download runs: a blocked
+ * fetch fails with the same bare TypeError as a network or CORS failure; this event tells them apart.
+ * (The download runs in the page; only the file writing is in a worker.)
+ */
+function watchCspBlocks(): { blocked: () => string | null; stop: () => void } {
+  let seen: string | null = null;
+  const listen = (e: SecurityPolicyViolationEvent): void => {
+    if (e.effectiveDirective === 'connect-src' && seen === null) seen = e.blockedURI;
+  };
+  document.addEventListener('securitypolicyviolation', listen);
+  return { blocked: () => seen, stop: () => document.removeEventListener('securitypolicyviolation', listen) };
+}
 
 export class HubController {
   private readonly aborts = new Map<HubModel['id'], AbortController>();
@@ -48,19 +64,12 @@ export class HubController {
     useHubStore.setState(await readStorage());
   }
 
-  private async fileInfo(m: HubModel, signal: AbortSignal): Promise<HubFileInfo> {
-    let res: Response;
+  private async fileInfo(m: HubModel, signal: AbortSignal, blocked: () => string | null): Promise<HubFileInfo> {
+    const tree = await fetchJsonWithRetry(treeUrl(m), { signal, blocked, what: `the files of ${m.repo}` });
     try {
-      res = await fetch(treeUrl(m), { referrerPolicy: 'no-referrer', credentials: 'omit', cache: 'no-store', signal });
+      return fileInfoFromTree(tree, m.file);
     } catch (e) {
-      if (signal.aborted) throw e;
-      throw new DownloadError(`Could not reach the hub (${errorText(e)}). Are you online?`);
-    }
-    if (!res.ok) throw new DownloadError(`The hub could not list ${m.repo} (HTTP ${res.status}).`);
-    try {
-      return fileInfoFromTree(await res.json(), m.file);
-    } catch (e) {
-      throw new DownloadError(`The hub's file list for ${m.repo} is not usable: ${errorText(e)}.`);
+      throw new DownloadError(`Step 1 of 3, the file list: the hub's file list for ${m.repo} is not usable: ${errorText(e)}.`);
     }
   }
 
@@ -70,13 +79,16 @@ export class HubController {
     this.aborts.set(m.id, abort);
     const set = (status: HubTaskStatus, progress: DownloadProgress | null = null, message: string | null = null): void =>
       this.setTask(m.id, { status, progress, message });
-    let sink: Awaited<ReturnType<typeof partialFile>> | null = null;
+    let sink: PartFile | null = null;
+    const csp = watchCspBlocks();
     try {
       set('checking');
-      const info = await this.fileInfo(m, abort.signal);
+      const info = await this.fileInfo(m, abort.signal, csp.blocked);
       sink = await partialFile(m);
       const have = await sink.size();
       const free = await freeSpace();
+      // The file is written in place (part-writer.worker.ts), so the rest of it is all the room needed:
+      // no second copy, as createWritable({ keepExistingData }) would make.
       if (free !== null && free < info.size - have) {
         throw new DownloadError(
           `Not enough storage for ${m.repo}: it needs ${mb(info.size - have)} more, and this browser gives this site ${mb(Math.max(0, free))}. Free some disk space, or remove downloaded models.`,
@@ -84,7 +96,13 @@ export class HubController {
       }
       // Ask the browser to keep the files under storage pressure (it may say no; they still work).
       void navigator.storage?.persist?.().catch(() => false);
-      await download(sink, { url: resolveUrl(m), size: info.size, signal: abort.signal, onProgress: (p) => set('downloading', p) });
+      await download(sink, {
+        url: resolveUrl(m),
+        size: info.size,
+        signal: abort.signal,
+        blocked: csp.blocked,
+        onProgress: (p) => set('downloading', p),
+      });
       await sink.close();
       sink = null;
       set('verifying', null, 'Checking the file…');
@@ -118,6 +136,7 @@ export class HubController {
       }
       await this.refresh();
     } finally {
+      csp.stop();
       this.aborts.delete(m.id);
     }
   }

@@ -1,12 +1,13 @@
 /**
  * Downloaded models on this device: the browser's Origin Private File System (a folder only this
  * site can read), one weights file per model plus a small JSON record written once the file was
- * checked. A partial download stays as "<name>.part" so a dropped connection resumes from it.
+ * checked. A partial download stays as "<name>.part" so a dropped connection, or a tab closed and
+ * opened again, resumes from it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { DownloadSink } from './download.ts';
 import type { HubModel } from './hub-catalog.ts';
+import { openPartFile, type PartFile } from './part-file.ts';
 
 const DIR = 'hub-models';
 
@@ -30,31 +31,13 @@ export function storedName(m: HubModel): string {
   return `${m.id}${m.file.slice(m.file.lastIndexOf('.'))}`;
 }
 
-/** A sink writing `<name>.part` from where it stopped; `close()` keeps what was written. */
-export async function partialFile(m: HubModel): Promise<DownloadSink & { close(): Promise<void> }> {
-  const dir = await folder();
-  const handle = await dir.getFileHandle(`${storedName(m)}.part`, { create: true });
-  const writable = await handle.createWritable({ keepExistingData: true });
-  let length = (await handle.getFile()).size;
-  let positioned = false;
-  return {
-    size: () => Promise.resolve(length),
-    async write(chunk) {
-      if (!positioned) {
-        await writable.seek(length);
-        positioned = true;
-      }
-      await writable.write(chunk as Uint8Array<ArrayBuffer>);
-      length += chunk.byteLength;
-    },
-    async truncate(size) {
-      await writable.truncate(size);
-      await writable.seek(size);
-      positioned = true;
-      length = size;
-    },
-    close: () => writable.close(),
-  };
+/**
+ * A sink appending to `<name>.part` from where it stopped, written in place from a worker (a closed
+ * tab keeps every byte written; see part-writer.worker.ts). `close()` releases the file.
+ */
+export function partialFile(m: HubModel): Promise<PartFile> {
+  if (!navigator.storage?.getDirectory) throw new Error('this browser has no private file storage for downloaded models');
+  return openPartFile(DIR, `${storedName(m)}.part`);
 }
 
 /** The partial (now complete) file as it is stored, read only (no writer holds it). */
