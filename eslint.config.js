@@ -75,6 +75,62 @@ export default defineConfig(
     languageOptions: { globals: { ...globals.worker } },
   },
 
+  // Imports point down: src/app (the composition roots: the page's wiring, the worker's request
+  // table) and src/features sit above the shared layers (src/state, src/worker, src/ui atoms,
+  // src/mae), which never import them. Not yet under the rule, until they move up into src/app:
+  // src/state/engine.ts (the page's composition root; ui/EngineContext.ts imports its type) and the
+  // page shell (ui/App.tsx, Controls.tsx, Header.tsx, SettingsMenu.tsx).
+  {
+    files: ['src/state/**/*.{ts,tsx}', 'src/worker/**/*.ts', 'src/ui/**/*.{ts,tsx}', 'src/mae/**/*.ts'],
+    ignores: ['src/state/engine.ts', 'src/ui/App.tsx', 'src/ui/Controls.tsx', 'src/ui/Header.tsx', 'src/ui/SettingsMenu.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/features/**', '**/app/**'],
+              message:
+                'A shared layer (state, worker, ui, mae) does not import a feature or the app layer: pass what it needs in, or move the piece down.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The core is plain TypeScript: no React, no DOM (it also runs in Node: the CLI and the tests).
+  {
+    files: ['src/mae/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/features/**', '**/app/**', '**/state/**', '**/worker/**', '**/ui/**'],
+              message: 'src/mae is the bottom layer: it imports nothing of the app.',
+            },
+            {
+              group: ['react', 'react/*', 'react-dom', 'react-dom/*', 'zustand', 'zustand/*'],
+              message: 'src/mae has no React and no UI state.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        'window',
+        'document',
+        'navigator',
+        'self',
+        'HTMLElement',
+        'HTMLCanvasElement',
+        'OffscreenCanvas',
+        'createImageBitmap',
+      ],
+    },
+  },
+
   // Node-side TypeScript: the CLI, unit/node tests, tool configs; e2e specs also pass
   // callbacks that run in the page, so they see browser globals too.
   {
