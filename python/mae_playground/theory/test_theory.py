@@ -202,3 +202,110 @@ def test_bayes_ceiling_matches_brute_force_on_the_object():
         correct += int(post.argmax() == lat["object"][i, 0])
     # same samples and order as bayes_ceiling's first 40
     assert predict.bayes_ceiling(samples=40)["object"]["image"] == round(correct / 40, 4)
+
+
+def _fake_run(patch, ratio, seed, scores):
+    probe = {lv: {p: {"score": scores.get(lv, 0.5), "accuracy": 0.0} for p in ("mlp", "linear")}
+             for lv in hworld.LEVELS}
+    return {"patchSize": patch, "maskRatio": ratio, "seed": seed, "steps": 3000, "heldoutMse": 0.5,
+            "heldoutMseCommon": 0.5, "curve": [], "probe": probe}
+
+
+def _fake_progress(part_at_05, part_at_005):
+    runs = {}
+    for s, (a, b) in enumerate(zip(part_at_05, part_at_005)):
+        runs[f"p4-r50-s{s}"] = _fake_run(4, 0.5, s, {"part": a})
+        runs[f"p4-r05-s{s}"] = _fake_run(4, 0.05, s, {"part": b})
+    return {"ratios": [0.05, 0.5], "patchSizes": [4], "seeds": [0, 1, 2], "runs": runs, "controls": {}}
+
+
+def _verdict(progress, pid="P1", probe="mlp"):
+    res = hreport.build_results(progress, {"bayesCeiling": None})
+    return next(v for v in res["verdicts"] if v["id"] == pid)[probe]["verdict"]
+
+
+def test_verdicts_follow_the_numbers_and_a_changed_number_flips_them():
+    # hand-computed: means 0.80 vs 0.70, seed stds 0.01 and 0.01 -> gap 0.10 > 0.02: seen
+    assert _verdict(_fake_progress([0.79, 0.80, 0.81], [0.69, 0.70, 0.71])) == "seen"
+    # the same but reversed: contradicted
+    assert _verdict(_fake_progress([0.69, 0.70, 0.71], [0.79, 0.80, 0.81])) == "contradicted"
+    # one seed of a changed so its std is 0.1 (0.70, 0.80, 0.90): the gap 0.10 no longer exceeds 0.1 + 0.01
+    assert _verdict(_fake_progress([0.70, 0.80, 0.90], [0.69, 0.70, 0.71])) == "not decided"
+    # a gap under MIN_EFFECT is never a finding, even with no seed spread
+    assert _verdict(_fake_progress([0.705, 0.705, 0.705], [0.70, 0.70, 0.70])) == "not decided"
+    # a missing seed: not decided whatever the numbers
+    prog = _fake_progress([0.79, 0.80, 0.81], [0.69, 0.70, 0.71])
+    del prog["runs"]["p4-r05-s2"]
+    assert _verdict(prog) == "not decided"
+    # predictions whose models do not exist at all
+    assert _verdict(_fake_progress([0.8] * 3, [0.7] * 3), pid="P7") == "not decided"
+
+
+def test_a_same_prediction_is_seen_within_noise_and_contradicted_by_a_clear_gap():
+    a, b = {"mean": 0.80, "std": 0.02}, {"mean": 0.79, "std": 0.02}
+    assert hreport.decide(a, b, "same")[0] == "seen"
+    assert hreport.decide({"mean": 0.90, "std": 0.02}, b, "same")[0] == "contradicted"
+    assert hreport.decide(None, b, "same")[0] == "not decided"
+
+
+def test_flattened_compares_the_latest_loss_with_the_one_at_80_percent_of_the_steps():
+    from . import hexperiment as hx
+
+    curve = [{"step": s, "heldout": v} for s, v in [(1600, 1.000), (2000, 0.995)]]
+    assert hx.flattened(curve)  # 0.5% better over the last 20%: flat
+    curve = [{"step": s, "heldout": v} for s, v in [(1600, 1.000), (2000, 0.980)]]
+    assert not hx.flattened(curve)  # 2% better: still improving
+    curve = [{"step": s, "heldout": v} for s, v in [(800, 1.0), (1000, 1.0)]]
+    assert not hx.flattened(curve)  # before minSteps
+
+
+def test_schedule_warms_up_holds_then_decays_to_min_lr_over_the_decay_length():
+    from . import hexperiment as hx
+
+    recipe = {"lr": 1e-3, "min_lr": 1e-5, "warmup": 10}
+    state = {"step": 4, "decayStart": None, "decayLength": None}
+    assert abs(hx.lr_at(state, recipe) - 5e-4) < 1e-12
+    state["step"] = 500
+    assert hx.lr_at(state, recipe) == 1e-3
+    state.update(decayStart=400, decayLength=100)
+    assert abs(hx.lr_at(state, recipe) - 1e-5) < 1e-12  # 400 + 100: the end
+    state["step"] = 450
+    assert abs(hx.lr_at(state, recipe) - (1e-5 + (1e-3 - 1e-5) * 0.5)) < 1e-12  # half way: cos(pi/2) = 0
+
+
+def test_packed_state_restores_the_model_and_training_continues(tmp_path):
+    import torch
+
+    from . import hexperiment as hx
+    from . import hpack
+
+    recipe = {"batch": 4, "lr": 1e-3, "min_lr": 1e-5, "warmup": 2, "eval_every": 2, "max_stable": 2}
+    state = hx.new_state(4, 0.5, 0, recipe)
+    held = hx.normalize(hx.draw(hx.HELDOUT_BASE, 0, 4)[0])
+    saved = []
+    state = hx.train_segment(state, recipe, held, lambda s: saved.append(s["step"]), log=lambda m: None)
+    assert state["done"] and saved == [2, 4] and state["decayStart"] == 2
+    restored = hpack.unpack_state(hpack.pack_state(state))
+    for k, v in state["model"].items():
+        # fp16 round trip: relative error of half precision; the fixed position tables come back exactly
+        assert torch.allclose(restored["model"][k], v, rtol=1e-3, atol=1e-4), k
+    assert torch.equal(restored["model"]["pos_embed"], state["model"]["pos_embed"])
+    # a run stopped after its first evaluation, packed and unpacked, continues from that step to the end
+    class Stop(Exception):
+        pass
+
+    def stop_at_first(s):
+        raise Stop
+
+    mid = hx.new_state(4, 0.5, 1, recipe)
+    try:
+        hx.train_segment(mid, recipe, held, stop_at_first, log=lambda m: None)
+    except Stop:
+        pass
+    assert mid["step"] == 2 and not mid["done"]
+    packed = hpack.pack_state(mid)
+    assert "opt" in packed  # AdamW's moments travel with an unfinished model
+    steps = []
+    done = hx.train_segment(hpack.unpack_state(packed), recipe, held, lambda s: steps.append(s["step"]),
+                            log=lambda m: None)
+    assert steps == [4] and done["done"] and [c["step"] for c in done["curve"]] == [2, 4]
