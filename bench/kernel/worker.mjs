@@ -14,7 +14,7 @@ async function init({ threads, modelUrl, matmulBytes, ratio }) {
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
   const manifest = await (await fetch(new URL('manifest.json', modelUrl))).json();
-  // The app's session options (src/worker/mae-worker.ts).
+  // The app's session options (src/worker/runtime.ts).
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   const encoder = await ort.InferenceSession.create(new URL(manifest.encoder.file, modelUrl).href, options);
   const decoder = await ort.InferenceSession.create(new URL(manifest.decoder.file, modelUrl).href, options);
