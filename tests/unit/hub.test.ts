@@ -1,6 +1,9 @@
 // The hub's answers as the download reads them, against hand-written examples of the hub's formats.
 import { describe, expect, it } from 'vitest';
 import { parseContentRange } from '../../src/features/models/hub/download.ts';
+import { parseRetryAfter } from '../../src/features/models/hub/hub-fetch.ts';
+import { cspAllows, HUB_HOSTS } from '../../src/features/models/hub/hub-hosts.ts';
+import { CSP_DIRECTIVES } from '../../vite.config.ts';
 import { fileInfoFromTree, HUB_MODELS, resolveUrl, treeUrl } from '../../src/features/models/hub/hub-catalog.ts';
 
 describe('hub catalog', () => {
@@ -40,5 +43,58 @@ describe('hub catalog', () => {
     expect(parseContentRange('bytes 0-9/*')).toEqual({ start: 0, total: null });
     expect(parseContentRange(null)).toBeNull();
     expect(parseContentRange('items 0-9/10')).toBeNull();
+  });
+
+  it('Retry-After: seconds or an HTTP date, as milliseconds to wait', () => {
+    const now = Date.parse('Sun, 06 Dec 2026 05:00:00 GMT');
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Sun, 06 Dec 2026 05:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Sun, 06 Dec 2026 04:59:00 GMT', now)).toBe(0); // already past
+    expect(parseRetryAfter('soon', now)).toBeNull();
+    expect(parseRetryAfter('-5', now)).toBeNull();
+    expect(parseRetryAfter(null, now)).toBeNull();
+  });
+});
+
+describe('the hub hosts the page may contact', () => {
+  const connectSrc = CSP_DIRECTIVES['connect-src'];
+
+  it("connect-src is exactly 'self', huggingface.co and the subdomains of hf.co and huggingface.co", () => {
+    expect(connectSrc).toBe("'self' https://huggingface.co https://*.hf.co https://*.huggingface.co");
+    expect(HUB_HOSTS).toEqual(['https://huggingface.co', 'https://*.hf.co', 'https://*.huggingface.co']);
+  });
+
+  it('allows every file server the hub redirects to (2026), including those a fixed list missed', () => {
+    for (const url of [
+      'https://huggingface.co/api/models/facebook/vit-mae-base/tree/main',
+      'https://cas-bridge.xethub.hf.co/xet-bridge-us/abc?X-Amz-Signature=1',
+      'https://transfer.xethub.hf.co/xorbs/default/abc',
+      'https://eu.aws.cdn.hf.co/repos/ab/cd/ef',
+      'https://us.gcp.cdn.hf.co/x',
+      'https://cdn-lfs-eu-1.hf.co/x',
+      'https://cdn-lfs.huggingface.co/repos/x',
+      'https://huggingface.co:443/x',
+    ]) {
+      expect(cspAllows(connectSrc, url), url).toBe(true);
+    }
+  });
+
+  it('refuses everything else: other domains, look-alikes, http, other ports, the bare hf.co', () => {
+    for (const url of [
+      'https://example.com/collect',
+      'https://hf.co/x',
+      'https://evilhf.co/x',
+      'https://hf.co.evil.example/x',
+      'https://huggingface.co.evil.example/x',
+      'http://cdn-lfs.hf.co/x',
+      'http://huggingface.co/x',
+      'https://huggingface.co:8443/x',
+      'https://cdn-lfs.hf.co:8443/x',
+      'not a url',
+    ]) {
+      expect(cspAllows(connectSrc, url), url).toBe(false);
+    }
+    expect(cspAllows(connectSrc, 'https://app.example/x', 'https://app.example')).toBe(true); // 'self'
   });
 });

@@ -41,6 +41,8 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   const value = header?.trim();
   if (!value) return null;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // An HTTP date starts with the day's name (IMF-fixdate, RFC 850, asctime); "-5" is not one.
+  if (!/^[A-Za-z]{3}/.test(value)) return null;
   const at = Date.parse(value);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
