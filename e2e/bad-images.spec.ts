@@ -16,7 +16,7 @@ const REFUSED: Record<string, RegExp> = {
   'empty.jpg': /^“empty\.jpg” is empty \(0 bytes\)/,
   'notes-text.jpg': /^“notes-text\.jpg” is a text file, not an image\.$/,
   'report-pdf.jpg': /^“report-pdf\.jpg” is a PDF document, not an image\.$/,
-  'truncated.jpg': /^“truncated\.jpg” is a truncated JPEG: the file ends \(at 2\.3 KB\) before the image does/,
+  'truncated.jpg': /^“truncated\.jpg” is a truncated JPEG: the file ends \(at 2\.4 KB\) before the image does/,
   'corrupt.png': /^“corrupt\.png” is a damaged PNG: chunk IDAT fails its checksum\.$/,
   'drawing.svg': /^“drawing\.svg” is an SVG drawing: vector images are not supported here/,
 };

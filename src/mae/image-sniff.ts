@@ -4,6 +4,8 @@
  * download gets a message that says what it is, and so that a huge photo's size is known before
  * any pixel is decoded. Pure and synchronous: no DOM, no decoding of pixel data.
  */
+import { crc32 } from './crc32.ts';
+import { formatBytes } from './format-bytes.ts';
 
 export type ImageKind =
   'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'ico' | 'avif' | 'heic' | 'tiff' | 'svg' | 'pdf' | 'html' | 'text' | 'empty' | 'unknown';
@@ -189,22 +191,6 @@ function sniffPng(b: Uint8Array): ImageProbe {
   return probe('png', { width, height, bitDepth, alphaChannel: alpha, truncated: !iend || i + 12 > b.length });
 }
 
-let crcTable: Uint32Array | null = null;
-/** CRC-32 (PNG, zlib): for the diagnosis of a PNG the browser would not decode. */
-export function crc32(b: Uint8Array, from = 0, to = b.length): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = from; i < to; i++) crc = crcTable[(crc ^ b[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
 /** The first PNG chunk whose CRC is wrong or that runs past the end of the file, or null. */
 export function pngDamage(b: Uint8Array): string | null {
   let i = 8;
@@ -351,12 +337,6 @@ export function kindLabel(kind: ImageKind): string {
 
 const TRY = 'try JPEG, PNG, WebP, GIF, BMP or AVIF';
 
-function sizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /** Limits on what the app will try to decode. */
 export interface DecodeLimits {
   /** Largest file, bytes. */
@@ -368,7 +348,7 @@ export interface DecodeLimits {
 }
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
-  maxBytes: 100 * 1024 * 1024,
+  maxBytes: 100e6,
   maxPixels: 120e6,
   maxPixelsScaled: 600e6,
 };
@@ -402,7 +382,7 @@ export function refuseBeforeDecode(
       break;
   }
   if (bytes > limits.maxBytes) {
-    return `${q} is too large a file (${sizeText(bytes)}; the limit is ${sizeText(limits.maxBytes)}).`;
+    return `${q} is too large a file (${formatBytes(bytes)}; the limit is ${formatBytes(limits.maxBytes)}).`;
   }
   if (p.width !== null && p.height !== null) {
     if (p.width === 0 || p.height === 0)
@@ -424,7 +404,7 @@ export function decodeFailureMessage(name: string, b: Uint8Array, p: ImageProbe 
   switch (p.kind) {
     case 'jpeg':
       return p.truncated
-        ? `${q} is a truncated JPEG: the file ends (at ${sizeText(b.length)}) before the image does. Copy or download it again.`
+        ? `${q} is a truncated JPEG: the file ends (at ${formatBytes(b.length)}) before the image does. Copy or download it again.`
         : `${q} is a damaged JPEG: the browser could not decode its image data.`;
     case 'png': {
       const damage = pngDamage(b);

@@ -1,6 +1,8 @@
 // The pure TypeScript core of the playground: no DOM, no React, no runtime import of onnxruntime.
 export * from './image.ts';
 export * from './image-sniff.ts';
+export * from './crc32.ts';
+export * from './format-bytes.ts';
 export * from './patchify.ts';
 export * from './masking.ts';
 export * from './mask-strategies.ts';

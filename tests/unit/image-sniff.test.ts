@@ -93,14 +93,14 @@ describe('messages next to a file', () => {
     // The same JPEG is fine where the browser decodes it downscaled.
     expect(refuseBeforeDecode('huge.jpg', { ...p, kind: 'jpeg', width: 16000, height: 12000 }, 5000, true)).toBeNull();
     expect(refuseBeforeDecode('photo.png', { ...p, width: 12000, height: 9000 }, 5000, false)).toBeNull();
-    expect(refuseBeforeDecode('big.png', sniffImage(fixture('alpha.png')), 200 * 1024 * 1024)).toBe(
-      '“big.png” is too large a file (200.0 MB; the limit is 100.0 MB).',
+    expect(refuseBeforeDecode('big.png', sniffImage(fixture('alpha.png')), 200e6)).toBe(
+      '“big.png” is too large a file (200 MB; the limit is 100 MB).',
     );
   });
 
   it('explains a failed decode by what is wrong with the bytes', () => {
     expect(decodeFailureMessage('truncated.jpg', fixture('truncated.jpg'))).toMatch(
-      /^“truncated.jpg” is a truncated JPEG: the file ends \(at 2\.3 KB\) before the image does/,
+      /^“truncated.jpg” is a truncated JPEG: the file ends \(at 2\.4 KB\) before the image does/, // 2400 bytes
     );
     expect(decodeFailureMessage('corrupt.png', fixture('corrupt.png'))).toBe(
       '“corrupt.png” is a damaged PNG: chunk IDAT fails its checksum.',

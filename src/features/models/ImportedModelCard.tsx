@@ -1,3 +1,4 @@
+import { formatBytes } from '../../mae/format-bytes.ts';
 import { useStore } from '../../state/store.ts';
 
 interface ImportedSource {
@@ -17,7 +18,6 @@ function isImported(source: unknown): source is ImportedSource {
 }
 
 const millions = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 2 : 0)} M`;
-const size = (bytes: number): string => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`);
 
 /** The model card of a model imported from a weights file: what the file is, in one block. */
 export function ImportedModelCard() {
@@ -42,7 +42,7 @@ export function ImportedModelCard() {
       <div>
         <dt>file</dt>
         <dd>
-          {source.file}, {size(source.fileBytes)}, {source.layout === 'official' ? 'facebookresearch/mae names' : 'Hugging Face names'}
+          {source.file}, {formatBytes(source.fileBytes)}, {source.layout === 'official' ? 'facebookresearch/mae names' : 'Hugging Face names'}
         </dd>
       </div>
       <div>

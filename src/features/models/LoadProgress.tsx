@@ -1,11 +1,9 @@
 import { localModelLabel } from './model-files.ts';
+import { formatBytes } from '../../mae/format-bytes.ts';
 import { modelIdOf } from '../../mae/model-index.ts';
 import { useStore } from '../../state/store.ts';
 import { useEngine } from '../../ui/EngineContext.ts';
 
-function mb(bytes: number): string {
-  return (bytes / 1e6).toFixed(1);
-}
 
 /** Download / compile progress of a model load; an error with a Retry button if one failed. */
 export function LoadProgress() {
@@ -43,7 +41,7 @@ export function LoadProgress() {
         {switching &&
           `Loading “${modelIdOf(model.loadingUrl ?? '') ?? (localModelLabel(model.loadingUrl) || 'model')}” (“${model.manifest?.name ?? ''}” keeps running): `}
         {model.message}
-        {downloading && model.total > 0 && ` ${mb(model.loaded)} / ${mb(model.total)} MB`}
+        {downloading && model.total > 0 && ` ${formatBytes(model.loaded)} / ${formatBytes(model.total)}`}
       </div>
       <progress max={1} value={fraction ?? undefined} />
     </div>

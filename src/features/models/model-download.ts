@@ -7,6 +7,7 @@
  * (network, server), as opposed to a broken folder.
  */
 import { errorText } from '../../mae/error-text.ts';
+import { formatBytes } from '../../mae/format-bytes.ts';
 import { listedFile, ManifestError, onnxProblem, parseManifest, type ModelManifest } from '../../mae/index.ts';
 
 export class ModelLoadError extends Error {
@@ -19,9 +20,6 @@ export class ModelLoadError extends Error {
   }
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
 
 /** manifest.json of the folder at `base`, validated (parseManifest). */
 export async function fetchManifest(base: URL): Promise<ModelManifest> {
@@ -90,14 +88,14 @@ async function fetchFile(
       }
     }
   } catch (e) {
-    const of = contentLength > 0 ? ` of ${mb(contentLength)}` : '';
+    const of = contentLength > 0 ? ` of ${formatBytes(contentLength)}` : '';
     throw new ModelLoadError(
-      `The download of ${file} stopped after ${mb(received)}${of} (${errorText(e)}). Check the connection and retry.`,
+      `The download of ${file} stopped after ${formatBytes(received)}${of} (${errorText(e)}). Check the connection and retry.`,
       true,
     );
   }
   if (contentLength > 0 && received !== contentLength) {
-    throw new ModelLoadError(`The download of ${file} is incomplete: ${mb(received)} of ${mb(contentLength)} arrived. Retry.`, true);
+    throw new ModelLoadError(`The download of ${file} is incomplete: ${formatBytes(received)} of ${formatBytes(contentLength)} arrived. Retry.`, true);
   }
   const out = new Uint8Array(received);
   let offset = 0;
@@ -166,7 +164,7 @@ export async function downloadModelFiles(
       const short = data.byteLength < want.bytes;
       throw new ModelLoadError(
         short
-          ? `The download of ${f} is incomplete: ${mb(data.byteLength)} of ${mb(want.bytes)} arrived. Retry.`
+          ? `The download of ${f} is incomplete: ${formatBytes(data.byteLength)} of ${formatBytes(want.bytes)} arrived. Retry.`
           : `${f} is ${data.byteLength} bytes, but manifest.json says ${want.bytes}: it is not the file this manifest describes.`,
         short,
       );

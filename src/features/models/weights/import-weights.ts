@@ -10,7 +10,8 @@
  */
 import type { ModelManifest } from '../../../mae/model-contract.ts';
 import { readRange } from './blob-bytes.ts';
-import { WeightsError, formatBytes } from './errors.ts';
+import { formatBytes } from '../../../mae/format-bytes.ts';
+import { WeightsError } from './errors.ts';
 import { inferArchitecture, type ArchitectureOptions, type MaeArchitecture, type MaeWeights } from './architecture.ts';
 import { buildDecoderGraph, buildEncoderGraph, DEFAULT_GRAPH_OPS, OPSET, type ExternalChunk, type GraphOps } from './mae-graph.ts';
 import { looksLikeSafetensors, readSafetensors } from './safetensors.ts';

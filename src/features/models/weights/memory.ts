@@ -6,7 +6,7 @@
  * 2.1 × the weights + 0.2 GB. WASM addresses at most 4 GB, which rules out ViT-H (2.63 GB of
  * weights, about 5.7 GB); WebGPU keeps the weights in GPU memory instead.
  */
-import { formatBytes } from './errors.ts';
+import { formatBytes } from '../../../mae/format-bytes.ts';
 
 export type ExecutionTarget = 'wasm' | 'webgpu' | 'native';
 

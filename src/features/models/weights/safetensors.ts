@@ -6,7 +6,8 @@
  * overlap another, so a header that lies fails here with a message rather than as garbage weights.
  */
 import { ByteView, readRange } from './blob-bytes.ts';
-import { WeightsError, formatBytes } from './errors.ts';
+import { formatBytes } from '../../../mae/format-bytes.ts';
+import { WeightsError } from './errors.ts';
 import type { TensorDtype } from './pickle.ts';
 import { expectedBytes, type TensorEntry, type TensorTable } from './tensors.ts';
 

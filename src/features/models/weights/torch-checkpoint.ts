@@ -3,7 +3,8 @@
  * `<archive>/version`) as a table of tensors pointing into the file. The pickle is read by the
  * restricted reader (pickle.ts); storages are located through their zip entries' local headers.
  */
-import { WeightsError, formatBytes } from './errors.ts';
+import { formatBytes } from '../../../mae/format-bytes.ts';
+import { WeightsError } from './errors.ts';
 import { DTYPE_BYTES, PyDict, PyObject, TensorRef, readStateDictPickle, type PyValue } from './pickle.ts';
 import type { TensorEntry, TensorTable } from './tensors.ts';
 import { entryDataStart, readEntry, readZipDirectory, type ZipEntry } from './zip.ts';

@@ -7,7 +7,9 @@
  * weights must be stored, since the graphs point at their bytes in the file.
  */
 import { ByteView, readRange } from './blob-bytes.ts';
-import { WeightsError, formatBytes } from './errors.ts';
+import { crc32 } from '../../../mae/crc32.ts';
+import { formatBytes } from '../../../mae/format-bytes.ts';
+import { WeightsError } from './errors.ts';
 
 export interface ZipEntry {
   name: string;
@@ -184,21 +186,4 @@ async function inflate(raw: Uint8Array, entry: ZipEntry, fileName: string): Prom
     at += p.length;
   }
   return total > entry.size ? new Uint8Array(0) : out;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (IEEE, as zip uses) of small entries; weights are not checksummed (too slow for 1.3 GB). */
-export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
