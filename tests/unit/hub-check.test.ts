@@ -42,7 +42,7 @@ const preflight = (allowHeaders: string): Response =>
 /** Answers by URL and method, as written above; records what was asked. */
 function fakeFetch(answers: Record<string, () => Response>, asked: string[]): typeof fetch {
   return (input, init) => {
-    const url = String(input as string);
+    const url = input instanceof Request ? input.url : input instanceof URL ? input.href : input;
     const method = init?.method ?? 'GET';
     asked.push(`${method} ${new URL(url).host} ${new Headers(init?.headers).get('range') ?? ''}`.trim());
     const answer = answers[`${method} ${url}`];
