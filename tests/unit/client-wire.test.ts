@@ -1,11 +1,13 @@
 /**
- * The wire's transfer lists (src/worker/wire.ts transferablesOf), through a real MessageChannel:
- * every buffer of an answer is moved, not copied (the sender's views are detached afterwards and
- * the receiver gets the same bytes), the row's hidden mask and raw output included, a buffer two
- * views share is listed once, and what is not a plain buffer (a Blob, a SharedArrayBuffer) stays.
+ * The wire (src/worker/wire.ts). Its transfer lists, through a real MessageChannel: every buffer of
+ * an answer is moved, not copied (the sender's views are detached afterwards and the receiver gets
+ * the same bytes), the row's hidden mask and raw output included, a buffer two views share is
+ * listed once, and what is not a plain buffer (a Blob, a SharedArrayBuffer) stays. With a stand-in
+ * worker: a sweep's updates and its cancellation, and a crash.
  */
 import { expect, test } from 'vitest';
-import type { ReconstructResult, ResultMessage, SweepProgressMessage } from '../../src/worker/messages.ts';
+import { isAbortError, isCrash, MaeClient } from '../../src/worker/mae-client.ts';
+import type { ReconstructResult, ResultMessage, SweepProgressMessage, WorkerRequest, WorkerResponse } from '../../src/worker/messages.ts';
 import { transferablesOf } from '../../src/worker/wire.ts';
 
 function image(fill: number) {
@@ -99,4 +101,74 @@ test('sweep points move their panels; Blobs and SharedArrayBuffers are not liste
   expect(transferablesOf(point)).toEqual([point.point.masked.data.buffer, point.point.reconstructionWithVisible.data.buffer]);
   const sab = new Uint8Array(new SharedArrayBuffer(4));
   expect(transferablesOf({ blob: new Blob(['x']), sab, list: [sab] })).toEqual([]);
+});
+
+/** A stand-in Worker for the client over the wire: records requests; the test answers or crashes it. */
+class FakeWorker {
+  onmessage: ((ev: MessageEvent<unknown>) => void) | null = null;
+  onerror: ((ev: ErrorEvent) => void) | null = null;
+  onmessageerror: (() => void) | null = null;
+  readonly received: WorkerRequest[] = [];
+  terminated = false;
+  postMessage(msg: WorkerRequest): void {
+    this.received.push(msg);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  reply(msg: WorkerResponse): void {
+    this.onmessage?.({ data: msg } as MessageEvent<unknown>);
+  }
+  crash(message: string): void {
+    this.onerror?.({ message, preventDefault: () => undefined } as ErrorEvent);
+  }
+}
+
+const outcome = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (isAbortError(e) ? 'aborted' : isCrash(e) ? 'crashed' : `error: ${String(e)}`),
+  );
+
+test('a sweep: its points reach the caller; aborting rejects at once, tells the worker which sweep to stop, and drops the late answer', async () => {
+  const fake = new FakeWorker();
+  const client = new MaeClient(() => fake as unknown as Worker);
+  const points: number[] = [];
+  const ac = new AbortController();
+  const result = outcome(client.sweep({ imageId: 'a', ratios: [0.25, 0.5], seeds: [1] }, (p) => points.push(p.maskRatio), ac.signal));
+  const sweep = fake.received[0];
+  if (sweep.type !== 'sweep') throw new Error('no sweep sent');
+  const point = {
+    maskRatio: 0.25,
+    visible: 3,
+    numPatches: 4,
+    seeds: [1],
+    mse: [1],
+    psnr: [1],
+    baselineMse: [1],
+    masked: image(0),
+    reconstructionWithVisible: image(0),
+  };
+  fake.reply({ type: 'sweepProgress', id: sweep.id, done: 1, total: 2, point });
+  expect(points).toEqual([0.25]);
+  ac.abort();
+  expect(await result).toBe('aborted');
+  expect(fake.received[1]).toMatchObject({ type: 'cancelSweep', sweepId: sweep.id });
+  fake.reply({ type: 'sweepProgress', id: sweep.id, done: 2, total: 2, point: { ...point, maskRatio: 0.5 } });
+  expect(points).toEqual([0.25]); // nothing after the abort
+});
+
+test('a crash rejects every pending and queued request as crashed, tells the owner once, and the client takes no more work', async () => {
+  const fake = new FakeWorker();
+  const crashes: string[] = [];
+  const client = new MaeClient(() => fake as unknown as Worker, { onCrash: (m) => crashes.push(m) });
+  const decode = outcome(client.decode('a', 'a.jpg', new Blob([])));
+  const running = outcome(client.reconstruct({ imageId: 'a', maskRatio: 0.5, seed: 1 }));
+  const queued = outcome(client.reconstruct({ imageId: 'b', maskRatio: 0.5, seed: 2 }));
+  fake.crash('boom');
+  fake.crash('again');
+  expect(await Promise.all([decode, running, queued])).toEqual(['crashed', 'crashed', 'crashed']);
+  expect(crashes).toEqual(['boom']);
+  expect(fake.terminated).toBe(true);
+  expect(await outcome(client.decode('c', 'c.jpg', new Blob([])))).toBe('aborted');
 });
