@@ -1,9 +1,13 @@
-// Which static server the smoke test uses: scripts/serve-pages.mjs (the GitHub-Pages-like server
-// people use too) once it exists, else the stand-in static-server.mjs beside this file.
-import { serveStatic } from './static-server.mjs';
+// The static server the smoke test uses: scripts/serve-pages.mjs, which serves dist/ the way GitHub
+// Pages does (a sub-path, no special headers, no rewrites, 404s), as people try a deployment.
+import { servePages } from '../../scripts/serve-pages.mjs';
 
-/** Serves `dir` under `subPath`; resolves to { url, close, kind }. */
+/** Serves `dir` under `subPath` on a free port; resolves to { url, close, kind }. */
 export async function startPagesServer(dir, subPath) {
-  const s = await serveStatic(dir, { base: subPath });
-  return { ...s, kind: 'e2e/browsers/static-server.mjs: no special headers, 404s' };
+  const { server, url } = await servePages({ dir, base: subPath, port: 0 });
+  return {
+    url,
+    kind: 'scripts/serve-pages.mjs: as GitHub Pages, no special headers, 404s',
+    close: () => new Promise((done) => server.close(() => done())),
+  };
 }
