@@ -1,10 +1,11 @@
-import { createReadStream, cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, cpSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { E2E_HUB, E2E_HUB_HOSTS, HUB_BASE, HUB_HOSTS } from './src/features/models/hub/hub-hosts.ts';
+import { headersFile } from './src/features/offline/deploy-files.ts';
 import { writeServiceWorker } from './src/features/offline/sw-build.ts';
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -136,7 +137,7 @@ function serveDir(prefix: string, dir: string, allow?: readonly string[]) {
  * Serves the top-level models/ folder at /models/ and the onnxruntime-web runtime at /ort/ in dev
  * and preview; copies both into dist/ on build (real copies, no symlinks).
  */
-function maeAssets(): Plugin {
+function maeAssets(mode: string): Plugin {
   let outDir = join(root, 'dist');
   const mount = (use: (fn: ReturnType<typeof serveDir>) => void): void => {
     use(serveDir('/models/', modelsDir));
@@ -158,6 +159,9 @@ function maeAssets(): Plugin {
       if (existsSync(modelsDir)) cpSync(modelsDir, join(outDir, 'models'), { recursive: true, dereference: true });
       mkdirSync(join(outDir, 'ort'), { recursive: true });
       for (const f of ORT_RUNTIME_FILES) cpSync(join(ortDist, f), join(outDir, 'ort', f));
+      // Netlify and Cloudflare Pages read _headers from the published folder: isolation and the full
+      // CSP as headers there (other hosts ignore the file; the service worker isolates the page).
+      writeFileSync(join(outDir, '_headers'), headersFile(cspText(false, mode)));
       // Last, once every file of the site is in place: the service worker's precache list hashes them.
       writeServiceWorker(outDir, join(root, 'src', 'features', 'offline', 'service-worker.ts'));
     },
@@ -165,7 +169,7 @@ function maeAssets(): Plugin {
 }
 
 export default defineConfig(({ mode }) => ({
-  plugins: [react(), maeAssets(), contentSecurityPolicy(mode)],
+  plugins: [react(), maeAssets(mode), contentSecurityPolicy(mode)],
   define: { 'import.meta.env.VITE_HUB_BASE': JSON.stringify(hubOf(mode).base) },
   resolve: {
     // The non-bundled ESM build: it loads the runtime from ort.env.wasm.wasmPaths (/ort/) instead of

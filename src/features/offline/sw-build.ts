@@ -20,7 +20,8 @@ export const OFFLINE_MODELS = ['default', 'default-int8', 'theory'] as const;
  * the onnxruntime-web files in ort/ are only the ones the app can load (the build copies only those).
  */
 export function isPrecached(rel: string): boolean {
-  if (rel === 'sw.js' || rel.endsWith('.map')) return false;
+  // _headers is the host's configuration (Netlify, Cloudflare Pages), not part of the app.
+  if (rel === 'sw.js' || rel === '_headers' || rel.endsWith('.map')) return false;
   if (rel.startsWith('models/')) {
     if (rel === 'models/index.json') return true;
     return OFFLINE_MODELS.some((id) => rel.startsWith(`models/${id}/`)) && !rel.endsWith('.jsonl');
