@@ -309,6 +309,8 @@ def write(progress_path: Path, out_dir: Path = RUN, doc: Path = ROOT / "docs" / 
     progress.setdefault("patchSizes", pred["patchSizes"])
     progress.setdefault("seeds", [0, 1, 2])
     results = build_results(progress, pred)
+    exported = out_dir / "exported.json"  # hexport: the seed-0 models the app can open
+    results["models"] = json.loads(exported.read_text())["models"] if exported.exists() else []
     (out_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     doc.write_text(theory_md(pred, results))
     return results

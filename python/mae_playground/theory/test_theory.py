@@ -309,3 +309,32 @@ def test_packed_state_restores_the_model_and_training_continues(tmp_path):
     done = hx.train_segment(hpack.unpack_state(packed), recipe, held, lambda s: steps.append(s["step"]),
                             log=lambda m: None)
     assert steps == [4] and done["done"] and [c["step"] for c in done["curve"]] == [2, 4]
+
+
+def test_hexport_exports_finished_seed0_models_only(tmp_path):
+    import json
+
+    import torch
+
+    from . import hexperiment as hx
+    from . import hexport, hpack
+
+    run, grid = tmp_path / "run", tmp_path / "grid"
+    (run / "ckpt").mkdir(parents=True)
+    recipe = {"batch": 2, "lr": 1e-3, "min_lr": 1e-5, "warmup": 1, "eval_every": 1, "max_stable": 1}
+    held = hx.normalize(hx.draw(hx.HELDOUT_BASE, 0, 2)[0])
+    runs = {}
+    for key, ratio, seed, finish in [("p4-r50-s0", 0.5, 0, True), ("p4-r95-s0", 0.95, 0, False),
+                                     ("p4-r50-s1", 0.5, 1, True)]:
+        state = hx.new_state(4, ratio, seed, recipe)
+        if finish:
+            state = hx.train_segment(state, recipe, held, lambda s: None, log=lambda m: None)
+        torch.save(hpack.pack_state(state), run / "ckpt" / f"{key}.pt")
+        runs[key] = {"patchSize": 4, "maskRatio": ratio, "seed": seed, "steps": state["step"],
+                     "imagesSeen": state["step"] * 2, "heldoutMse": 1.0, "heldoutMseCommon": 1.0}
+    (run / "progress.json").write_text(json.dumps({"runs": runs, "recipe": recipe}))
+    models = hexport.export_finished(run, grid)
+    assert [m["id"] for m in models] == ["h-p4-r50"]  # the unfinished one and seed 1 are not exported
+    manifest = json.loads((grid / "h-p4-r50" / "manifest.json").read_text())
+    assert manifest["patchSize"] == 4 and manifest["imgSize"] == 32 and manifest["source"]["run"] == "p4-r50-s0"
+    assert json.loads((run / "exported.json").read_text())["models"] == models
