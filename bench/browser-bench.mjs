@@ -302,7 +302,8 @@ async function closeConfig(state) {
     adapter: env.provider.adapter,
     latentLocation: [...perRow.latentLocations].join(','),
     load: {
-      downloadMs: round(env.model.downloadMs, 0),
+      filesMs: round(env.model.filesMs, 0),
+      probeMs: round(env.model.probeMs, 0),
       compileMs: round(env.model.compileMs, 0),
       warmupMs: round(env.model.warmupMs, 0),
       firstGridMs: state.firstGridMs,

@@ -180,15 +180,16 @@ export function graphSignatureProblems(m: ModelManifest, encoder: GraphSignature
   return problems;
 }
 
-/** Checks the dims of one test run (1 image, K visible patches) against the manifest. */
-export function testRunProblems(m: ModelManifest, k: number, latentDims: readonly number[], predLength: number): string[] {
+/** Checks the dims of one test run (`batch` images, K visible patches each) against the manifest; `predLength` is one image's. */
+export function testRunProblems(m: ModelManifest, k: number, latentDims: readonly number[], predLength: number, batch = 1): string[] {
   const problems: string[] = [];
   const L = (m.imgSize / m.patchSize) ** 2;
   const perPatch = m.patchSize * m.patchSize * m.inChans;
   const [b, tokens, d] = latentDims;
-  if (latentDims.length !== 3 || b !== 1 || tokens !== 1 + k) {
+  const images = batch === 1 ? '1 image' : `${batch} images`;
+  if (latentDims.length !== 3 || b !== batch || tokens !== 1 + k) {
     problems.push(
-      `${m.encoder.file} returned latent [${latentDims.join(', ')}] for 1 image with ${k} visible patches; the contract needs [1, ${1 + k}, D].`,
+      `${m.encoder.file} returned latent [${latentDims.join(', ')}] for ${images} with ${k} visible patches; the contract needs [${batch}, ${1 + k}, D].`,
     );
   } else if (d !== m.encoder.embedDim) {
     problems.push(`${m.encoder.file} outputs latents of width ${d}, but manifest.json says encoder.embedDim ${m.encoder.embedDim}.`);

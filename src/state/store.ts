@@ -43,7 +43,8 @@ export interface ModelState {
   total: number;
   error: string | null;
   manifest: ModelManifest | null;
-  downloadMs: number | null;
+  filesMs: number | null;
+  probeMs: number | null;
   compileMs: number | null;
   warmupMs: number | null;
   /** Folder URL of the model that answers (null before the first load succeeds). */
@@ -121,7 +122,8 @@ export const useStore = create<AppState>()(
       total: 0,
       error: null,
       manifest: null,
-      downloadMs: null,
+      filesMs: null,
+      probeMs: null,
       compileMs: null,
       warmupMs: null,
       activeUrl: null,

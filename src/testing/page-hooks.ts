@@ -57,7 +57,8 @@ export interface MaeDebug {
     phase: string;
     error: string | null;
     name: string | null;
-    downloadMs: number | null;
+    filesMs: number | null;
+    probeMs: number | null;
     compileMs: number | null;
     warmupMs: number | null;
     /** folder URL of the model that answers, of a load in progress, and a failed switch's message */
@@ -170,7 +171,8 @@ export function installPageHooks(engine: Engine): void {
         phase: m.phase,
         error: m.error,
         name: m.manifest?.name ?? null,
-        downloadMs: m.downloadMs,
+        filesMs: m.filesMs,
+        probeMs: m.probeMs,
         compileMs: m.compileMs,
         warmupMs: m.warmupMs,
         activeUrl: m.activeUrl,

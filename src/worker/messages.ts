@@ -136,7 +136,11 @@ export interface LoadResult {
   wasmThreads: number;
   /** Why only one thread (not isolated, no SharedArrayBuffer, asked for 1), or null. */
   wasmThreadsWhy?: string | null;
-  downloadMs: number;
+  /** Getting the model's files: downloading them, or reading (importing) them from the person's disk, with their checks. */
+  filesMs: number;
+  /** Looking for a GPU and starting onnxruntime's backend. */
+  probeMs: number;
+  /** Creating the sessions and checking them against the manifest (the warm-up not included). */
   compileMs: number;
   /** The warm-up run (0 when none was asked for). */
   warmupMs: number;

@@ -110,4 +110,13 @@ describe('testRunProblems: one run checked against the manifest', () => {
       'decoder.onnx returned 37632 values for 1 image; 196 patches × 768 values need 150528.',
     ]);
   });
+
+  it('a batch run: the latent must hold one row per image (a graph fixed to batch 1 answers [1, ...] for 4 images)', () => {
+    expect(testRunProblems(def.manifest, 49, [4, 50, 192], 196 * 768, 4)).toEqual([]);
+    expect(testRunProblems(def.manifest, 49, [1, 50, 192], 196 * 768, 4)).toEqual([
+      'encoder.onnx returned latent [1, 50, 192] for 4 images with 49 visible patches; the contract needs [4, 50, D].',
+    ]);
+    // and a width check still happens when the batch is right
+    expect(testRunProblems(def.manifest, 49, [4, 50, 32], 196 * 768, 4)).toHaveLength(1);
+  });
 });

@@ -32,7 +32,8 @@ class FakeWorker {
       manifest: { name: 'tiny' },
       adapter: null,
       wasmThreads: 1,
-      downloadMs: 1,
+      filesMs: 1,
+      probeMs: 1,
       compileMs: 1,
       warmupMs: 1,
     } as unknown as LoadResult;

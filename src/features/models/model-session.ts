@@ -270,7 +270,8 @@ export class ModelSession {
       useStore.getState().setModel({
         phase: 'ready',
         manifest: r.manifest,
-        downloadMs: r.downloadMs,
+        filesMs: r.filesMs,
+        probeMs: r.probeMs,
         compileMs: r.compileMs,
         warmupMs: r.warmupMs,
         activeUrl: url,
