@@ -8,7 +8,7 @@
 //   BROWSERS=firefox|webkit   only one of them
 //   BROWSERS_DIST=dir         another build folder (default dist; built by `npm run build` if missing)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIREFOX_PATH, startFirefox } from './firefox.mjs';
@@ -60,11 +60,7 @@ if (!existsSync(join(distDir, 'index.html'))) {
   if (r.status !== 0) process.exit(1);
 }
 
-// TEMPORARY until the relative-base build (issue 21 item 1) lands: a build whose index.html names
-// absolute /assets/ paths can only work at a host's root.
-const absolute = /(src|href)="\/assets\//.test(readFileSync(join(distDir, 'index.html'), 'utf8'));
-if (absolute) console.warn('browsers: this build names absolute /assets/ paths (issue 21 item 1 not in it yet): serving at the root');
-const server = await startPagesServer(distDir, absolute ? '/' : SUB_PATH);
+const server = await startPagesServer(distDir, SUB_PATH);
 console.log(`browsers: serving ${distDir} at ${server.url} (${server.kind})`);
 
 const results = [];

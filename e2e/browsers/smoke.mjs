@@ -3,7 +3,8 @@
 //   1. the first row reconstructs (four panels drawn, not blank),
 //   2. the masking-ratio slider, moved with the keyboard, changes the reconstruction,
 //   3. a real photo chosen in the file input adds a row that reconstructs,
-//   4. the badge is honest: the WASM thread count it shows equals what the runtime can really use,
+//   4. the service worker controls the page and makes it cross-origin isolated (no server headers),
+//   5. the badge is honest: the WASM thread count it shows equals what the runtime can really use,
 //      computed here from independent signals (crossOriginIsolated, typeof SharedArrayBuffer, the
 //      ?threads= asked for), and when it is 1 for lack of isolation or SharedArrayBuffer it says why.
 // Waits are on conditions with generous limits (a slow browser on two shared cores takes seconds
@@ -163,6 +164,10 @@ async function steps(driver, appUrl, photoPath, obs) {
   obs.crossOriginIsolated = state.crossOriginIsolated;
   obs.sharedArrayBuffer = state.sharedArrayBuffer;
   obs.serviceWorker = state.serviceWorker;
+  // With no server headers, isolation comes from the app's service worker (one reload on the first
+  // visit); both Firefox and WebKitGTK run it.
+  check(state.serviceWorker, 'no service worker controls the page');
+  check(state.crossOriginIsolated, 'the page is not cross-origin isolated (the service worker should add COOP/COEP)');
   obs.badge = `${state.badge} | ${state.reason}`;
   if (state.badge === 'WASM') {
     const canThread = state.crossOriginIsolated && state.sharedArrayBuffer;
