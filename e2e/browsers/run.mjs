@@ -43,12 +43,13 @@ const only = process.env.BROWSERS?.split(',').map((s) => s.trim());
 const chosen = BROWSERS.filter((b) => !only || only.includes(b.id));
 
 // A missing browser fails the run with the Debian package to install (in CI, .ci/run installs it).
-const missing = chosen.flatMap((b) =>
-  b.needs.filter(([path]) => !existsSync(path)).map(([path, pkg]) => `${path} (Debian package ${pkg})`),
-);
+const missing = chosen.flatMap((b) => b.needs.filter(([path]) => !existsSync(path)));
 if (missing.length > 0) {
+  // MiniBrowser comes with webkit2gtk-driver (its dependency libwebkit2gtk-4.1-0).
+  const packages = [...new Set(missing.map(([, pkg]) => (pkg === 'libwebkit2gtk-4.1-0' ? 'webkit2gtk-driver' : pkg)))];
   console.error(
-    `browsers: missing ${missing.join(', ')}. Install: apt-get install -y --no-install-recommends firefox-esr webkit2gtk-driver xvfb`,
+    `browsers: missing ${missing.map(([path, pkg]) => `${path} (Debian package ${pkg})`).join(', ')}. ` +
+      `Install: sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`,
   );
   console.log(`browsers: 0 passed, ${chosen.length} failed (browser missing)`);
   process.exit(1);
