@@ -15,8 +15,8 @@
  * Only same-origin GET requests are answered; anything else (a model download the person asked for)
  * goes straight to the network, untouched.
  *
- * Cross-origin isolation without server headers: every response this worker serves carries
- * COOP: same-origin, COEP: require-corp and CORP: same-origin (unless the host already sent them), so
+ * Cross-origin isolation without server headers: the page and the worker scripts this worker serves
+ * carry COOP: same-origin, COEP: require-corp and CORP: same-origin (unless the host sent them), so
  * on a host that cannot send headers (GitHub Pages) the page, its worker and onnxruntime's thread
  * workers are crossOriginIsolated and WebAssembly runs on several threads (the pattern of
  * coi-serviceworker, written here). The first visit is not served by this worker yet: the page
@@ -42,14 +42,26 @@ const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** `response` with the isolation headers added; an opaque or error response is passed on as is. */
-function withIsolation(response: Response): Response {
+/**
+ * `response` with the isolation headers added; an opaque or error response is passed on as is. Only
+ * documents and worker scripts get them: those are what COOP/COEP govern (same-origin subresources
+ * need no CORP under require-corp), and they are small. The body is handed over as a Blob, not piped
+ * through a JavaScript stream: a stream the page never finishes reading keeps this worker busy, and
+ * a busy worker holds back the activation of the next version ("Reload").
+ */
+async function withIsolation(response: Response): Promise<Response> {
   if (response.status === 0 || response.type === 'opaque' || response.type === 'opaqueredirect') return response;
   const missing = Object.entries(ISOLATION_HEADERS).filter(([k]) => !response.headers.has(k));
   if (missing.length === 0) return response;
   const headers = new Headers(response.headers);
   for (const [k, v] of missing) headers.set(k, v);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  const init = { status: response.status, statusText: response.statusText, headers };
+  return new Response(response.status === 204 || response.status === 304 ? null : await response.blob(), init);
+}
+
+/** Requests whose response decides whether a page or worker is cross-origin isolated. */
+function isolates(request: Request): boolean {
+  return request.mode === 'navigate' || request.destination === 'worker' || request.destination === 'sharedworker';
 }
 
 /** The app's page itself (the scope's folder or its index.html), whatever the query. */
@@ -91,7 +103,7 @@ sw.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== scopeUrl.origin) return; // never touch other origins (opt-in downloads)
   if (request.headers.has('range')) return; // partial content is not what the cache holds
-  event.respondWith(respond(request, url).then(withIsolation));
+  event.respondWith(isolates(request) ? respond(request, url).then(withIsolation) : respond(request, url));
 });
 
 async function respond(request: Request, url: URL): Promise<Response> {
