@@ -12,7 +12,7 @@
 
 /** Threads asked for in the URL: the count the badge must show where WASM threads can run. */
 export const THREADS_ASKED = 2;
-const FIRST_ROW_TIMEOUT_MS = 240_000;
+const FIRST_ROW_TIMEOUT_MS = 300_000;
 const STEP_TIMEOUT_MS = 180_000;
 
 /**
