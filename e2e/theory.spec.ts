@@ -161,3 +161,38 @@ test('theory section: a model file that is not a model is named in the message, 
   await page.getByTestId('theory-new-sample').click();
   await expect(page.getByTestId('theory-seed')).toHaveValue('2');
 });
+
+/** The issue-26 run's file as hreport.py wrote it; the page shows its verdicts, it does not compute them. */
+const RUN = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'theory', 'run', 'results.json'), 'utf8')) as {
+  expected: number;
+  runs: unknown[];
+  verdicts: { id: string; mlp: { verdict: string }; linear: { verdict: string } }[];
+};
+
+test('theory section: the issue-26 run shows its progress and every prediction with the verdicts of its results file', async ({
+  browser,
+}) => {
+  const { page, requests } = await openApp(browser, '/?ep=wasm&samples=1');
+  await page.getByTestId('theory').scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('theory-run-progress')).toContainText(`${RUN.runs.length} of ${RUN.expected} models trained`);
+  await expect(page.getByTestId('theory-verdicts').locator('tbody tr')).toHaveCount(RUN.verdicts.length);
+  for (const v of RUN.verdicts) {
+    const cells = page.getByTestId(`theory-verdict-${v.id}`).locator('td');
+    await expect(cells.nth(2)).toHaveText(v.mlp.verdict);
+    await expect(cells.nth(3)).toHaveText(v.linear.verdict);
+  }
+  // the first run's chart is still there beside it
+  await expect(page.getByTestId('theory-chart')).toBeVisible({ timeout: 60_000 });
+  requests.expectSameOrigin(ORIGIN);
+});
+
+test('theory section: a broken run file is named in a specific message, and the first run still shows', async ({ browser }) => {
+  const { page } = await openApp(browser, '/?ep=wasm&samples=1', { serviceWorkers: 'block' });
+  await page.route('**/models/theory/run/results.json', (route) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify({ format: 'mae-playground/theory-results/2', ratios: [] }) }),
+  );
+  await page.getByTestId('theory').scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('theory-run-error')).toContainText('models/theory/run/results.json: ratios must be a non-empty array');
+  await expect(page.getByTestId('theory-verdicts')).toHaveCount(0);
+  await expect(page.getByTestId('theory-chart')).toBeVisible({ timeout: 60_000 });
+});

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RgbaImage } from '../../mae/image.ts';
 import { LEVELS, parseResults, type Level, type TheoryResults } from './results.ts';
+import { RunPanel } from './RunPanel.tsx';
 import { latentPanels, LEVEL_TITLES, levelPanels, TheoryChart } from './TheoryChart.tsx';
 import { loadTheoryModels, reconstructAll, type TheoryModel, type TheoryReconstruction } from './theory-models.ts';
 import { generateSample, NUM_REGIONS, REGIONS_PER_SIDE, SHAPE_NAMES, TEXTURE_NAMES, WORLD_SIZE, type WorldSample } from './world.ts';
@@ -307,6 +308,7 @@ export function TheorySection() {
           </p>
         </>
       )}
+      <RunPanel />
       <p className="theory-text">
         How this ties back to the photo models above: the zoo&apos;s photo models were trained the same way, at several ratios and patch
         sizes, but a cat-vs-dog probe could not tell them apart from an untrained network: on photos the causes are unknown and minutes of
