@@ -16,6 +16,19 @@ async function cacheNames(page: Page): Promise<string[]> {
   return page.evaluate(() => caches.keys());
 }
 
+/**
+ * Every row has an answer (settled) and every answer is a reconstruction: settled() alone is also
+ * true when rows end in errors, which is no proof that the page works offline.
+ */
+async function settledWell(page: Page): Promise<void> {
+  await settled(page);
+  const rows = page.getByTestId('image-row');
+  expect(await rows.count()).toBeGreaterThan(0);
+  for (const status of await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))) {
+    expect(status, 'every row reconstructed (no error)').toBe('done');
+  }
+}
+
 test('offline: after one visit the page opens and reconstructs with the network gone', async ({ browser }) => {
   test.setTimeout(300_000);
   const context = await browser.newContext();
@@ -48,7 +61,7 @@ test('offline: after one visit the page opens and reconstructs with the network 
     cached.some((p) => p.startsWith('/models/zoo-')),
     'zoo models are not stored up front',
   ).toBe(false);
-  await settled(page);
+  await settledWell(page);
 
   await context.setOffline(true);
   // Proof that the network is really gone for this page: an uncached file fails to load.
@@ -62,7 +75,7 @@ test('offline: after one visit the page opens and reconstructs with the network 
   ).toBe('failed');
   await page.reload();
   await expect(page.getByTestId('image-row')).toHaveCount(1, { timeout: 60_000 });
-  await settled(page);
+  await settledWell(page);
   await expect(page.getByTestId('model-name')).toContainText('ViT-Ti/16');
   await expect(page.getByTestId('offline-ready')).toBeVisible();
   // The theory section reads its results file and models from the same store.
@@ -94,8 +107,30 @@ test('offline: a new deployment is installed beside the running one and applied 
     await expect(page.getByTestId('update-ready')).toBeVisible({ timeout: 180_000 });
     // Until the person chooses, the old version keeps serving this page.
     expect(await cacheNames(page)).toContain(before);
-    await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.getByRole('button', { name: 'Reload' }).click()]);
-    await expect.poll(() => cacheNames(page), { timeout: 60_000 }).toEqual(['mae-playground-next-deployment']);
+    // The waiting worker (the new version) must reach 'activated' and control the page that reloads:
+    // the page's own load event would also fire for a reload under the old worker.
+    const waiting = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting?.state ?? null);
+    expect(waiting, 'the new version waits beside the running one').toBe('installed');
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await expect
+      .poll(
+        () =>
+          page
+            .evaluate(async () => {
+              const r = await navigator.serviceWorker.getRegistration();
+              return {
+                active: r?.active?.state ?? null,
+                waiting: r?.waiting !== null && r?.waiting !== undefined,
+                controlled: navigator.serviceWorker.controller !== null,
+              };
+            })
+            .catch(() => null),
+        { timeout: 60_000, message: 'the new worker activates and controls the reloaded page' },
+      )
+      .toEqual({ active: 'activated', waiting: false, controlled: true });
+    await expect.poll(() => cacheNames(page).catch(() => []), { timeout: 60_000 }).toEqual(['mae-playground-next-deployment']);
+    // The page under the new worker is the new version's: it answers (a row reconstructs).
+    await expect(page.getByTestId('image-row').first()).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
     await expect(page.getByTestId('update-ready')).toHaveCount(0);
   } finally {
     writeFileSync(swPath, deployed);
