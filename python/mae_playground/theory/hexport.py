@@ -1,10 +1,10 @@
 """Exports the finished seed-0 models of the issue-26 grid for the app (one per patch size and ratio), under the
-model contract (docs/MODEL_CONTRACT.md), into models/theory/grid/<id>/, and lists them in
-models/theory/run/results.json's `models`.
+model contract (docs/MODEL_CONTRACT.md), into models/theory-grid/<id>/, and lists them (exported.json beside the
+packed run; hreport copies the list into models/theory/run/results.json's `models`).
 
     PYTHONPATH=python /usr/bin/python3 -m mae_playground.theory.hexport   # after bash scripts/theory-pack.sh
 
-Reads the packed checkpoints (models/theory/run/ckpt/), so it works on any machine after a pull; a model still
+Reads the packed checkpoints (python/weights/theory-run/ckpt/), so it works on any machine after a pull; a model still
 training is skipped. Run hreport afterwards (theory-pack.sh does) so results.json keeps the list.
 """
 
@@ -21,8 +21,10 @@ from . import hexperiment as hx
 from .hpack import unpack_state
 
 ROOT = Path(__file__).resolve().parents[3]
-RUN = ROOT / "models" / "theory" / "run"
-GRID = ROOT / "models" / "theory" / "grid"
+RUN = ROOT / "python" / "weights" / "theory-run"
+# beside models/theory/, not in it: the offline copy caches models/theory/ whole, these ~360 KB models are
+# fetched when a person opens one
+GRID = ROOT / "models" / "theory-grid"
 
 
 def grid_id(patch: int, ratio: float) -> str:
@@ -58,7 +60,7 @@ def export_finished(run: Path = RUN, grid: Path = GRID, seed: int = 0) -> list[d
                    "A tiny MAE trained until its held-out loss flattened on the four-level world of issue 26.",
                    source, train_mask_ratio=row["maskRatio"])
         models.append({"id": mid, "patchSize": row["patchSize"], "maskRatio": row["maskRatio"], "seed": seed,
-                       "path": f"models/theory/grid/{mid}"})
+                       "path": f"models/theory-grid/{mid}"})
     (run / "exported.json").write_text(json.dumps({"models": models}, indent=1) + "\n")
     return models
 

@@ -2,7 +2,8 @@
 
     PYTHONPATH=python /usr/bin/python3 -m mae_playground.theory.hpack   # or: bash scripts/theory-pack.sh
 
-From --work (.cache/theory-run) into models/theory/run/: progress.json as it is (every finished model's facts,
+From --work (.cache/theory-run) into python/weights/theory-run/ (outside models/, which the site serves and
+the offline copy caches): progress.json as it is (every finished model's facts,
 curve and probe scores), and per model ckpt/<id>.pt in fp16 without the fixed sin-cos position tables
 (make_model rebuilds them): a finished model's weights (~140 KB), or, for a model still training, its weights,
 AdamW's moments (fp16), the sample/mask RNG and the curve, so hrun resumes it from its last evaluation. The fp16
@@ -88,7 +89,7 @@ def unpack_into(packed_dir: Path, work: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default=str(ROOT / ".cache" / "theory-run"))
-    ap.add_argument("--out", default=str(ROOT / "models" / "theory" / "run"))
+    ap.add_argument("--out", default=str(ROOT / "python" / "weights" / "theory-run"))
     args = ap.parse_args()
     print(json.dumps(pack(Path(args.work), Path(args.out))))
 

@@ -19,7 +19,8 @@ from . import hexperiment as hx
 from . import hworld
 
 ROOT = Path(__file__).resolve().parents[3]
-RUN = ROOT / "models" / "theory" / "run"
+RUN = ROOT / "models" / "theory" / "run"  # predictions.json and results.json (the page reads results.json)
+PACKED = ROOT / "python" / "weights" / "theory-run"  # hpack: progress.json, ckpt/, exported.json
 RESULTS_FORMAT = "mae-playground/theory-results/2"
 PROBES = ["mlp", "linear"]
 MIN_EFFECT = 0.01  # a difference under one point of rescaled accuracy is never a finding
@@ -263,9 +264,11 @@ def theory_md(pred: dict, results: dict) -> str:
         "torch thread, batch 64, width 48): patch 4 about 80–110 ms per step, patch 2 about 290 ms (ratio 0.95) to "
         "1400 ms (0.05). At 3000–5000 steps per model that is about 18–31 CPU-hours for the 54 models, most of it "
         "patch 2; patch 4 (all 27) is about 2–4 hours and runs first.",
-        "- **Run and resume** (on a new machine too; it starts from the committed progress in models/theory/run/): "
-        f"`{RESUME}`. Pack the progress for a commit: `bash scripts/theory-pack.sh` (writes models/theory/run/ and "
-        "regenerates this file), then commit models/theory/run/ docs/THEORY.md.",
+        "- **Run and resume** (on a new machine too; it starts from the committed progress in python/weights/theory-run/): "
+        f"`{RESUME}`. Pack the progress for a commit: `bash scripts/theory-pack.sh` (packs into python/weights/theory-run/, "
+        "exports finished seed-0 models to models/theory-grid/ and "
+        "regenerates this file), then commit python/weights/theory-run/ models/theory/run/ models/theory-grid/ "
+        "docs/THEORY.md.",
         "",
         "## Results so far",
         "",
@@ -309,7 +312,7 @@ def write(progress_path: Path, out_dir: Path = RUN, doc: Path = ROOT / "docs" / 
     progress.setdefault("patchSizes", pred["patchSizes"])
     progress.setdefault("seeds", [0, 1, 2])
     results = build_results(progress, pred)
-    exported = out_dir / "exported.json"  # hexport: the seed-0 models the app can open
+    exported = PACKED / "exported.json"  # hexport: the seed-0 models the app can open
     results["models"] = json.loads(exported.read_text())["models"] if exported.exists() else []
     (out_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     doc.write_text(theory_md(pred, results))
@@ -318,7 +321,7 @@ def write(progress_path: Path, out_dir: Path = RUN, doc: Path = ROOT / "docs" / 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--progress", default=str(RUN / "progress.json"))
+    ap.add_argument("--progress", default=str(PACKED / "progress.json"))
     args = ap.parse_args()
     res = write(Path(args.progress))
     print(f"wrote models/theory/run/results.json ({len(res['runs'])} runs) and docs/THEORY.md")

@@ -7,8 +7,8 @@ held-out masked loss flattens (hexperiment.FLAT_CRITERION, then a matched decay)
 
 --work (default .cache/theory-run) holds progress.json (finished models' facts, curves and probe scores) and
 ckpt/<id>.pt (the full training state of each model, saved at every evaluation). `hpack` copies the progress and
-small fp16 copies into models/theory/run/ (committed); a new machine starts from there: this command first seeds
---work from models/theory/run/ when --work has no progress yet, so `bash scripts/theory-pack.sh` + commit on one
+small fp16 copies into python/weights/theory-run/ (committed); a new machine starts from there: this command first seeds
+--work from python/weights/theory-run/ when --work has no progress yet, so `bash scripts/theory-pack.sh` + commit on one
 machine and this command on the next lose at most one evaluation interval of the model in training.
 """
 
@@ -31,7 +31,7 @@ from . import hworld
 from .predict import PATCHES, RATIOS
 
 ROOT = Path(__file__).resolve().parents[3]
-COMMITTED = ROOT / "models" / "theory" / "run"
+COMMITTED = ROOT / "python" / "weights" / "theory-run"  # outside models/: the site does not serve it
 
 
 def model_key(patch: int, ratio: float, seed: int) -> str:
