@@ -21,6 +21,20 @@ const distDir = join(root, process.env.BROWSERS_DIST ?? 'dist');
 const photo = join(root, 'e2e', 'fixtures', 'my-tiger.jpg');
 /** The sub-path the app is served under: no build setting names it (one build, any path). */
 const SUB_PATH = '/smoke-test/app/';
+/**
+ * Backstops for a browser or driver that stops answering (smoke.mjs's own waits are shorter): the
+ * run fails with a message instead of hanging.
+ */
+const START_LIMIT_MS = 180_000;
+const SMOKE_LIMIT_MS = 15 * 60_000;
+
+function withLimit(promise, what, ms) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 60_000} min`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
 
 const BROWSERS = [
   {
@@ -68,9 +82,9 @@ const results = [];
 for (const b of chosen) {
   let driver = null;
   try {
-    driver = await b.start();
+    driver = await withLimit(b.start(), 'starting the browser', START_LIMIT_MS);
     console.log(`browsers: ${driver.name}`);
-    const obs = await smoke(driver, server.url, photo);
+    const obs = await withLimit(smoke(driver, server.url, photo), 'the smoke test', SMOKE_LIMIT_MS);
     results.push({ id: b.id, name: driver.name, ok: true, obs });
     console.log(
       `browsers: ${driver.name} passed: first row ${obs.firstRowSeconds.toFixed(1)} s, slider ${obs.ratio}, upload ok, ` +
