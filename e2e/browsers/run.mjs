@@ -9,7 +9,7 @@
 //   BROWSERS_DIST=dir         another build folder (default dist; built by `npm run build` if missing)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIREFOX_PATH, startFirefox } from './firefox.mjs';
 import { smoke } from './smoke.mjs';
@@ -17,7 +17,7 @@ import { startPagesServer } from './server.mjs';
 import { findMiniBrowser, startWebKit, WEBKIT_DRIVER, XVFB } from './webkit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const distDir = join(root, process.env.BROWSERS_DIST ?? 'dist');
+const distDir = resolve(root, process.env.BROWSERS_DIST ?? 'dist');
 const photo = join(root, 'e2e', 'fixtures', 'my-tiger.jpg');
 /** The sub-path the app is served under: no build setting names it (one build, any path). */
 const SUB_PATH = '/smoke-test/app/';
