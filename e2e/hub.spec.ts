@@ -4,7 +4,10 @@
  * (e2e/fixtures/make-weights.py) in place of the real 448 MB / 1.3 GB ones. Each case ends in a
  * working model or a clear message with the model before still running; nothing is requested before
  * the person asks, then only from the hub's hosts, with no referrer and no cookies; the downloaded
- * model is stored and used again with the network gone. What cannot be tested here: the real hub.
+ * model is stored and used again with the network gone. The stand-in also misbehaves as servers do:
+ * a redirect to a host outside the CSP, a file server that hides Content-Range from pages, 429 and
+ * 503, a tab closed mid-download. (download()'s other cases run in Node against the same server:
+ * tests/node/hub-download.test.ts.) What cannot be tested here: the real hub.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +27,7 @@ const reference = JSON.parse(readFileSync(join(FIX, 'reference.json'), 'utf8')) 
 const SAFETENSORS = readFileSync(join(FIX, 'model.safetensors'));
 const PTH = readFileSync(join(FIX, 'mae_visualize_vit_e2e.pth'));
 const ORIGINS = new Set([new URL(BASE_URL).origin, new URL(E2E_HUB.base).origin, new URL(E2E_HUB.cdn).origin]);
+const OUTSIDE_HOST = new URL(E2E_HUB.outside).host;
 
 let hub: FakeHub;
 test.beforeEach(async () => {
@@ -44,8 +48,16 @@ async function open(context: BrowserContext): Promise<Page> {
   await expect(page.getByTestId('model-name')).toContainText('ViT-Ti/16', { timeout: 120_000 });
   await page.getByTestId('file-input').setInputFiles(join(REPO_ROOT, reference.photo));
   await settled(page);
-  await page.getByTestId('hub-open').click();
+  await openHubPanel(page);
   return page;
+}
+
+/** The hub list: in the header's Models panel, or (before that panel) behind its own link. */
+async function openHubPanel(page: Page): Promise<void> {
+  const models = page.getByTestId('models-toggle');
+  if ((await models.count()) > 0) await models.click();
+  else await page.getByTestId('hub-open').click();
+  await expect(page.getByTestId('hub-panel')).toBeVisible();
 }
 
 /** The photo's masked MSE equals PyTorch's for the downloaded weights (1e-4 relative). */
@@ -187,7 +199,7 @@ test.describe('offline', () => {
 
     await context.setOffline(true);
     await page.reload();
-    await page.getByTestId('hub-open').click();
+    await openHubPanel(page);
     await page.getByTestId('hub-use-vit-mae-base').click();
     await expect(page.getByTestId('model-name')).toContainText('vit-mae-base.safetensors', { timeout: 120_000 });
     await page.getByTestId('file-input').setInputFiles(join(REPO_ROOT, reference.photo));
@@ -196,4 +208,104 @@ test.describe('offline', () => {
     expect(hub.requests.length).toBe(before);
     await context.close();
   });
+});
+
+test('a redirect to a host the CSP does not allow: the message says the redirect was blocked, nothing reaches that host', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  hub.scenarios.set('facebook/vit-mae-base', { outside: true });
+  const context = await browser.newContext();
+  const page = await open(context);
+  await page.getByTestId('hub-download-vit-mae-base').click();
+  // Chromium reports a blocked redirect under the URL asked for (the CSP spec hides a redirect's
+  // target), so the message names the hub's host and the step, not the file server.
+  await expect(page.getByTestId('hub-error-vit-mae-base')).toHaveText(
+    new RegExp(
+      `^Step 2 of 3, the redirect: ${new URL(E2E_HUB.base).host.replace(/\./g, '\\.')} redirected the file to a server this page's Content-Security-Policy does not allow`,
+    ),
+    { timeout: 60_000 },
+  );
+  await expect(page.getByTestId('hub-error-vit-mae-base')).not.toContainText('connection');
+  // (The browser's request log lists the attempt; the server shows nothing was sent.)
+  expect(hub.requests.filter((r) => r.host === OUTSIDE_HOST)).toEqual([]);
+  await expectDefaultStillRunning(page);
+  await context.close();
+});
+
+test('a file server that hides Content-Range from pages: the resumed part is not trusted, the file starts over and is right', async ({
+  browser,
+}) => {
+  test.setTimeout(300_000);
+  hub.scenarios.set('facebook/vit-mae-large', { dropAfter: 200_000, hideContentRange: true });
+  const context = await browser.newContext();
+  const page = await open(context);
+  await page.getByTestId('hub-download-vit-mae-large').click();
+  await expect(page.getByTestId('model-name')).toContainText('vit-mae-large.bin', { timeout: 120_000 });
+  await expectReferenceMse(page);
+  expect(hub.fileRequests().map((r) => [r.status, r.range === null])).toEqual([
+    [200, true],
+    [206, false],
+    [200, true],
+  ]);
+  await context.close();
+});
+
+test('429 with Retry-After on the file list and 503 on the file are waited out', async ({ browser }) => {
+  test.setTimeout(300_000);
+  hub.scenarios.set('facebook/vit-mae-base', { treeRateLimited: { times: 1, retryAfter: '1' }, treeUnavailable: 2, fileUnavailable: 2 });
+  const context = await browser.newContext();
+  const page = await open(context);
+  await page.getByTestId('hub-download-vit-mae-base').click();
+  await expect(page.getByTestId('model-name')).toContainText('vit-mae-base.safetensors', { timeout: 120_000 });
+  await expectReferenceMse(page);
+  expect(hub.requests.map((r) => `${r.status} ${r.path.split('?')[0].split('/').slice(-2).join('/')}`)).toEqual([
+    '429 tree/main',
+    '503 tree/main',
+    '200 tree/main',
+    // a failed answer from the file server goes back through the hub (which may pick another server)
+    '302 main/model.safetensors',
+    '503 vit-mae-base/model.safetensors',
+    '302 main/model.safetensors',
+    '503 vit-mae-base/model.safetensors',
+    '302 main/model.safetensors',
+    '200 vit-mae-base/model.safetensors',
+  ]);
+  await context.close();
+});
+
+test('a tab closed mid-download: opened again, the download resumes from what was stored', async ({ browser }) => {
+  test.setTimeout(300_000);
+  hub.scenarios.set('facebook/vit-mae-base', { slow: 50_000, slowOnce: true });
+  const context = await browser.newContext();
+  const first = await open(context);
+  await first.getByTestId('hub-download-vit-mae-base').click();
+  const bar = first.getByRole('progressbar', { name: 'download progress' });
+  await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(100_000);
+  await first.close();
+
+  const page = await open(context);
+  await page.getByTestId('hub-download-vit-mae-base').click();
+  await expect(page.getByTestId('model-name')).toContainText('vit-mae-base.safetensors', { timeout: 120_000 });
+  await expectReferenceMse(page);
+  const files = hub.fileRequests();
+  expect(files).toHaveLength(2);
+  expect(files[0].range).toBeNull();
+  const resumedAt = Number(/^bytes=(\d+)-$/.exec(files[1].range ?? '')?.[1]);
+  expect(resumedAt).toBeGreaterThan(100_000);
+  await context.close();
+});
+
+test('a hub that refuses the connection: step 1, what to try, the model before keeps running', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const context = await browser.newContext();
+  const page = await open(context);
+  await hub.stop(); // nothing listens on the hub's port: every connection is refused
+  await page.getByTestId('hub-download-vit-mae-base').click();
+  await expect(page.getByTestId('hub-error-vit-mae-base')).toHaveText(
+    /^Step 1 of 3, the file list: could not reach 127\.0\.0\.1:4801 \(Failed to fetch\)\. Check that you are online; a firewall, proxy or content blocker may be blocking 127\.0\.0\.1:4801\. Then try again\.$/,
+    { timeout: 120_000 },
+  );
+  await expectDefaultStillRunning(page);
+  await context.close();
 });
