@@ -99,7 +99,7 @@ export class WorkerRuntime {
     const threads = typeof settled === 'number' && settled >= 1 ? settled : this.wasmThreads;
     if (threads > 1) return { threads, why: null };
     let why: string;
-    if (this.threadsAsked === 1) why = 'asked for 1 (?threads=1)';
+    if (this.threadsAsked === 1) why = 'asked for 1 with ?threads=1';
     else if (!self.crossOriginIsolated) why = 'the page is not cross-origin isolated';
     else if (typeof SharedArrayBuffer === 'undefined') why = 'this browser has no SharedArrayBuffer';
     else if ((navigator.hardwareConcurrency || 1) <= 1) why = 'the browser reports one core';
