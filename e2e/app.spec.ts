@@ -17,6 +17,7 @@ import {
   makePortraitPng,
   maxAbsDiff,
   openApp,
+  openMenu,
   pngStats,
   RequestLog,
   runRawInPage,
@@ -120,6 +121,7 @@ test('b) ?ep=wasm forces WASM; the runtime setting switches provider', async () 
   await expect(p2.getByTestId('provider-reason')).toContainText('forced');
   await expect(p2.getByTestId('empty-state')).toBeVisible();
   // The setting does what ?ep=webgpu does: a fresh worker and session on the other provider.
+  await openMenu(p2, 'settings');
   await p2.getByTestId('provider-select').selectOption('webgpu');
   await expect(p2.getByTestId('provider-badge')).toHaveText('WebGPU', { timeout: 120_000 });
   expect(await p2.evaluate(() => window.__maeDebug?.provider().active)).toBe('webgpu');
@@ -246,6 +248,7 @@ test('e) privacy: every request of the session stayed on the page origin', () =>
 test('g) on WASM the CPU variant (int8) is offered; one click switches to it and the offer goes', async () => {
   await waitSettled(page);
   expect(await page.evaluate(() => window.__maeDebug?.provider().active)).toBe('wasm');
+  await openMenu(page, 'models');
   const hint = page.getByTestId('cpu-variant-hint');
   await expect(hint).toBeVisible();
   await page.getByTestId('use-cpu-variant').click();

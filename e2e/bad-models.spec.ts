@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { lenKeep } from '../src/mae/index.ts';
-import { FIXTURES } from './helpers.ts';
+import { FIXTURES, openMenu } from './helpers.ts';
 import { rows, settled } from './reliability-helpers.ts';
 
 const TINY = join(FIXTURES, 'models', 'tiny-112');
@@ -103,6 +103,7 @@ test.afterAll(async () => {
 });
 
 async function pick(id: string): Promise<void> {
+  await openMenu(page, 'models');
   await page.getByTestId('model-select').selectOption(id);
 }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { lenKeep } from '../src/mae/index.ts';
 import { BASE_URL } from './config.ts';
-import { FIXTURES, openApp, RequestLog } from './helpers.ts';
+import { FIXTURES, openApp, openMenu, RequestLog } from './helpers.ts';
 import { rows, settled } from './reliability-helpers.ts';
 
 const CONVERTED = join(FIXTURES, 'models', 'converted-tiny');
@@ -121,6 +121,7 @@ async function expectConverted(how: string): Promise<void> {
 }
 
 async function backToDefault(): Promise<void> {
+  await openMenu(page, 'models');
   await page.getByTestId('model-select').selectOption('default');
   await expect(page.getByTestId('model-name')).toHaveText(DEFAULT_NAME, { timeout: 120_000 });
   await page.waitForFunction(() => window.__maeDebug!.rows().every((r) => r.numPatches === 196 && r.status === 'done'), undefined, {

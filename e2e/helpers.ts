@@ -162,3 +162,15 @@ export function makePortraitPng(width = 150, height = 260): Buffer {
   }
   return PNG.sync.write(png);
 }
+
+/**
+ * Opens one of the header's menus unless it is open already: "Models" (the bundled models' selector,
+ * the official MAE from the hub, a weights file or model folder from disk) or "Settings" (runtime,
+ * theme). One menu is open at a time: opening one closes the other.
+ */
+export async function openMenu(page: Page, menu: 'models' | 'settings'): Promise<void> {
+  const button = page.getByTestId(`${menu}-toggle`);
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+  await expect(button).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByTestId(`${menu}-panel`)).toBeVisible();
+}

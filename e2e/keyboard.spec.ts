@@ -6,6 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { settled } from './reliability-helpers.ts';
+import { openMenu } from './helpers.ts';
 
 /** Presses Tab until the focused element matches `testId`, collecting what got focus on the way. */
 async function tabTo(page: Page, testId: string, max = 60): Promise<string[]> {
@@ -42,9 +43,9 @@ test('keyboard only: page order with focus rings, slider, seed, strategy and pai
   // Header first, then the controls, in the order they are on the page.
   const order = await tabTo(page, 'ratio-slider');
   const at = (id: string): number => order.indexOf(id);
-  expect(at('model-select')).toBeGreaterThanOrEqual(0);
-  expect(at('theme-select')).toBeGreaterThan(at('model-select'));
-  expect(at('mask-random')).toBeGreaterThan(at('theme-select'));
+  expect(at('models-toggle')).toBeGreaterThanOrEqual(0);
+  expect(at('settings-toggle')).toBeGreaterThan(at('models-toggle'));
+  expect(at('mask-random')).toBeGreaterThan(at('settings-toggle'));
   expect(at('ratio-slider')).toBeGreaterThan(at('mask-random'));
   const ring = await focusRing(page);
   expect(ring.style).not.toBe('none');
@@ -95,6 +96,7 @@ test('keyboard only: page order with focus rings, slider, seed, strategy and pai
   await settled(page);
 
   // Model change by keyboard: the select, then the announcement.
+  await openMenu(page, 'models');
   await page.getByTestId('model-select').focus();
   await page.getByTestId('model-select').selectOption('default-int8');
   await expect(page.getByTestId('announcer')).toHaveText(/Model loaded: .*int8/, { timeout: 120_000 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CSP_DIRECTIVES, CONTENT_SECURITY_POLICY, E2E_CONTENT_SECURITY_POLICY, E2E_HUB, HUB_HOSTS, cspDirectives } from '../vite.config.ts';
 import { BASE_URL } from './config.ts';
-import { FIXTURES, makePortraitPng, RequestLog } from './helpers.ts';
+import { FIXTURES, makePortraitPng, openMenu, RequestLog } from './helpers.ts';
 import { fixtureModel, routeModelFolder, routeModelIndex, rows, settled } from './reliability-helpers.ts';
 
 const ORIGIN = new URL(BASE_URL).origin;
@@ -57,6 +57,7 @@ test('privacy: a whole session (load, uploads, slider, seed, model switch and ba
   for (const v of ['0.5', '0.9', '0.3']) await page.getByTestId('ratio-slider').fill(v);
   await page.getByTestId('reroll').click();
   await settled(page);
+  await openMenu(page, 'models');
   await page.getByTestId('model-select').selectOption('tiny-112');
   await expect(page.getByTestId('model-name')).toHaveText('Tiny test MAE (112 px, random weights)', { timeout: 120_000 });
   await settled(page);
@@ -195,6 +196,7 @@ test('names as text: a file named <img src=x onerror=alert(1)>.png and HTML in a
   await expect(page.locator('img')).toHaveCount(0);
   await expect(page.locator('b', { hasText: 'not bold' })).toHaveCount(0);
 
+  await openMenu(page, 'models');
   await expect(page.getByTestId('model-select').locator('option')).toHaveText([
     'MAE ViT-Ti/16 (playground)',
     '<img src=x onerror=alert(4)> evil',

@@ -5,10 +5,14 @@
  *   panels of a row stack two by two, and a tap on the masked panel paints a patch.
  * - 768x1024 tablet and 1280 desktop: no sideways scrolling, the four panels in one row (two by two
  *   below 720 px).
- * - Dark mode follows prefers-color-scheme; the Theme switch pins light or dark across a reload.
+ * - The first screen is the pictures: on a 390x844 phone and a 1280x800 laptop the first row's four
+ *   panels and the masking-ratio slider are inside the viewport at load, and the official models are one
+ *   tap away (the header's Models menu shows the hub list on that same screen).
+ * - Dark mode follows prefers-color-scheme; the Theme switch (Settings) pins light or dark across a reload.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { settled } from './reliability-helpers.ts';
+import { openMenu } from './helpers.ts';
 
 const FINGER_PX = 44;
 
@@ -34,6 +38,48 @@ function luminance(rgb: string): number {
 async function pageBackground(page: Page): Promise<number> {
   return luminance(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor));
 }
+
+test('first screen: the first row’s four panels and the slider are in view at load on a 390x844 phone and a 1280x800 laptop', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  for (const [width, height, phone] of [
+    [390, 844, true],
+    [1280, 800, false],
+  ] as const) {
+    const what = `${width}x${height}`;
+    const context = await browser.newContext({
+      viewport: { width, height },
+      isMobile: phone,
+      hasTouch: phone,
+      deviceScaleFactor: phone ? 2 : 1,
+    });
+    const page = await context.newPage();
+    await page.goto('/?samples=2');
+    await settled(page);
+    expect(await page.evaluate(() => window.scrollY), what).toBe(0);
+    const canvases = page.getByTestId('image-row').first().locator('.panel canvas');
+    await expect(canvases).toHaveCount(4);
+    const boxes = [...(await canvases.all()), page.getByTestId('ratio-slider')].map((l) => l.boundingBox());
+    for (const [i, box] of (await Promise.all(boxes)).entries()) {
+      const name = i < 4 ? `${what}: panel ${i + 1}` : `${what}: slider`;
+      expect(box, name).not.toBeNull();
+      expect(box!.y, name).toBeGreaterThanOrEqual(0);
+      expect(box!.y + box!.height, name).toBeLessThanOrEqual(height);
+      expect(box!.x + box!.width, name).toBeLessThanOrEqual(width);
+    }
+    // One tap on Models and the official MAE's Download buttons are on the screen.
+    await page.getByTestId('models-toggle').click();
+    await expect(page.getByTestId('models-toggle')).toHaveAttribute('aria-expanded', 'true');
+    await expect(page.getByTestId('hub-download-vit-mae-base'), what).toBeInViewport();
+    expect(await layoutWidth(page), what).toEqual({ scrollWidth: width, innerWidth: width });
+    // Escape closes it and gives the focus back to the button.
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('models-panel')).toBeHidden();
+    await expect(page.getByTestId('models-toggle')).toBeFocused();
+    await context.close();
+  }
+});
 
 test('phone 390x844 with touch: no sideways scroll, finger-sized controls inside the screen, panels two by two, tap paints', async ({
   browser,
@@ -101,9 +147,11 @@ test('dark mode follows the system; the Theme switch pins light or dark and surv
   await page.emulateMedia({ colorScheme: 'light' });
   expect(await pageBackground(page)).toBeGreaterThan(0.8);
 
+  await openMenu(page, 'settings');
   await page.getByTestId('theme-select').selectOption('dark');
   expect(await pageBackground(page)).toBeLessThan(0.2);
   await page.reload();
+  await openMenu(page, 'settings');
   await expect(page.getByTestId('theme-select')).toHaveValue('dark');
   expect(await pageBackground(page)).toBeLessThan(0.2);
 

@@ -1,6 +1,6 @@
 /**
  * Real MAE weights in the page (src/features/models/weights, weights-local.ts): a weights file opened
- * with "Open weights file…" or dropped on the page is imported in the worker and runs like any model.
+ * with "Open weights file…" (header, Models) or dropped on the page is imported in the worker and runs like any model.
  * The page's masked MSE on a photo equals PyTorch's for the same weights and masks
  * (e2e/fixtures/make-weights.py; tolerance 1e-4 relative), on WASM and on WebGPU, for the official
  * layout (.pth, fused qkv) and the Hugging Face one (model.safetensors, split q/k/v). Bad files get
@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { REPO_ROOT } from './config.ts';
+import { openMenu } from './helpers.ts';
 import { rows, settled } from './reliability-helpers.ts';
 
 const FIX = join(REPO_ROOT, 'e2e', 'fixtures', 'weights');
@@ -58,6 +59,7 @@ for (const ep of ['wasm', 'webgpu'] as const) {
     page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
     await page.goto(`/?samples=0&same=1&seed=0&ratio=0.75&ep=${ep}`);
     await expect(page.getByTestId('model-name')).toContainText('ViT-Ti/16', { timeout: 120_000 });
+    await openMenu(page, 'models');
     await expect(page.getByTestId('open-weights')).toBeVisible();
     expect(await page.getByTestId('weights-input').getAttribute('accept')).toBe('.pth,.bin,.safetensors');
 

@@ -6,7 +6,6 @@ import { TheorySection } from '../features/theory/TheorySection.tsx';
 import { Controls } from './Controls.tsx';
 import { DropOverlay } from '../features/grid/DropOverlay.tsx';
 import { useEngine } from './EngineContext.ts';
-import { Explainer } from './Explainer.tsx';
 import { Header } from './Header.tsx';
 import { ImageGrid } from '../features/grid/ImageGrid.tsx';
 import { LoadProgress } from '../features/models/LoadProgress.tsx';
@@ -89,7 +88,6 @@ export function App() {
         <Notice />
         <UploadProgress />
         <Controls />
-        <Explainer />
         <ImageGrid />
         <CompareView />
         <TheorySection />

@@ -22,7 +22,7 @@ export function UploadButton() {
           e.target.value = '';
         }}
       />
-      <span className="hint">or drop / paste images anywhere</span>
+      <span className="hint">or drop / paste images anywhere; nothing is uploaded</span>
     </div>
   );
 }

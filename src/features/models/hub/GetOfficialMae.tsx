@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useStore } from '../../../state/store.ts';
 import { useEngine } from '../../../ui/EngineContext.ts';
 import { HUB_LICENCE, HUB_MODELS, HUB_WHAT, pageUrl, type HubModel } from './hub-catalog.ts';
@@ -80,40 +80,33 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
 }
 
 /**
- * "Get the official MAE…": the official MAE weights from the Hugging Face hub, downloaded only when
- * the person asks, kept on this device (private file storage) for later visits and offline use.
+ * The official MAE weights from the Hugging Face hub, downloaded only when the person asks, kept on
+ * this device (private file storage) for later visits and offline use. Shown in the header's Models
+ * panel; `active`: that panel is open.
  */
-export function GetOfficialMae() {
+export function GetOfficialMae({ active }: { active: boolean }) {
   const engine = useEngine();
   const controller = useMemo(() => new HubController((file) => engine.loadLocalModel([{ path: file.name, file }])), [engine]);
-  const [open, setOpen] = useState(false);
   const used = useHubStore((s) => s.usedBytes);
   const storedCount = useHubStore((s) => s.stored.length);
   // What is stored is read when the panel opens (local, no request), not at every page start.
   useEffect(() => {
-    if (open) void controller.refresh();
-  }, [controller, open]);
+    if (active) void controller.refresh();
+  }, [controller, active]);
   return (
-    <div className="hub">
-      <button type="button" className="link" data-testid="hub-open" aria-expanded={open} onClick={() => setOpen(!open)}>
-        Get the official MAE…
-      </button>
-      {open && (
-        <section className="hub-panel" data-testid="hub-panel" aria-label="Get the official MAE">
-          <p className="hint">
-            {HUB_WHAT}, from the Hugging Face hub. Licence: {HUB_LICENCE}. Nothing is fetched until you press Download; then only
-            the file, from the hub and its file servers. Your images never leave this page.
-          </p>
-          <ul>
-            {HUB_MODELS.map((m) => (
-              <ModelEntry key={m.id} model={m} controller={controller} />
-            ))}
-          </ul>
-          <p className="hint" data-testid="hub-usage">
-            {storedCount > 0 || used > 0 ? `Downloaded models use ${size(used)} on this device.` : 'No model downloaded yet.'}
-          </p>
-        </section>
-      )}
+    <div className="hub-panel" data-testid="hub-panel">
+      <p className="hint">
+        {HUB_WHAT}, from the Hugging Face hub. Licence: {HUB_LICENCE}. Nothing is fetched until you press Download; then only the
+        file, from the hub and its file servers. Your images never leave this page.
+      </p>
+      <ul>
+        {HUB_MODELS.map((m) => (
+          <ModelEntry key={m.id} model={m} controller={controller} />
+        ))}
+      </ul>
+      <p className="hint" data-testid="hub-usage">
+        {storedCount > 0 || used > 0 ? `Downloaded models use ${size(used)} on this device.` : 'No model downloaded yet.'}
+      </p>
     </div>
   );
 }
