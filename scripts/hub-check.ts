@@ -19,16 +19,22 @@ const connectSrc = cspDirectives('production')['connect-src'];
 
 console.log(`connect-src ${connectSrc}`);
 console.log(`page origin sent: ${origin}\n`);
-const tree = await fetch(treeUrl(model, base), { headers: { Origin: origin } });
-console.log(
-  `file list ${treeUrl(model, base)}: HTTP ${tree.status}, Access-Control-Allow-Origin ${tree.headers.get('access-control-allow-origin') ?? '(none)'}`,
-);
-if (!tree.ok) process.exit(1);
-console.log(`  ${describeTree(await tree.json(), model.file)}\n`);
-const hops = await followHops(resolveUrl(model, base), { connectSrc, origin });
-const { lines, ok } = report(hops);
-for (const line of lines) console.log(line);
-console.log(
-  ok ? '\nA browser download would work from this network.' : '\nA browser download would NOT work from this network: see above.',
-);
-process.exit(ok ? 0 : 1);
+try {
+  const tree = await fetch(treeUrl(model, base), { headers: { Origin: origin } });
+  console.log(
+    `file list ${treeUrl(model, base)}: HTTP ${tree.status}, Access-Control-Allow-Origin ${tree.headers.get('access-control-allow-origin') ?? '(none)'}`,
+  );
+  if (!tree.ok) process.exit(1);
+  console.log(`  ${describeTree(await tree.json(), model.file)}\n`);
+  const hops = await followHops(resolveUrl(model, base), { connectSrc, origin });
+  const { lines, ok } = report(hops);
+  for (const line of lines) console.log(line);
+  console.log(
+    ok ? '\nA browser download would work from this network.' : '\nA browser download would NOT work from this network: see above.',
+  );
+  process.exit(ok ? 0 : 1);
+} catch (e) {
+  const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
+  console.error(`hub:check could not talk to ${base}: ${e instanceof Error ? e.message : String(e)}${cause}. It needs internet access.`);
+  process.exit(2);
+}

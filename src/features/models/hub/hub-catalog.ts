@@ -18,7 +18,10 @@ export interface HubModel {
   needsWebGpu: boolean;
 }
 
-export const HUB_BASE: string = (import.meta.env.VITE_HUB_BASE as string | undefined) ?? 'https://huggingface.co';
+// Outside Vite (`npm run hub:check` in plain Node) there is no import.meta.env: the real hub. The
+// expression `import.meta.env.VITE_HUB_BASE` stays whole so Vite's define still replaces it.
+export const HUB_BASE: string =
+  (typeof import.meta.env === 'object' ? (import.meta.env.VITE_HUB_BASE as string | undefined) : undefined) ?? 'https://huggingface.co';
 /** The revision downloaded (a branch or a commit). */
 export const HUB_REVISION = 'main';
 
