@@ -13,9 +13,9 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
   const busy = model.status === 'loading' || model.status === 'running';
   return (
     <article className="zoo-card" data-testid="zoo-card" data-model={entry.id} data-status={model.status}>
-      <h4>
+      <h3>
         {entry.kind === 'imported' ? `${entry.name}: imported` : `patch ${entry.patchSize} · trained at ${pct(entry.trainMaskRatio)}`}
-      </h4>
+      </h3>
       {model.status === 'error' ? (
         <p className="row-error-msg" role="alert">
           {model.error}
