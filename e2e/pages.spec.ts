@@ -158,13 +158,17 @@ for (const where of ['sub-path', 'root'] as const) {
       await context.close();
     });
 
-    test('?threads=2 shows 2; blocked service workers: one thread and why', async ({ browser }) => {
+    test('?threads=2 shows 2 (and ?model= finds its folder); blocked service workers: one thread and why', async ({ browser }) => {
       test.setTimeout(420_000);
       const context = await browser.newContext({ serviceWorkers: 'allow' });
+      const failures = watchFailures(context);
       const page = await context.newPage();
-      await page.goto(`${site}?samples=1&ep=wasm&threads=2`);
+      // A zoo model: not stored up front, so the worker fetches its folder under the sub-path.
+      await page.goto(`${site}?samples=1&ep=wasm&threads=2&model=zoo-p16-r75`);
       await expect.poll(() => isolated(page), { timeout: 180_000 }).toBe(true);
       await firstRowDone(page);
+      await expect(page.getByTestId('model-name')).toHaveText('Zoo: patch 16, trained at 75% masking');
+      expect(failures).toEqual([]);
       const two = await threadBadge(page);
       expect(two.threads, two.text).toBe(2);
       expect(two.text).toContain('2 threads');
