@@ -75,6 +75,16 @@ async function threadBadge(page: Page): Promise<{ threads: number; text: string 
   return { threads: Number(await badge.getAttribute('data-threads')), text: (await badge.textContent()) ?? '' };
 }
 
+/**
+ * onnxruntime's thread workers in this page: its pool holds threads - 1 (the calling thread is the
+ * first), so this counts what the runtime really started, independently of what the page reports.
+ * (The theory section's runtime on the page runs on one thread and starts none.)
+ */
+async function ortThreadWorkers(page: Page, expected: number): Promise<void> {
+  const count = (): number => page.workers().filter((w) => /\/ort\/ort-wasm-simd-threaded(\.jsep)?\.mjs$/.test(w.url())).length;
+  await expect.poll(count, { message: "onnxruntime's thread workers" }).toBe(expected);
+}
+
 async function cacheNames(page: Page): Promise<string[]> {
   return page.evaluate(() => caches.keys());
 }
@@ -131,6 +141,7 @@ for (const where of ['sub-path', 'root'] as const) {
       const badge = await threadBadge(page);
       // Isolated, not asked for a number: one thread per core, as onnxruntime settled it.
       expect(badge.threads, badge.text).toBe(cores);
+      await ortThreadWorkers(page, cores - 1);
       const names = await cacheNames(page);
       expect(names).toHaveLength(1);
       const cached = await page.evaluate(async (name) => (await (await caches.open(name)).keys()).map((r) => r.url), names[0]);
@@ -172,6 +183,7 @@ for (const where of ['sub-path', 'root'] as const) {
       const two = await threadBadge(page);
       expect(two.threads, two.text).toBe(2);
       expect(two.text).toContain('2 threads');
+      await ortThreadWorkers(page, 1);
       await context.close();
 
       // Service workers blocked (as in some private windows): no isolation, one thread, and why.
@@ -183,6 +195,7 @@ for (const where of ['sub-path', 'root'] as const) {
       expect(await isolated(p2)).toBe(false);
       expect(one.threads, one.text).toBe(1);
       expect(one.text).toMatch(/not cross-origin isolated|service worker/);
+      await ortThreadWorkers(p2, 0);
       await blocked.close();
     });
 
