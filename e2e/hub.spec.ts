@@ -309,3 +309,21 @@ test('a hub that refuses the connection: step 1, what to try, the model before k
   await expectDefaultStillRunning(page);
   await context.close();
 });
+
+test('the same model downloading in two tabs: the second says so, the first finishes', async ({ browser }) => {
+  test.setTimeout(300_000);
+  hub.scenarios.set('facebook/vit-mae-base', { slow: 100_000, slowOnce: true });
+  const context = await browser.newContext();
+  const first = await open(context);
+  await first.getByTestId('hub-download-vit-mae-base').click();
+  await expect(first.getByRole('progressbar', { name: 'download progress' })).toBeVisible({ timeout: 60_000 });
+  const second = await open(context);
+  await second.getByTestId('hub-download-vit-mae-base').click();
+  await expect(second.getByTestId('hub-error-vit-mae-base')).toHaveText(
+    'facebook/vit-mae-base is being downloaded in another tab of this page: finish or close it there, then try again.',
+    { timeout: 60_000 },
+  );
+  await expect(first.getByTestId('model-name')).toContainText('vit-mae-base.safetensors', { timeout: 120_000 });
+  await expectReferenceMse(first);
+  await context.close();
+});

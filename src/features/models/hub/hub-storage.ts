@@ -7,6 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { HubModel } from './hub-catalog.ts';
+import { DownloadError } from './hub-fetch.ts';
 import { openPartFile, type PartFile } from './part-file.ts';
 
 const DIR = 'hub-models';
@@ -35,9 +36,17 @@ export function storedName(m: HubModel): string {
  * A sink appending to `<name>.part` from where it stopped, written in place from a worker (a closed
  * tab keeps every byte written; see part-writer.worker.ts). `close()` releases the file.
  */
-export function partialFile(m: HubModel): Promise<PartFile> {
+export async function partialFile(m: HubModel): Promise<PartFile> {
   if (!navigator.storage?.getDirectory) throw new Error('this browser has no private file storage for downloaded models');
-  return openPartFile(DIR, `${storedName(m)}.part`);
+  try {
+    return await openPartFile(DIR, `${storedName(m)}.part`);
+  } catch (e) {
+    // One writer per file: another tab of this site holds it.
+    if (e instanceof DOMException && e.name === 'NoModificationAllowedError') {
+      throw new DownloadError(`${m.repo} is being downloaded in another tab of this page: finish or close it there, then try again.`);
+    }
+    throw e;
+  }
 }
 
 /** The partial (now complete) file as it is stored, read only (no writer holds it). */
