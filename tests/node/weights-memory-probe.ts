@@ -1,5 +1,5 @@
 // Run by weights-memory.test.ts in a fresh Node process (not a test file itself):
-//   write <file> <dim> <depth> <decoderDim> <decoderDepth>: a random float32 MAE (official names, safetensors)
+//   write <file> <dim> <depth> <decoderDim> <decoderDepth>: a float32 MAE of that size (official names, safetensors)
 //   load <file>: imports it as the page does (default graphs), creates both onnxruntime-web WASM
 //   sessions from a file-backed Blob (as the page's File), and prints {params, rss} as JSON.
 import { openAsBlob, writeFileSync } from 'node:fs';
@@ -51,8 +51,8 @@ function writeModel(file: string, dim: number, depth: number, decoderDim: number
   const json = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(json.length));
-  const data = new Float32Array(offset / 4);
-  for (let i = 0; i < data.length; i++) data[i] = (Math.random() - 0.5) * 0.04;
+  // The values do not matter for memory (every byte is copied, none is shared): one small constant.
+  const data = new Float32Array(offset / 4).fill(0.01);
   writeFileSync(file, Buffer.concat([length, json, Buffer.from(data.buffer)]));
 }
 
