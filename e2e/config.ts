@@ -51,7 +51,7 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
     trace: 'off',
     // Service workers serve the app from their cache, past page.route(): every spec but the offline
-    // one (e2e/offline.spec.ts, which allows them) runs without.
+    // and GitHub Pages ones (e2e/offline.spec.ts, e2e/pages.spec.ts, which allow them) runs without.
     serviceWorkers: 'block',
     screenshot: 'only-on-failure',
   },
