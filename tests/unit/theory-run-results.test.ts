@@ -28,3 +28,15 @@ describe('theory run results (issue 26): the page reads what hreport.py writes',
     expect(() => parseRunResults({ ...committed, summary })).toThrow(/summary\[0\]\.levels\.mlp\.object/);
   });
 });
+
+describe('theory run results: the grid models the page may open', () => {
+  const model = { id: 'h-p4-r50', patchSize: 4, maskRatio: 0.5, seed: 0, path: 'models/theory-grid/h-p4-r50' };
+  it('accepts a model under models/theory-grid/ and refuses a path anywhere else', () => {
+    expect(parseRunResults({ ...committed, models: [model] }).models[0].path).toBe('models/theory-grid/h-p4-r50');
+    for (const path of ['//elsewhere.example/m', 'https://elsewhere.example/m', 'models/theory-grid/../default', 'models/theory/p4-r10']) {
+      expect(() => parseRunResults({ ...committed, models: [{ ...model, path }] })).toThrow(
+        /models\[0\] needs an id .* path under models\/theory-grid\//,
+      );
+    }
+  });
+});

@@ -18,7 +18,13 @@ import torch
 
 from ..export_onnx import export
 from . import hexperiment as hx
+from . import hworld
 from .hpack import unpack_state
+from .run import reference_mse
+
+# the sample, ratio and mask the e2e test reconstructs in the page with each grid model alone (PyTorch's
+# hidden-pixel MSE for it is written beside the list)
+REFERENCE_CASE = {"sampleSeed": 42, "maskRatio": 0.5, "maskSeed": 0}
 
 ROOT = Path(__file__).resolve().parents[3]
 RUN = ROOT / "python" / "weights" / "theory-run"
@@ -59,8 +65,10 @@ def export_finished(run: Path = RUN, grid: Path = GRID, seed: int = 0) -> list[d
             export(model, out, f"Theory grid: patch {row['patchSize']}, trained at {round(row['maskRatio'] * 100)}% masking",
                    "A tiny MAE trained until its held-out loss flattened on the four-level world of issue 26.",
                    source, train_mask_ratio=row["maskRatio"])
+        ref = reference_mse({mid: model.eval()}, REFERENCE_CASE, generate=hworld.generate)[mid]
         models.append({"id": mid, "patchSize": row["patchSize"], "maskRatio": row["maskRatio"], "seed": seed,
-                       "path": f"models/theory-grid/{mid}"})
+                       "path": f"models/theory-grid/{mid}",
+                       "reference": {**REFERENCE_CASE, "hiddenMse": ref}})
     (run / "exported.json").write_text(json.dumps({"models": models}, indent=1) + "\n")
     return models
 

@@ -76,11 +76,11 @@ REFERENCE_CASE = {"sampleSeed": 42, "maskRatio": 0.5, "maskSeed": 0}
 
 
 @torch.no_grad()
-def reference_mse(models: dict, case: dict) -> dict:
+def reference_mse(models: dict, case: dict, generate=world.generate) -> dict:
     """Hidden-pixel MSE ([0, 1] RGB units, reconstruction clamped to [0, 1]) of each exported model on one sample,
     with the page's shared mask: seeded random masking on the coarsest patch grid, each hidden coarse patch hiding
     the finer patches inside it (src/mae/compare-mask.ts)."""
-    pixels = world.generate([case["sampleSeed"]])[0]
+    pixels = generate([case["sampleSeed"]])[0]  # world.generate, or hworld.generate for the issue-26 grid
     x = ex.normalize(pixels)
     coarse_side = min(world.IMG // m.patch_embed.patch_size for m in models.values())
     _, _, coarse = random_masking_ids(image_seed(case["maskSeed"], 0, True), coarse_side**2, case["maskRatio"])

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { GridViewer } from './GridViewer.tsx';
 import { PROBES, parseRunResults, RUN_LEVELS, type Probe, type RunLevel, type RunResults } from './run-results.ts';
 
 const RUN_URL = `${import.meta.env.BASE_URL}models/theory/run/results.json`;
@@ -91,21 +92,33 @@ export function RunPanel() {
   const [results, setResults] = useState<RunResults | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [probe, setProbe] = useState<Probe>('mlp');
+  const ref = useRef<HTMLDivElement>(null);
+  // fetched once the panel comes near the screen, not with the page (as the first run's results)
   useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
     let live = true;
-    fetch(RUN_URL)
-      .then(async (res) => {
-        if (!res.ok) throw new Error(`models/theory/run/results.json: HTTP ${res.status}`);
-        return parseRunResults(await res.json());
-      })
-      .then((r) => live && setResults(r))
-      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+    let started = false;
+    const load = () => {
+      if (started) return;
+      started = true;
+      fetch(RUN_URL)
+        .then(async (res) => {
+          if (!res.ok) throw new Error(`models/theory/run/results.json: HTTP ${res.status}`);
+          return parseRunResults(await res.json());
+        })
+        .then((r) => live && setResults(r))
+        .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+    };
+    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && load(), { rootMargin: '400px' });
+    io.observe(el);
     return () => {
       live = false;
+      io.disconnect();
     };
   }, []);
   return (
-    <div className="theory-run" data-testid="theory-run">
+    <div ref={ref} className="theory-run" data-testid="theory-run">
       <h3>The longer run: a world with four levels (issue 26)</h3>
       {error && (
         <p className="row-error-msg" role="alert" data-testid="theory-run-error">
@@ -144,6 +157,8 @@ export function RunPanel() {
               ))}
             </tbody>
           </table>
+          <h4>Open a model of the grid</h4>
+          <GridViewer models={results.models} />
           {results.summary.length > 0 && (
             <>
               <label className="theory-toggle">

@@ -1,42 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { RgbaImage } from '../../mae/image.ts';
 import { LEVELS, parseResults, type Level, type TheoryResults } from './results.ts';
+import { Pixels, pct, toRgba } from './Pixels.tsx';
 import { RunPanel } from './RunPanel.tsx';
 import { latentPanels, LEVEL_TITLES, levelPanels, TheoryChart } from './TheoryChart.tsx';
 import { loadTheoryModels, reconstructAll, type TheoryModel, type TheoryReconstruction } from './theory-models.ts';
-import { generateSample, NUM_REGIONS, REGIONS_PER_SIDE, SHAPE_NAMES, TEXTURE_NAMES, WORLD_SIZE, type WorldSample } from './world.ts';
+import { generateSample, NUM_REGIONS, REGIONS_PER_SIDE, SHAPE_NAMES, TEXTURE_NAMES, type WorldSample } from './world.ts';
 import './theory.css';
 
 const RESULTS_URL = `${import.meta.env.BASE_URL}models/theory/results.json`;
-const pct = (r: number): string => `${Math.round(r * 100)}%`;
-
-/** [0, 1] CHW float pixels → RGBA bytes for a canvas. */
-function toRgba(pixels: Float32Array): RgbaImage {
-  const hw = WORLD_SIZE * WORLD_SIZE;
-  const data = new Uint8ClampedArray(hw * 4);
-  for (let i = 0; i < hw; i++) {
-    for (let c = 0; c < 3; c++) data[i * 4 + c] = pixels[c * hw + i] * 255;
-    data[i * 4 + 3] = 255;
-  }
-  return { width: WORLD_SIZE, height: WORLD_SIZE, data };
-}
-
-function Pixels({ image, label, testId }: { image: RgbaImage; label: string; testId?: string }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const canvas = ref.current;
-    if (!canvas) return;
-    canvas.width = image.width;
-    canvas.height = image.height;
-    canvas.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
-  }, [image]);
-  return (
-    <figure className="theory-pixels">
-      <canvas ref={ref} data-testid={testId} aria-label={label} />
-      <figcaption>{label}</figcaption>
-    </figure>
-  );
-}
 
 /** The latents of one sample, by level: what a probe is asked to read back from the encoder. */
 function LatentTable({ sample }: { sample: WorldSample }) {

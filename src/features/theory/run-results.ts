@@ -46,7 +46,15 @@ export interface RunResults {
   controls: { untrained: { patchSize: number; seeds: number[]; levels: Record<Probe, Record<RunLevel, RunStat>> }[] };
   runs: unknown[];
   verdicts: RunVerdict[];
-  models: { id: string; patchSize: number; maskRatio: number; seed: number; path: string }[];
+  /** the exported seed-0 models (hexport), with PyTorch's hidden-pixel MSE on one sample and mask */
+  models: {
+    id: string;
+    patchSize: number;
+    maskRatio: number;
+    seed: number;
+    path: string;
+    reference?: { sampleSeed: number; maskRatio: number; maskSeed: number; hiddenMse: number };
+  }[];
 }
 
 export class RunResultsError extends Error {
@@ -108,5 +116,18 @@ export function parseRunResults(json: unknown): RunResults {
     }
   });
   if (json.models !== undefined && !Array.isArray(json.models)) throw new RunResultsError('models must be an array');
+  ((json.models as unknown[] | undefined) ?? []).forEach((m: unknown, i) => {
+    if (
+      !isObject(m) ||
+      typeof m.id !== 'string' ||
+      !/^[a-z0-9-]+$/.test(m.id) ||
+      typeof m.path !== 'string' ||
+      !/^models\/theory-grid\/[a-z0-9-]+$/.test(m.path)
+    ) {
+      throw new RunResultsError(`models[${i}] needs an id (lower-case letters, digits, dashes) and a path under models/theory-grid/`);
+    }
+    if (typeof m.patchSize !== 'number' || typeof m.maskRatio !== 'number')
+      throw new RunResultsError(`models[${i}] needs patchSize and maskRatio`);
+  });
   return { ...(json as unknown as RunResults), models: (json.models as RunResults['models'] | undefined) ?? [] };
 }

@@ -33,7 +33,15 @@ function loadRuntime(): Promise<OrtRuntime> {
   return runtime;
 }
 
-const modelUrl = (id: string, file: string): string => `${import.meta.env.BASE_URL}models/theory/${id}/${file}`;
+/** The two folders theory models live in: the first run's (models/theory/<id>) and issue 26's grid (models/theory-grid/<id>). */
+const MODEL_PATH = /^models\/theory(-grid)?\/[a-z0-9-]+$/;
+
+/** A model's file under its folder; a path from the results file that is not one of ours is refused, so it can never point elsewhere. */
+function modelUrl(entry: TheoryModelEntry, file: string): string {
+  if (!MODEL_PATH.test(entry.path))
+    throw new Error(`theory model ${entry.id}: path ${JSON.stringify(entry.path)} is not under models/theory/ or models/theory-grid/`);
+  return `${import.meta.env.BASE_URL}${entry.path}/${file}`;
+}
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(url);
@@ -43,24 +51,24 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 
 /** Loads one exported theory model; a manifest that does not fit the experiment is refused with the reason. */
 async function loadModel(rt: OrtRuntime, entry: TheoryModelEntry): Promise<TheoryModel> {
-  const res = await fetch(modelUrl(entry.id, 'manifest.json'));
-  if (!res.ok) throw new Error(`models/theory/${entry.id}/manifest.json: HTTP ${res.status}`);
+  const res = await fetch(modelUrl(entry, 'manifest.json'));
+  if (!res.ok) throw new Error(`${entry.path}/manifest.json: HTTP ${res.status}`);
   const manifest = parseManifest(await res.json());
   if (manifest.imgSize !== WORLD_SIZE || manifest.patchSize !== entry.patchSize) {
     throw new Error(
-      `models/theory/${entry.id}: expected ${WORLD_SIZE} px and patch ${entry.patchSize}, the manifest says ${manifest.imgSize} px, patch ${manifest.patchSize}`,
+      `${entry.path}: expected ${WORLD_SIZE} px and patch ${entry.patchSize}, the manifest says ${manifest.imgSize} px, patch ${manifest.patchSize}`,
     );
   }
   const options: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
   const [enc, dec] = await Promise.all([
-    fetchBytes(modelUrl(entry.id, manifest.encoder.file)),
-    fetchBytes(modelUrl(entry.id, manifest.decoder.file)),
+    fetchBytes(modelUrl(entry, manifest.encoder.file)),
+    fetchBytes(modelUrl(entry, manifest.decoder.file)),
   ]);
   const create = async (bytes: Uint8Array, file: string): Promise<ort.InferenceSession> => {
     try {
       return await rt.InferenceSession.create(bytes, options);
     } catch (e) {
-      throw new Error(`models/theory/${entry.id}/${file}: onnxruntime could not load it (${e instanceof Error ? e.message : String(e)})`);
+      throw new Error(`${entry.path}/${file}: onnxruntime could not load it (${e instanceof Error ? e.message : String(e)})`);
     }
   };
   const encoder = await create(enc, manifest.encoder.file);
