@@ -36,7 +36,7 @@ export default defineConfig(
 
   // TypeScript: recommended + type-checked rules for the code in tsconfig.json (src, tests, e2e).
   {
-    files: ['src/**/*.{ts,tsx}', 'e2e/**/*.ts', 'tests/**/*.ts'],
+    files: ['src/**/*.{ts,tsx}', 'e2e/**/*.ts', 'tests/**/*.ts', 'scripts/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -48,7 +48,7 @@ export default defineConfig(
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
   },
   {
-    files: ['src/**/*.{ts,tsx}', 'e2e/**/*.ts', 'tests/**/*.ts', '*.config.ts'],
+    files: ['src/**/*.{ts,tsx}', 'e2e/**/*.ts', 'tests/**/*.ts', 'scripts/**/*.ts', '*.config.ts'],
     rules: {
       // `_`-prefixed names mark deliberately unused parameters / destructured leftovers.
       '@typescript-eslint/no-unused-vars': [
