@@ -12,6 +12,7 @@ import { fetchJsonWithRetry } from './hub-fetch.ts';
 import { fileInfoFromTree, HUB_MODELS, resolveUrl, treeUrl, type HubFileInfo, type HubModel } from './hub-catalog.ts';
 import { fileSha256, freeSpace, keep, partialBlob, partialFile, readStorage, removePartial, removeStored, storedFile, type StoredModel } from './hub-storage.ts';
 import type { PartFile } from './part-file.ts';
+import { formatBytes } from '../../../mae/format-bytes.ts';
 
 export type HubTaskStatus = 'checking' | 'downloading' | 'verifying' | 'loading' | 'error' | 'cancelled';
 
@@ -29,7 +30,7 @@ export interface HubState {
 
 export const useHubStore = create<HubState>(() => ({ stored: [], usedBytes: 0, tasks: {} }));
 
-const mb = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(0)} MB`);
+const mb = formatBytes; // the app's one byte formatter
 
 /**
  * Requests the page's Content-Security-Policy blocked (connect-src) while a download runs: a blocked

@@ -30,7 +30,8 @@ export interface RetryOptions {
 
 export const RETRY_DEFAULTS = { maxFailures: 6, retryDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 } as const;
 
-export const mb = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`);
+// Byte counts in messages: the app's one formatter (src/mae/format-bytes.ts).
+export { formatBytes as mb } from '../../../mae/format-bytes.ts';
 
 /**
  * Retry-After as milliseconds to wait: delay-seconds ("120") or an HTTP date ("Wed, 21 Oct 2026
