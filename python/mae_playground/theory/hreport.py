@@ -280,7 +280,12 @@ def theory_md(pred: dict, results: dict) -> str:
     for v in results["verdicts"]:
         L.append(f"| {v['id']} | **{v['mlp']['verdict']}**: {v['mlp']['why']} | **{v['linear']['verdict']}**: "
                  f"{v['linear']['why']} |")
-    if results["summary"]:
+    secs = sum(r.get("seconds", 0.0) for r in results["runs"])
+    L += ["", f"Training time of the finished models: {secs / 3600:.2f} CPU-hours (one thread each, nice 19, on a "
+          "machine shared with other sessions' builds and browser tests: in this session's first hours the load "
+          "average was 15–30 on 2 cores, and patch 4 at ratio 0.05 ran at about 0.8 s per step instead of 0.1–0.3 "
+          "s unloaded)."]
+    if results["summary"] or results["controls"]["untrained"]:
         L += ["", "Level scores (MLP probe, mean ± std over seeds; rescaled accuracy) and held-out masked MSE "
               f"(own ratio, and at {hx.COMMON_RATIO}):", "",
               "| patch | ratio | seeds | object | layout | part | texture | MSE own | MSE at common | steps |",
@@ -295,6 +300,11 @@ def theory_md(pred: dict, results: dict) -> str:
             lv = u["levels"]["mlp"]
             L.append(f"| {u['patchSize']} | untrained | {len(u['seeds'])} | "
                      + " | ".join(f"{lv[x]['mean']:.3f} ± {lv[x]['std']:.3f}" for x in hworld.LEVELS) + " | | | |")
+        ceil = results.get("bayesCeiling")
+        if ceil:
+            resc = lambda a: (a - 1 / hworld.K) / (1 - 1 / hworld.K)  # noqa: E731
+            L.append("| – | best possible (whole image; own square only) | | " + " | ".join(
+                f"{resc(ceil[x]['image']):.3f} ({resc(ceil[x]['subtree']):.3f})" for x in hworld.LEVELS) + " | | | |")
         px = results["controls"]["pixels"]
         if px:
             L.append("| – | raw pixels | | " + " | ".join(f"{px['probe'][x]['mlp']['score']:.3f}"
