@@ -327,3 +327,23 @@ test('the same model downloading in two tabs: the second says so, the first fini
   await expectReferenceMse(first);
   await context.close();
 });
+
+test('a signed URL that expires mid-download: resumed at the file server, renewed through /resolve/ when refused', async ({ browser }) => {
+  test.setTimeout(300_000);
+  hub.scenarios.set('facebook/vit-mae-large', { dropAfter: 200_000, expiring: true });
+  const context = await browser.newContext();
+  const page = await open(context);
+  await page.getByTestId('hub-download-vit-mae-large').click();
+  await expect(page.getByTestId('model-name')).toContainText('vit-mae-large.bin', { timeout: 120_000 });
+  await expectReferenceMse(page);
+  expect(
+    hub.requests.filter((r) => !r.path.includes('/tree/')).map((r) => `${r.status} ${r.path.includes('/resolve/') ? 'resolve' : 'file'}`),
+  ).toEqual([
+    '302 resolve',
+    '200 file',
+    '403 file', // the same signed URL, asked directly: expired
+    '302 resolve',
+    '206 file',
+  ]);
+  await context.close();
+});

@@ -1,7 +1,7 @@
 // The hub's answers as the download reads them, against hand-written examples of the hub's formats.
 import { describe, expect, it } from 'vitest';
 import { parseContentRange } from '../../src/features/models/hub/download.ts';
-import { parseRetryAfter } from '../../src/features/models/hub/hub-fetch.ts';
+import { cspBlockedMessage, parseRetryAfter } from '../../src/features/models/hub/hub-fetch.ts';
 import { cspAllows, HUB_HOSTS } from '../../src/features/models/hub/hub-hosts.ts';
 import { CSP_DIRECTIVES } from '../../vite.config.ts';
 import { fileInfoFromTree, HUB_MODELS, resolveUrl, treeUrl } from '../../src/features/models/hub/hub-catalog.ts';
@@ -96,5 +96,22 @@ describe('the hub hosts the page may contact', () => {
       expect(cspAllows(connectSrc, url), url).toBe(false);
     }
     expect(cspAllows(connectSrc, 'https://app.example/x', 'https://app.example')).toBe(true); // 'self'
+  });
+});
+
+describe('a request the Content-Security-Policy blocked', () => {
+  const resolve = 'https://huggingface.co/facebook/vit-mae-base/resolve/main/model.safetensors';
+  it("Chromium's report of a blocked redirect (the URL asked for): the hub's redirect, no guess at the target", () => {
+    expect(cspBlockedMessage('redirect', resolve, resolve)).toMatch(
+      /^Step 2 of 3, the redirect: huggingface\.co redirected the file to a server this page's Content-Security-Policy does not allow \(.*the browser does not say which server\)\. Nothing was downloaded\./,
+    );
+  });
+  it('a report that names the blocked host: that host, and the step', () => {
+    expect(cspBlockedMessage('redirect', 'https://files.example.net', resolve)).toMatch(
+      /^Step 2 of 3, the redirect: this page's Content-Security-Policy blocked a request to files\.example\.net /,
+    );
+    expect(
+      cspBlockedMessage('file list', 'https://huggingface.co/api/models/x/tree/main', 'https://huggingface.co/api/models/x/tree/main'),
+    ).toMatch(/^Step 1 of 3, the file list: this page's Content-Security-Policy blocked a request to huggingface\.co /);
   });
 });
