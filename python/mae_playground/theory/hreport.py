@@ -269,6 +269,13 @@ def theory_md(pred: dict, results: dict) -> str:
         "exports finished seed-0 models to models/theory-grid/ and "
         "regenerates this file), then commit python/weights/theory-run/ models/theory/run/ models/theory-grid/ "
         "docs/THEORY.md.",
+        "- **In the app**: the theory section shows this run beside the first one (src/features/theory/RunPanel.tsx): "
+        "how many models are done, this verdict table (read from results.json, not recomputed), the per-level chart "
+        "of the finished models (MLP or linear probe), and any finished seed-0 model of the grid "
+        "(models/theory-grid/, exported by hexport) on a sample of this world, alone or beside a second one with the "
+        "same hidden pixels (GridViewer.tsx; e2e/theory.spec.ts checks its hidden-pixel error against PyTorch's). "
+        "The sample drawer is src/features/theory/hworld.ts, equal to hworld.py bit for bit "
+        "(tests/unit/theory-hworld.test.ts).",
         "",
         "## Results so far",
         "",
