@@ -87,6 +87,12 @@ type Problem =
   | { kind: 'range'; url: string; why: string }
   | { kind: 'short'; url: string; why: string };
 
+/** "The server's file is A, but the hub lists B", in bytes where the rounded sizes would read alike. */
+function sizesDiffer(served: number, listed: number): string {
+  const [a, b] = mb(served) === mb(listed) ? [`${served} bytes`, `${listed} bytes`] : [mb(served), mb(listed)];
+  return `The server's file is ${a}, but the hub lists ${b}`;
+}
+
 const cancelBody = (res: Response): Promise<void> => res.body?.cancel().catch(() => undefined) ?? Promise.resolve();
 
 export async function download(sink: DownloadSink, opts: DownloadOptions): Promise<void> {
@@ -216,7 +222,9 @@ export async function download(sink: DownloadSink, opts: DownloadOptions): Promi
       const kind = retryable(res.status);
       if (kind) {
         const after = kind === 'rate limit' ? parseRetryAfter(res.headers.get('retry-after')) : null;
-        await retryOrFail({ kind: 'status', step, url: target, status: res.status }, after === null ? undefined : Math.min(after, maxRetryAfter));
+        // Who answered: the hub itself, or the file server it redirected to.
+        const answered = res.redirected && res.url ? { step: 'file' as const, url: res.url } : { step, url: target };
+        await retryOrFail({ kind: 'status', ...answered, status: res.status }, after === null ? undefined : Math.min(after, maxRetryAfter));
         continue;
       }
       if (res.status === 404) throw new DownloadError('The file is not there (HTTP 404): the repository or file name may have changed.');
@@ -236,7 +244,7 @@ export async function download(sink: DownloadSink, opts: DownloadOptions): Promi
       const range = parseContentRange(res.headers.get('content-range'));
       if (range?.total != null && range.total !== size) {
         await cancelBody(res);
-        throw new DownloadError(`The server's file is ${mb(range.total)}, but the hub lists ${mb(size)}: not downloaded. ${kept()}`.trim());
+        throw new DownloadError(`${sizesDiffer(range.total, size)}: not downloaded. ${kept()}`.trim());
       }
       const wanted = ranged ? offset : 0;
       if (!range || range.start !== wanted) {
@@ -252,7 +260,7 @@ export async function download(sink: DownloadSink, opts: DownloadOptions): Promi
       const length = Number(header);
       if (header !== null && Number.isFinite(length) && length !== size) {
         await cancelBody(res);
-        throw new DownloadError(`The server's file is ${mb(length)}, but the hub lists ${mb(size)}: not downloaded. ${kept()}`.trim());
+        throw new DownloadError(`${sizesDiffer(length, size)}: not downloaded. ${kept()}`.trim());
       }
     }
     if (!res.body) throw new DownloadError(`Step 3 of 3, the file: ${hostOf(res.url || target)} sent no data.`);
