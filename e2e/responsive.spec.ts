@@ -55,7 +55,7 @@ test('first screen: the first row’s four panels and the slider are in view at 
       deviceScaleFactor: phone ? 2 : 1,
     });
     const page = await context.newPage();
-    await page.goto('/?samples=2');
+    await page.goto('/?samples=2&ep=wasm');
     await settled(page);
     expect(await page.evaluate(() => window.scrollY), what).toBe(0);
     const canvases = page.getByTestId('image-row').first().locator('.panel canvas');
@@ -72,6 +72,10 @@ test('first screen: the first row’s four panels and the slider are in view at 
     await page.getByTestId('models-toggle').click();
     await expect(page.getByTestId('models-toggle')).toHaveAttribute('aria-expanded', 'true');
     await expect(page.getByTestId('hub-download-vit-mae-base'), what).toBeInViewport();
+    // and each says what to expect here (no GPU on the test machine: WASM, with the thread count it runs)
+    await expect(page.getByTestId('hub-expect-vit-mae-base')).toContainText(
+      /^On this device: runs on the CPU \(WASM, \d+ threads?\): about 1\.4 s per image/,
+    );
     expect(await layoutWidth(page), what).toEqual({ scrollWidth: width, innerWidth: width });
     // Escape closes it and gives the focus back to the button.
     await page.keyboard.press('Escape');

@@ -31,6 +31,33 @@ function Progress({ task }: { task: HubTask }) {
   return null;
 }
 
+/**
+ * Measured with `npm run bench:weights-browser` (README "Use the real MAE"; 2-core CPU, no GPU,
+ * Chromium, WASM with 2 threads, 2026-11-29): per-image time and, for ViT-L, the memory it needs alone.
+ * ViT-H cannot run on WASM at all (ModelEntry says so).
+ */
+const MEASURED_ON_WASM: Partial<Record<HubModel['id'], string>> = {
+  'vit-mae-base': 'about 1.4 s per image, the first picture about 6 s after the file is in',
+  'vit-mae-large': 'about 2.6 s per image, the first picture about 15 s after the file is in, about 3.3 GB of memory',
+};
+
+/** What to expect from this model on this device: its runtime now, and what was measured there. */
+function OnThisDevice({ model }: { model: HubModel }) {
+  const provider = useStore((s) => s.provider);
+  const measured = MEASURED_ON_WASM[model.id];
+  let text: string;
+  if (provider.active === 'webgpu') text = 'runs on the GPU (WebGPU); its speed on a real GPU has not been measured here.';
+  else if (provider.active === 'wasm' && measured) {
+    const threads = provider.wasmThreads ?? 1;
+    text = `runs on the CPU (WASM, ${threads} thread${threads === 1 ? '' : 's'}): ${measured}, measured with 2 threads on a 2-core CPU.`;
+  } else return null;
+  return (
+    <p className="hint hub-expect" data-testid={`hub-expect-${model.id}`}>
+      On this device: {text}
+    </p>
+  );
+}
+
 function ModelEntry({ model, controller }: { model: HubModel; controller: HubController }) {
   const stored = useHubStore((s) => s.stored.find((m) => m.id === model.id));
   const task = useHubStore((s) => s.tasks[model.id]);
@@ -47,6 +74,7 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
         </a>{' '}
         <span className="hint">({model.file})</span>
       </div>
+      <OnThisDevice model={model} />
       <div className="hub-actions">
         {stored ? (
           <>
