@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// README screenshots of the built site (npm run build first): docs/phone.png (390x844, touch),
-// docs/dark.png (desktop, dark theme) and docs/paper.png (the paper-style view).
+// README screenshots of the built site (npm run build first): docs/screenshot.png (1280x800 laptop) and
+// docs/phone.png (390x844, touch), both the first screen as it opens (the pictures are on it), docs/dark.png
+// (desktop, dark theme) and docs/paper.png (the paper-style view).
 //   node scripts/screenshots.mjs [distDir]
 import { chromium } from 'playwright-core';
 import { startPreview } from './site-build.mjs';
@@ -34,12 +35,8 @@ async function shoot(name, contextOptions, path, prepare) {
 }
 
 try {
-  await shoot(
-    'phone',
-    { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 },
-    '/?samples=2',
-    (page) => page.evaluate(() => window.scrollTo(0, 430)),
-  );
+  await shoot('screenshot', { viewport: { width: 1280, height: 800 } }, '/?samples=3');
+  await shoot('phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 }, '/?samples=2');
   await shoot('dark', { viewport: { width: 1280, height: 860 }, colorScheme: 'dark' }, '/?samples=2');
   await shoot('paper', { viewport: { width: 1280, height: 900 } }, '/?samples=9', async (page) => {
     await page.getByTestId('view-paper').check();
