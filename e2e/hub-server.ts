@@ -247,10 +247,12 @@ export class FakeHub {
       bytes = Buffer.from(bytes);
       bytes[bytes.length >> 1] ^= 0xff;
     }
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    // "bytes=N-" (a resumed download) or "bytes=N-M" (hub:check asks for bytes=0-0)
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const asked = range && !s.ignoreRange ? Number(range[1]) : null;
     const start = asked === null ? 0 : s.wrongOffset ? 0 : Math.min(asked, bytes.length);
-    const body = bytes.subarray(start);
+    const end = asked !== null && range?.[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
+    const body = bytes.subarray(start, end + 1);
     const cors = s.hideContentRange ? { ...CDN_CORS, 'Access-Control-Expose-Headers': 'Accept-Ranges, ETag' } : CDN_CORS;
     const headers: Record<string, string> = {
       ...cors,
@@ -259,7 +261,7 @@ export class FakeHub {
       'Content-Length': String(body.length),
       ETag: `"${f.sha256}"`,
     };
-    if (asked !== null && !s.noContentRange) headers['Content-Range'] = `bytes ${start}-${bytes.length - 1}/${bytes.length}`;
+    if (asked !== null && !s.noContentRange) headers['Content-Range'] = `bytes ${start}-${end}/${bytes.length}`;
     const status = asked !== null ? 206 : 200;
     this.record(req, status);
     res.writeHead(status, headers);

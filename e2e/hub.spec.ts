@@ -15,7 +15,7 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { E2E_HUB } from '../vite.config.ts';
 import { BASE_URL, REPO_ROOT } from './config.ts';
 import { FakeHub } from './hub-server.ts';
-import { RequestLog } from './helpers.ts';
+import { openMenu, RequestLog } from './helpers.ts';
 import { rows, settled } from './reliability-helpers.ts';
 
 const FIX = join(REPO_ROOT, 'e2e', 'fixtures', 'weights');
@@ -52,11 +52,9 @@ async function open(context: BrowserContext): Promise<Page> {
   return page;
 }
 
-/** The hub list: in the header's Models panel, or (before that panel) behind its own link. */
+/** The hub list lives in the header's Models panel. */
 async function openHubPanel(page: Page): Promise<void> {
-  const models = page.getByTestId('models-toggle');
-  if ((await models.count()) > 0) await models.click();
-  else await page.getByTestId('hub-open').click();
+  await openMenu(page, 'models');
   await expect(page.getByTestId('hub-panel')).toBeVisible();
 }
 

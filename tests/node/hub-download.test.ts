@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeHub, type HubScenario } from '../../e2e/hub-server.ts';
 import { download, DownloadError, type DownloadOptions, type DownloadSink } from '../../src/features/models/hub/download.ts';
 import { fetchJsonWithRetry } from '../../src/features/models/hub/hub-fetch.ts';
+import { followHops, report } from '../../scripts/hub-check-lib.ts';
 import { fileInfoFromTree, HUB_MODELS, resolveUrl, treeUrl } from '../../src/features/models/hub/hub-catalog.ts';
 
 const REPO = 'facebook/vit-mae-base';
@@ -283,5 +284,26 @@ describe('the file list', () => {
       fetchJsonWithRetry('http://127.0.0.1:9/api/models/x/y/tree/main', { what: 'x', retryDelayMs: 5, maxFailures: 2 }),
     );
     expect(m).toMatch(/^Step 1 of 3, the file list: could not reach 127\.0\.0\.1:9 .*Check that you are online/);
+  });
+});
+
+describe('hub:check against the stand-in (its CSP: the hub and the second origin)', () => {
+  const check = async (scenario: HubScenario) => {
+    hub.scenarios.set(REPO, scenario);
+    const connectSrc = `'self' ${hub.origins.base} ${hub.origins.cdn}`;
+    return report(await followHops(resolveUrl(model, hub.origins.base), { connectSrc, origin: 'http://127.0.0.1:1' }));
+  };
+
+  it('a redirect to the file server, which answers Range: bytes=0-0 with a readable Content-Range', async () => {
+    const { lines, ok } = await check({});
+    expect(ok).toBe(true);
+    expect(lines[0]).toMatch(/^1\. 127\.0\.0\.1:\d+: HTTP 302; CSP allows it; Access-Control-Allow-Origin \*; readable: .*x-linked-size/);
+    expect(lines.at(-1)).toBe(`Range: 206, Content-Range bytes 0-0/${BYTES.length}; a page can read it: resuming works`);
+    expect(hub.fileRequests().map((r) => r.range)).toEqual(['bytes=0-0']);
+  });
+
+  it('a redirect outside the CSP, and a hidden Content-Range, are reported', async () => {
+    expect((await check({ outside: true })).lines.join('\n')).toMatch(/^2\. localhost:\d+: HTTP 206; CSP BLOCKS it;/m);
+    expect((await check({ hideContentRange: true })).lines.at(-1)).toMatch(/a page CANNOT read it/);
   });
 });
