@@ -33,7 +33,10 @@ ARCH = dict(img_size=hworld.IMG, in_chans=3, embed_dim=48, depth=3, num_heads=4,
 # every step (index = step * batch + i, so a resumed run sees the same stream)
 TRAIN_BASE, HELDOUT_BASE, PROBE_TRAIN_BASE, PROBE_TEST_BASE = 0x4E110000, 0x4E1D0000, 0x4E2B0000, 0x4E3E0000
 COMMON_RATIO = 0.5  # every model is also evaluated here, so the losses compare across ratios
-FLAT_CRITERION = {"window": 0.2, "minImprovement": 0.01, "minSteps": 2000}
+# belowTrivial: a loss still within 2% of the trivial predictor's (each pixel's held-out mean) is a plateau the
+# model has not left yet, not a flattened loss (added 2026-12-06 before any model finished: the first model sat at
+# the trivial level for its first 800 steps)
+FLAT_CRITERION = {"window": 0.2, "minImprovement": 0.01, "minSteps": 2000, "belowTrivial": 0.02}
 RIDGE_LAMBDAS = [1e-1, 1.0, 10.0, 100.0, 1e3, 1e4]
 MLP_WIDTHS = [32, 128]
 
@@ -53,10 +56,18 @@ def draw(base: int, start: int, count: int) -> tuple[np.ndarray, dict]:
     return hworld.generate([hworld.sample_seed(base, start + i) for i in range(count)])
 
 
-def flattened(curve: list[dict], key: str = "heldout") -> bool:
+def trivial_mse(x: torch.Tensor) -> float:
+    """The masked MSE of predicting every pixel by its mean over the held-out images (no context used)."""
+    return round(float(((x - x.mean(0, keepdim=True)) ** 2).mean()), 6)
+
+
+def flattened(curve: list[dict], key: str = "heldout", trivial: float | None = None) -> bool:
     """The held-out loss improved by less than minImprovement (relative) over the last `window` of the steps:
-    compares the latest evaluation with the last one at or before 80% of its step."""
+    compares the latest evaluation with the last one at or before 80% of its step. Never while the loss is
+    within belowTrivial of the trivial predictor's (`trivial`), nor before minSteps."""
     if not curve or curve[-1]["step"] < FLAT_CRITERION["minSteps"]:
+        return False
+    if trivial is not None and curve[-1][key] > (1 - FLAT_CRITERION["belowTrivial"]) * trivial:
         return False
     last = curve[-1]
     cut = last["step"] * (1 - FLAT_CRITERION["window"])
@@ -109,6 +120,7 @@ def train_segment(state: dict, recipe: dict, heldout: torch.Tensor, save, log=pr
     gen = torch.Generator()
     gen.set_state(state["gen"])
     batch, every = recipe["batch"], recipe["eval_every"]
+    state["trivialMse"] = trivial = trivial_mse(heldout)
     losses: list[float] = []
     t0 = time.time()
     while not state["done"]:
@@ -134,8 +146,9 @@ def train_segment(state: dict, recipe: dict, heldout: torch.Tensor, save, log=pr
             state["curve"].append(point)
             if end_of_decay:
                 state["done"] = True
-            elif state["decayStart"] is None and (flattened(state["curve"]) or step >= recipe["max_stable"]):
-                state["flattenedAt"] = step if flattened(state["curve"]) else None
+            elif state["decayStart"] is None and (flattened(state["curve"], trivial=trivial)
+                                                  or step >= recipe["max_stable"]):
+                state["flattenedAt"] = step if flattened(state["curve"], trivial=trivial) else None
                 state["hitMaxSteps"] = state["flattenedAt"] is None
                 state["decayStart"] = step
                 state["decayLength"] = max(every, step // 4)  # the decay is the last 20% of the run

@@ -45,7 +45,7 @@ def recipe_from(args) -> dict:
             "optimizer": "AdamW (0.9, 0.95), weight decay 0.05; warm-up, constant until the held-out masked loss "
                          "flattens, then cosine decay to min_lr over a quarter of the steps so far (the last 20%)",
             "data": "fresh samples every step (hworld, seed base 0x4E110000 + 7919 * seed, index step * batch + i)",
-            "architecture": dict(hx.ARCH)}
+            "architecture": dict(hx.ARCH), "world": hworld.fingerprint()}
 
 
 def machine() -> dict:
@@ -117,7 +117,7 @@ def _one(task: tuple[int, float, int]) -> tuple[str, dict]:
            "imagesSeen": state["step"] * recipe["batch"], "seconds": state["seconds"],
            "flattenedAt": state["flattenedAt"], "hitMaxSteps": state["hitMaxSteps"],
            "decayStart": state["decayStart"], "decayLength": state["decayLength"],
-           "heldoutMse": curve[-1]["heldout"], "heldoutMseCommon": curve[-1]["heldoutCommon"],
+           "trivialMse": state.get("trivialMse"), "heldoutMse": curve[-1]["heldout"], "heldoutMseCommon": curve[-1]["heldoutCommon"],
            "curve": curve, "probe": probe, "probeSeconds": round(time.time() - t0, 1)}
     return key, row
 

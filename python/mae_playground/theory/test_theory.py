@@ -257,6 +257,10 @@ def test_flattened_compares_the_latest_loss_with_the_one_at_80_percent_of_the_st
     assert not hx.flattened(curve)  # 2% better: still improving
     curve = [{"step": s, "heldout": v} for s, v in [(800, 1.0), (1000, 1.0)]]
     assert not hx.flattened(curve)  # before minSteps
+    # a flat loss still at the trivial predictor's level is a plateau, not the end
+    curve = [{"step": s, "heldout": v} for s, v in [(1600, 0.962), (2000, 0.961)]]
+    assert hx.flattened(curve) and not hx.flattened(curve, trivial=0.964)
+    assert hx.flattened([{"step": 1600, "heldout": 0.90}, {"step": 2000, "heldout": 0.899}], trivial=0.964)
 
 
 def test_schedule_warms_up_holds_then_decays_to_min_lr_over_the_decay_length():

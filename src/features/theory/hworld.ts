@@ -29,14 +29,15 @@ export const HCOLORS: readonly Rgb[] = [
 const STRIPE = 0.15;
 const NOISE = 0.1;
 
-/** TEMPLATE[v][pos] = (a v + b pos + c) mod 4: each parent value arranges the four child values differently. */
+/** TEMPLATE[v][pos] = (a v + b pos + c) mod 4: with b odd each parent value arranges the four child values differently; b = 0 copies the parent. */
 function latin(a: number, b: number, c: number): number[][] {
   return Array.from({ length: K }, (_, v) => Array.from({ length: 4 }, (_, pos) => (a * v + b * pos + c) % K));
 }
 export const TEMPLATE: Record<Exclude<HLevel, 'object'>, number[][]> = {
   layout: latin(1, 1, 0),
   part: latin(3, 1, 1),
-  texture: latin(1, 3, 2),
+  // the bottom level copies its part's value: neighbouring cells look alike (see hworld.py)
+  texture: latin(1, 0, 0),
 };
 
 /** The parent node one level up, and this node's position 0..3 in the parent's square. */
