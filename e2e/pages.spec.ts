@@ -213,7 +213,20 @@ for (const where of ['sub-path', 'root'] as const) {
         expect(await cacheNames(page)).toContain(before);
         await page.getByRole('button', { name: 'Reload' }).click();
         // The new worker takes over (its cache replaces the old one) and the page reloads under it, isolated.
-        await expect.poll(() => cacheNames(page).catch(() => []), { timeout: 120_000 }).toEqual(['mae-playground-next-deployment']);
+        const t0 = Date.now();
+        const states = setInterval(() => {
+          void page
+            .evaluate(async () => {
+              const r = await navigator.serviceWorker.getRegistration();
+              return JSON.stringify({ i: r?.installing?.state, w: r?.waiting?.state, a: r?.active?.state, c: await caches.keys() });
+            })
+            .then((x) => console.log(`[sw ${Math.round((Date.now() - t0) / 1000)} s] ${x}`))
+            .catch(() => undefined);
+        }, 5000);
+        await expect
+          .poll(() => cacheNames(page).catch(() => []), { timeout: 120_000 })
+          .toEqual(['mae-playground-next-deployment'])
+          .finally(() => clearInterval(states));
         await expect.poll(() => isolated(page), { timeout: 60_000 }).toBe(true);
         await firstRowDone(page);
         await expect(page.getByTestId('update-ready')).toHaveCount(0);

@@ -88,10 +88,21 @@ export async function registerServiceWorker(): Promise<void> {
   }
 }
 
-/** Activates the waiting version; the page reloads once it has taken over. */
+/**
+ * Activates the waiting version; the page reloads once it has taken over. Asked again every 2 s
+ * until then: Chromium parks a waiting worker whose activation met a request still in flight in the
+ * running one, and does not try again by itself (seen in e2e/pages.spec.ts: "Reload" did nothing).
+ */
 export function applyUpdate(): void {
   const waiting = registration?.waiting;
   if (!waiting) return;
   reloadOnControllerChange = true;
-  waiting.postMessage({ type: 'skip-waiting' });
+  let asked = 0;
+  const ask = (): void => {
+    if (asked >= 15 || waiting.state === 'activated' || waiting.state === 'redundant') return;
+    asked += 1;
+    waiting.postMessage({ type: 'skip-waiting' });
+    setTimeout(ask, 2000);
+  };
+  ask();
 }

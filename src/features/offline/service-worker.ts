@@ -93,7 +93,7 @@ sw.addEventListener('activate', (event) => {
 sw.addEventListener('message', (event) => {
   const data: unknown = event.data;
   if (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'skip-waiting') {
-    void sw.skipWaiting();
+    event.waitUntil(sw.skipWaiting());
   }
 });
 
