@@ -28,7 +28,7 @@ export function ProviderBadge() {
       </span>
       {provider.reason && (
         <span className="provider-reason" data-testid="provider-reason">
-          {provider.reason}
+          <span className="provider-why">{provider.reason}</span>
           {n !== null && (
             <span data-testid="wasm-threads" data-threads={n}>
               {` · ${n} thread${n > 1 ? 's' : ''}`}
