@@ -75,14 +75,12 @@ export default defineConfig(
     languageOptions: { globals: { ...globals.worker } },
   },
 
-  // Imports point down: src/app (the composition roots: the page's wiring, the worker's request
-  // table) and src/features sit above the shared layers (src/state, src/worker, src/ui atoms,
-  // src/mae), which never import them. Not yet under the rule, until they move up into src/app:
-  // src/state/engine.ts (the page's composition root; ui/EngineContext.ts imports its type) and the
-  // page shell (ui/App.tsx, Controls.tsx, Header.tsx, SettingsMenu.tsx).
+  // Imports point down: src/app (the composition roots: the page's engine and shell, the worker's
+  // request table) above src/features, above the shared layers (src/state, src/worker, src/ui
+  // atoms, src/mae), which never import a feature or the app. A feature declares what it needs from
+  // the page as its own context (e.g. features/models/model-actions.ts) and src/app provides it.
   {
     files: ['src/state/**/*.{ts,tsx}', 'src/worker/**/*.ts', 'src/ui/**/*.{ts,tsx}', 'src/mae/**/*.ts'],
-    ignores: ['src/state/engine.ts', 'src/ui/App.tsx', 'src/ui/Controls.tsx', 'src/ui/Header.tsx', 'src/ui/SettingsMenu.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -92,6 +90,23 @@ export default defineConfig(
               group: ['**/features/**', '**/app/**'],
               message:
                 'A shared layer (state, worker, ui, mae) does not import a feature or the app layer: pass what it needs in, or move the piece down.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // Features never reach up into the app layer either (they are wired by it).
+  {
+    files: ['src/features/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/app/**'],
+              message: 'A feature does not import src/app: declare what it needs (a context or a parameter) and let src/app provide it.',
             },
           ],
         },
@@ -144,7 +159,7 @@ export default defineConfig(
 
   // React components and hooks.
   {
-    files: ['src/ui/**/*.{ts,tsx}', 'src/main.tsx'],
+    files: ['src/ui/**/*.{ts,tsx}', 'src/app/**/*.{ts,tsx}', 'src/features/**/*.tsx', 'src/main.tsx'],
     extends: [reactHooks.configs.flat.recommended],
   },
 );

@@ -2,12 +2,12 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { installCspListener } from './state/csp-log.ts';
 import { maeWorker } from './app/worker-factory.ts';
-import { Engine } from './state/engine.ts';
+import { Engine } from './app/engine.ts';
 import { optionsFromUrl, writeModelParam } from './app/url-state.ts';
 import { applyMaskParams, installMaskUrlSync, maskParamsFromUrl } from './features/mask/mask-url.ts';
 import { useStore } from './state/store.ts';
-import { App } from './ui/App.tsx';
-import { EngineContext } from './ui/EngineContext.ts';
+import { App } from './app/App.tsx';
+import { PageProviders } from './app/PageProviders.tsx';
 import { registerServiceWorker } from './features/offline/register.ts';
 import { applyTheme, storedTheme } from './features/theme/theme.ts';
 import './styles.css';
@@ -41,8 +41,8 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
-    <EngineContext.Provider value={engine}>
+    <PageProviders engine={engine}>
       <App />
-    </EngineContext.Provider>
+    </PageProviders>
   </StrictMode>,
 );

@@ -4,7 +4,7 @@
  */
 import { modelIdOf } from '../mae/model-index.ts';
 import { providerFromSearch } from '../worker/provider.ts';
-import type { EngineOptions } from '../state/engine.ts';
+import type { EngineOptions } from './engine.ts';
 
 const BASE = import.meta.env.BASE_URL;
 

@@ -9,7 +9,7 @@
 import { base64ToBytes, bytesToBase64 } from '../mae/base64.ts';
 import { useCompareStore } from '../features/compare/compare-controller.ts';
 import { cspViolations, type CspViolation } from '../state/csp-log.ts';
-import type { Engine } from '../state/engine.ts';
+import type { ModelSession } from '../features/models/model-session.ts';
 import { useStore } from '../state/store.ts';
 import { useSweep } from '../features/sweep/sweep-controller.ts';
 import { rowPaints } from '../features/grid/row-paints.ts';
@@ -143,7 +143,7 @@ export function adapterFaultsFromUrl(search: string): AdapterFault[] {
 }
 
 /** Installs the hooks; call before engine.start() so the first worker gets the adapter faults. */
-export function installPageHooks(engine: Engine): void {
+export function installPageHooks(engine: { readonly session: ModelSession }): void {
   const faults = adapterFaultsFromUrl(window.location.search);
   if (faults.length > 0)
     engine.session.onNewClient(

@@ -4,7 +4,7 @@
  * see e2e/sweep.spec.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/state/engine.ts';
+import { Engine } from '../../src/app/engine.ts';
 import { SweepUnavailableError } from '../../src/features/sweep/sweep-source.ts';
 import { useStore } from '../../src/state/store.ts';
 import { useSweep } from '../../src/features/sweep/sweep-controller.ts';

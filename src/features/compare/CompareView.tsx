@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useCompareStore, type CompareModel } from './compare-controller.ts';
 import { useStore } from '../../state/store.ts';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useCompareActions } from './compare-actions.ts';
 import { PanelCanvas } from '../../ui/PanelCanvas.tsx';
 import { ZooTheory } from './ZooTheory.tsx';
 
@@ -67,8 +67,7 @@ function ModelCard({ model, controlAccuracy }: { model: CompareModel; controlAcc
  * model's reconstruction and feature map, and its card numbers, next to the theory.
  */
 export function CompareView() {
-  const engine = useEngine();
-  const controller = engine.compare;
+  const controller = useCompareActions();
   // The rows the view can compare (not failed), as shallow-equal lists of strings: a row's new
   // result (every slider step) does not re-render the view.
   const usableIds = useStore(useShallow((s) => s.rows.filter((r) => r.status !== 'error').map((r) => r.id)));

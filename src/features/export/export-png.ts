@@ -5,7 +5,7 @@
 import { captionLines, exportFileName, exportLayout, gridNameMask, type ExportCaption } from './export-layout.ts';
 import { imageSeed, type RgbaImage } from '../../mae/index.ts';
 import { useStore, type Row } from '../../state/store.ts';
-import { ROW_PANELS as EXPORT_PANELS } from '../grid/row-panels.ts';
+import { ROW_PANELS as EXPORT_PANELS } from './row-panels.ts';
 
 export interface ExportRow {
   caption: ExportCaption;

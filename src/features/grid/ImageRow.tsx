@@ -2,16 +2,17 @@ import { memo, useEffect } from 'react';
 import { errorText } from '../../mae/error-text.ts';
 import { useStore, type Row } from '../../state/store.ts';
 import { DecodeNotes } from './DecodeNotes.tsx';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useRowActions } from './row-actions.ts';
+import { useSweepActions } from '../sweep/sweep-actions.ts';
 import { PaintSurface } from '../mask/PaintSurface.tsx';
 import { BUSY_DIM_DELAY_MS, PanelCanvas } from '../../ui/PanelCanvas.tsx';
 import { RowMetrics } from './RowMetrics.tsx';
-import { ROW_PANELS } from './row-panels.ts';
+import { ROW_PANELS } from '../export/row-panels.ts';
 import { rowPaints } from './row-paints.ts';
 import { downloadRowPng } from '../export/export-png.ts';
 import { SweepPanel } from '../sweep/SweepPanel.tsx';
 import { useDelayedFlag } from '../../ui/use-delayed-flag.ts';
-import { useOnScreen } from './use-on-screen.ts';
+import { useOnScreen } from '../../ui/use-on-screen.ts';
 
 const STATUS_TEXT: Record<Row['status'], string> = {
   decoding: 'decoding…',
@@ -22,7 +23,8 @@ const STATUS_TEXT: Record<Row['status'], string> = {
 
 /** One image: four panels, metrics, remove button, or its own error message. */
 export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
-  const engine = useEngine();
+  const rowActions = useRowActions();
+  const sweepActions = useSweepActions();
   const result = row.result;
   // Runs after the four PanelCanvas effects (children first) have drawn this result; the next
   // animation frame is the one that shows it.
@@ -58,7 +60,7 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
           className="row-action row-actions-start"
           data-testid="sweep-row"
           disabled={row.status === 'error'}
-          onClick={() => engine.sweep.open(row.id)}
+          onClick={() => sweepActions.open(row.id)}
         >
           Sweep
         </button>
@@ -78,7 +80,7 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
           className="remove"
           data-testid="remove-row"
           aria-label={`Remove ${row.name}`}
-          onClick={() => engine.removeRow(row.id)}
+          onClick={() => rowActions.removeRow(row.id)}
         >
           ×
         </button>

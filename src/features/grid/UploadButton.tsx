@@ -1,9 +1,9 @@
 import { useRef } from 'react';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useRowActions } from './row-actions.ts';
 
 /** File picker (several files at once). Drop and paste work anywhere on the page too. */
 export function UploadButton() {
-  const engine = useEngine();
+  const rows = useRowActions();
   const input = useRef<HTMLInputElement>(null);
   return (
     <div className="control upload">
@@ -18,7 +18,7 @@ export function UploadButton() {
         hidden
         data-testid="file-input"
         onChange={(e) => {
-          if (e.target.files) engine.addFiles(e.target.files);
+          if (e.target.files) rows.addFiles(e.target.files);
           e.target.value = '';
         }}
       />

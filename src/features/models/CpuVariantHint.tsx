@@ -1,6 +1,6 @@
 import { modelIdOf } from '../../mae/model-index.ts';
 import { useStore } from '../../state/store.ts';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useModelActions } from './model-actions.ts';
 
 /**
  * On WASM, offers the running model's CPU variant (models/index.json `cpuVariant`, e.g. int8:
@@ -8,7 +8,7 @@ import { useEngine } from '../../ui/EngineContext.ts';
  * variant's outputs differ slightly from the model's.
  */
 export function CpuVariantHint() {
-  const engine = useEngine();
+  const modelActions = useModelActions();
   const models = useStore((s) => s.models);
   const onWasm = useStore((s) => s.provider.active === 'wasm');
   const model = useStore((s) => s.model);
@@ -18,7 +18,7 @@ export function CpuVariantHint() {
   return (
     <p className="cpu-hint" data-testid="cpu-variant-hint">
       Running on the CPU: a faster variant exists.{' '}
-      <button type="button" className="link-button" data-testid="use-cpu-variant" onClick={() => engine.switchModel(variant.id)}>
+      <button type="button" className="link-button" data-testid="use-cpu-variant" onClick={() => modelActions.switchModel(variant.id)}>
         Use {variant.name}
       </button>
     </p>

@@ -2,15 +2,15 @@ import { localModelLabel } from './model-files.ts';
 import { formatBytes } from '../../mae/format-bytes.ts';
 import { modelIdOf } from '../../mae/model-index.ts';
 import { useStore } from '../../state/store.ts';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useModelActions } from './model-actions.ts';
 
 
 /** Download / compile progress of a model load; an error with a Retry button if one failed. */
 export function LoadProgress() {
-  const engine = useEngine();
+  const modelActions = useModelActions();
   const model = useStore((s) => s.model);
   const retry = (
-    <button type="button" className="link" data-testid="retry-model" onClick={() => engine.retryModel()}>
+    <button type="button" className="link" data-testid="retry-model" onClick={() => modelActions.retryModel()}>
       Retry
     </button>
   );

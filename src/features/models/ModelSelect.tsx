@@ -1,7 +1,7 @@
 import { isLocalModelUrl, localModelLabel } from './model-files.ts';
 import { modelIdOf } from '../../mae/model-index.ts';
 import { useStore } from '../../state/store.ts';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useModelActions } from './model-actions.ts';
 
 /** The selector's value for a model opened from disk; not a folder id, so switchModel ignores it. */
 const FROM_DISK = '@disk';
@@ -12,7 +12,7 @@ const FROM_DISK_TITLE = 'Loaded from your disk: the address (?model=) cannot poi
  * loads. A failed switch keeps the current model.
  */
 export function ModelSelect() {
-  const engine = useEngine();
+  const modelActions = useModelActions();
   const models = useStore((s) => s.models);
   const model = useStore((s) => s.model);
   const shown = model.loadingUrl ?? model.activeUrl;
@@ -34,7 +34,7 @@ export function ModelSelect() {
         value={current}
         title={current === FROM_DISK ? FROM_DISK_TITLE : undefined}
         onChange={(e) => {
-          if (e.target.value !== FROM_DISK) engine.switchModel(e.target.value);
+          if (e.target.value !== FROM_DISK) modelActions.switchModel(e.target.value);
         }}
       >
         {options.map((m) => (

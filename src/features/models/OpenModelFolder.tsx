@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { pickedFromInput } from './model-files.ts';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useModelActions } from './model-actions.ts';
 
 /**
  * "Open model folder…": a model (manifest.json + encoder.onnx + decoder.onnx) from the user's disk,
@@ -8,7 +8,7 @@ import { useEngine } from '../../ui/EngineContext.ts';
  * Dropping the folder or its files on the page works too (App.tsx).
  */
 export function OpenModelFolder() {
-  const engine = useEngine();
+  const modelActions = useModelActions();
   const folder = useRef<HTMLInputElement>(null);
   const files = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -16,7 +16,7 @@ export function OpenModelFolder() {
     folder.current?.setAttribute('webkitdirectory', '');
   }, []);
   const take = (input: HTMLInputElement): void => {
-    if (input.files && input.files.length > 0) engine.loadLocalModel(pickedFromInput(input.files));
+    if (input.files && input.files.length > 0) modelActions.loadLocalModel(pickedFromInput(input.files));
     input.value = '';
   };
   return (

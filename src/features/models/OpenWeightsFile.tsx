@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { pickedFromInput } from './model-files.ts';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useModelActions } from './model-actions.ts';
 
 /**
  * "Open weights file…": the official MAE checkpoint (mae_visualize_vit_*.pth, *_full.pth) or the
@@ -8,7 +8,7 @@ import { useEngine } from '../../ui/EngineContext.ts';
  * uploaded. Dropping the file anywhere on the page works too.
  */
 export function OpenWeightsFile() {
-  const engine = useEngine();
+  const modelActions = useModelActions();
   const input = useRef<HTMLInputElement>(null);
   return (
     <div
@@ -26,7 +26,7 @@ export function OpenWeightsFile() {
         data-testid="weights-input"
         onChange={(e) => {
           const el = e.target;
-          if (el.files && el.files.length > 0) engine.loadLocalModel(pickedFromInput(el.files));
+          if (el.files && el.files.length > 0) modelActions.loadLocalModel(pickedFromInput(el.files));
           el.value = '';
         }}
       />

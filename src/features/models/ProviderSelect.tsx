@@ -1,6 +1,6 @@
 import { useStore } from '../../state/store.ts';
 import type { ProviderRequest } from '../../worker/messages.ts';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useModelActions } from './model-actions.ts';
 
 const OPTIONS: { value: ProviderRequest; label: string }[] = [
   { value: 'auto', label: 'Auto' },
@@ -10,12 +10,12 @@ const OPTIONS: { value: ProviderRequest; label: string }[] = [
 
 /** Execution-provider setting (same as the ?ep= URL flag). Changing it reloads the model. */
 export function ProviderSelect() {
-  const engine = useEngine();
+  const modelActions = useModelActions();
   const requested = useStore((s) => s.provider.requested);
   return (
     <label className="provider-select">
       <span>Runtime</span>
-      <select data-testid="provider-select" value={requested} onChange={(e) => engine.setProvider(e.target.value as ProviderRequest)}>
+      <select data-testid="provider-select" value={requested} onChange={(e) => modelActions.setProvider(e.target.value as ProviderRequest)}>
         {OPTIONS.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}

@@ -1,6 +1,6 @@
 import { PixelCanvas } from '../../ui/PixelCanvas.tsx';
 import type { Row } from '../../state/store.ts';
-import { useOnScreen } from '../grid/use-on-screen.ts';
+import { useOnScreen } from '../../ui/use-on-screen.ts';
 import { PAPER_PANELS } from './paper-layout.ts';
 
 /** One image as the paper shows it: masked, reconstruction + visible, original, and its name. */

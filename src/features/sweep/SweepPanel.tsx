@@ -1,5 +1,5 @@
 import { useSweep } from './sweep-controller.ts';
-import { useEngine } from '../../ui/EngineContext.ts';
+import { useSweepActions } from './sweep-actions.ts';
 import { Filmstrip } from './Filmstrip.tsx';
 import { SweepChart } from './SweepChart.tsx';
 
@@ -16,7 +16,7 @@ export function SweepPanel({ rowId }: { rowId: string }) {
   // every row renders a SweepPanel: only the swept row follows the sweep's updates (the others
   // select a constant null and do not re-render)
   const sweep = useSweep((s) => (s.rowId === rowId ? s : null));
-  const engine = useEngine();
+  const sweepActions = useSweepActions();
   if (!sweep) return null;
   const seeds = sweep.gridSeeds;
   const seedText = seeds.length > 1 ? `page seeds ${seeds[0]}–${seeds[seeds.length - 1]}` : `page seed ${seeds[0]}`;
@@ -37,7 +37,7 @@ export function SweepPanel({ rowId }: { rowId: string }) {
           {STATUS_TEXT[sweep.status]}
         </span>
         {sweep.status === 'running' && (
-          <button type="button" data-testid="sweep-cancel" onClick={() => engine.sweep.cancel()}>
+          <button type="button" data-testid="sweep-cancel" onClick={() => sweepActions.cancel()}>
             Stop
           </button>
         )}
@@ -46,7 +46,7 @@ export function SweepPanel({ rowId }: { rowId: string }) {
           className="remove"
           data-testid="sweep-close"
           aria-label="Close the sweep"
-          onClick={() => engine.sweep.close()}
+          onClick={() => sweepActions.close()}
         >
           ×
         </button>

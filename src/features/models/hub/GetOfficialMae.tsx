@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import { useStore } from '../../../state/store.ts';
-import { useEngine } from '../../../ui/EngineContext.ts';
+import { useModelActions } from '../model-actions.ts';
 import { HUB_LICENCE, HUB_MODELS, HUB_WHAT, pageUrl, type HubModel } from './hub-catalog.ts';
 import { HubController, useHubStore, type HubTask } from './hub-controller.ts';
 import { storedName } from './hub-storage.ts';
@@ -113,8 +113,8 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
  * panel; `active`: that panel is open.
  */
 export function GetOfficialMae({ active }: { active: boolean }) {
-  const engine = useEngine();
-  const controller = useMemo(() => new HubController((file) => engine.loadLocalModel([{ path: file.name, file }])), [engine]);
+  const modelActions = useModelActions();
+  const controller = useMemo(() => new HubController((file) => modelActions.loadLocalModel([{ path: file.name, file }])), [modelActions]);
   const used = useHubStore((s) => s.usedBytes);
   const storedCount = useHubStore((s) => s.stored.length);
   // What is stored is read when the panel opens (local, no request), not at every page start.

@@ -1,7 +1,7 @@
 import { useStore } from '../state/store.ts';
 import { ProviderSelect } from '../features/models/ProviderSelect.tsx';
 import { ThemeSwitch } from '../features/theme/ThemeSwitch.tsx';
-import { MenuPanel } from './MenuPanel.tsx';
+import { MenuPanel } from '../ui/MenuPanel.tsx';
 
 /** "Settings": the runtime (with why the page runs on what it runs) and the theme. */
 export function SettingsMenu({ id, open, onClose }: { id: string; open: boolean; onClose: () => void }) {

@@ -1,18 +1,17 @@
 /**
- * The app's composition root: the model session (which worker answers, model lifecycle, crash
+ * The page's composition root: the model session (which worker answers, model lifecycle, crash
  * policy), the row pipeline (files → decode → reconstruct), and the feature controllers (sweep,
- * compare), created once per page and reached from components through EngineContext. The methods
- * below are the few the shell's components call.
+ * compare), created once per page and wired to each other here. Components reach them through the
+ * contexts each feature declares (e.g. features/models/model-actions.ts), which PageProviders.tsx
+ * fills from this engine.
  */
 import { CompareController } from '../features/compare/compare-controller.ts';
 import { importedEntry, type ImportedEntry } from '../features/compare/compare-entry.ts';
 import { RowPipeline, type RowSources } from '../features/grid/row-pipeline.ts';
-import type { PickedFile } from '../features/models/model-files.ts';
 import { ModelSession, type SessionOptions } from '../features/models/model-session.ts';
 import { SweepController } from '../features/sweep/sweep-controller.ts';
 import type { WorkerFactory } from '../worker/mae-client.ts';
-import type { ProviderRequest } from '../worker/messages.ts';
-import { useStore } from './store.ts';
+import { useStore } from '../state/store.ts';
 
 /** The page's imported model as a compare-view card (no training numbers: it was not trained here). */
 function importedCard(session: ModelSession): ImportedEntry | null {
@@ -54,29 +53,5 @@ export class Engine {
     this.sweep.dispose();
     this.compare.close();
     this.session.stop();
-  }
-
-  addFiles(files: Iterable<File>): void {
-    this.rows.addFiles(files);
-  }
-
-  removeRow(id: string): void {
-    this.rows.removeRow(id);
-  }
-
-  setProvider(provider: ProviderRequest): void {
-    this.session.setProvider(provider);
-  }
-
-  switchModel(id: string): void {
-    this.session.switchModel(id);
-  }
-
-  loadLocalModel(files: readonly PickedFile[]): void {
-    this.session.loadLocalModel(files);
-  }
-
-  retryModel(): void {
-    this.session.retryModel();
   }
 }

@@ -3,7 +3,7 @@ import { useStore } from '../state/store.ts';
 import { Explainer } from './Explainer.tsx';
 import { ModelSources } from '../features/models/ModelSources.tsx';
 import { ProviderBadge } from '../features/models/ProviderBadge.tsx';
-import { MenuPanel } from './MenuPanel.tsx';
+import { MenuPanel } from '../ui/MenuPanel.tsx';
 import { SettingsMenu } from './SettingsMenu.tsx';
 
 type Panel = 'models' | 'settings';

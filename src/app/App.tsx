@@ -5,14 +5,15 @@ import { CompareView } from '../features/compare/CompareView.tsx';
 import { TheorySection } from '../features/theory/TheorySection.tsx';
 import { Controls } from './Controls.tsx';
 import { DropOverlay } from '../features/grid/DropOverlay.tsx';
-import { useEngine } from './EngineContext.ts';
 import { Header } from './Header.tsx';
 import { ImageGrid } from '../features/grid/ImageGrid.tsx';
 import { LoadProgress } from '../features/models/LoadProgress.tsx';
-import { Announcer } from './Announcer.tsx';
-import { Notice } from './Notice.tsx';
+import { Announcer } from '../ui/Announcer.tsx';
+import { Notice } from '../ui/Notice.tsx';
 import { OfflineStatus } from '../features/offline/OfflineStatus.tsx';
 import { UploadProgress } from '../features/grid/UploadProgress.tsx';
+import { useRowActions } from '../features/grid/row-actions.ts';
+import { useModelActions } from '../features/models/model-actions.ts';
 
 function hasFiles(e: DragEvent): boolean {
   return Array.from(e.dataTransfer?.types ?? []).includes('Files');
@@ -20,7 +21,8 @@ function hasFiles(e: DragEvent): boolean {
 
 /** Page layout, plus drop-anywhere and paste-an-image handling. */
 export function App() {
-  const engine = useEngine();
+  const rows = useRowActions();
+  const models = useModelActions();
   const [dragging, setDragging] = useState(false);
 
   useEffect(() => {
@@ -49,8 +51,8 @@ export function App() {
       // A model folder (manifest.json, .onnx) goes to the model loader; images get rows.
       if (e.dataTransfer) {
         dispatchDrop(e.dataTransfer, {
-          images: (files) => engine.addFiles(files),
-          model: (files) => engine.loadLocalModel(files),
+          images: (files) => rows.addFiles(files),
+          model: (files) => models.loadLocalModel(files),
           notice: (message) => useStore.getState().setNotice(message),
         });
       }
@@ -61,7 +63,7 @@ export function App() {
       const files = Array.from(e.clipboardData?.files ?? []).filter((f) => f.type.startsWith('image/'));
       if (files.length > 0) {
         e.preventDefault();
-        engine.addFiles(files);
+        rows.addFiles(files);
       } else if ((e.clipboardData?.files.length ?? 0) > 0 || e.clipboardData?.types.includes('text/plain')) {
         useStore.getState().setNotice('The clipboard holds no image. Copy an image (not its address) and paste again.');
       }
@@ -78,7 +80,7 @@ export function App() {
       window.removeEventListener('drop', onDrop);
       window.removeEventListener('paste', onPaste);
     };
-  }, [engine]);
+  }, [rows, models]);
 
   return (
     <div className="app">

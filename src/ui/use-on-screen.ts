@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { useStore } from '../../state/store.ts';
+import { useStore } from '../state/store.ts';
 
 /**
  * Tells the store whether a row's view is near the viewport (within a screen's margin), so the row
