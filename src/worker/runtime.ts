@@ -9,9 +9,10 @@ import type * as ort from 'onnxruntime-web';
 import { errorText } from '../mae/error-text.ts';
 import { numPatches as manifestNumPatches, type MaeSessions, type ModelManifest } from '../mae/index.ts';
 import type { ErrorMessage, Provider, WorkerResponse } from './messages.ts';
+import { configureOrt, defaultWasmThreads, wasmThreadsFor, type OrtRuntime } from './ort-config.ts';
 import { browserGpu, type GpuLike } from './provider.ts';
 
-export type OrtRuntime = typeof ort;
+export type { OrtRuntime };
 /**
  * A model's files by manifest name: the graphs as bytes; external data as bytes or, for imported
  * weights, Blob slices of the user's file (onnxruntime-web reads those itself, nothing is copied here).
@@ -74,14 +75,14 @@ export class WorkerRuntime {
   gpu: () => GpuLike | undefined = browserGpu;
 
   constructor(readonly post: (msg: WorkerResponse) => void) {
-    this.wasmThreads = self.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
+    this.wasmThreads = defaultWasmThreads();
   }
 
   /** Sets the WASM thread count, if the WASM backend has not started yet (it reads it once). */
   requestThreads(threads: number | undefined): void {
     if (this.backendStarted || threads === undefined || threads < 1) return;
     this.threadsAsked = Math.floor(threads);
-    if (self.crossOriginIsolated) this.wasmThreads = this.threadsAsked;
+    this.wasmThreads = wasmThreadsFor(self.crossOriginIsolated, navigator.hardwareConcurrency, this.threadsAsked);
   }
 
   /** The page's app folder (see appBase); ignored once onnxruntime has been given its file paths. */
@@ -118,10 +119,8 @@ export class WorkerRuntime {
     const cached = fresh ? undefined : (this.runtimes.get(provider) ?? (provider === 'wasm' ? this.runtimes.get('webgpu') : undefined));
     if (cached) return cached;
     const rt: OrtRuntime = provider === 'webgpu' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm');
-    // Runtime files from our own origin; threads as set above; errors only in the console.
-    rt.env.wasm.wasmPaths = new URL('ort/', this.appBase).href;
-    rt.env.wasm.numThreads = this.wasmThreads;
-    rt.env.logLevel = 'error';
+    // Runtime files from the app's folder, threads as set above (src/worker/ort-config.ts).
+    configureOrt(rt, { appBase: this.appBase, threads: this.wasmThreads });
     this.runtimes.set(provider, rt);
     return rt;
   }

@@ -11,6 +11,8 @@ import { numPatches, parseManifest, type ModelManifest } from '../../mae/model-c
 import { reconstruct, type MaeSessions } from '../../mae/reconstruct.ts';
 import type { TheoryModelEntry } from './results.ts';
 import { normalizeChw, WORLD_SIZE } from './world.ts';
+import { pageAppBase } from '../../app-base.ts';
+import { configureOrt } from '../../worker/ort-config.ts';
 
 type OrtRuntime = typeof import('onnxruntime-web');
 
@@ -24,11 +26,8 @@ let runtime: Promise<OrtRuntime> | null = null;
 
 function loadRuntime(): Promise<OrtRuntime> {
   runtime ??= import('onnxruntime-web/wasm').then((rt: OrtRuntime) => {
-    // runtime files from our own origin (/ort/), one thread: these models are tiny
-    rt.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, window.location.href).href;
-    rt.env.wasm.numThreads = 1;
-    rt.env.logLevel = 'error';
-    return rt;
+    // the app's one runtime configuration, with one thread: these models are tiny
+    return configureOrt(rt, { appBase: pageAppBase(), threads: 1 });
   });
   return runtime;
 }
