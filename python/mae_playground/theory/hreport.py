@@ -299,10 +299,15 @@ def theory_md(pred: dict, results: dict) -> str:
         L.append(f"| {v['id']} | **{v['mlp']['verdict']}**: {v['mlp']['why']} | **{v['linear']['verdict']}**: "
                  f"{v['linear']['why']} |")
     secs = sum(r.get("seconds", 0.0) for r in results["runs"])
-    L += ["", f"Training time of the finished models: {secs / 3600:.2f} CPU-hours (one thread each, nice 19, on a "
-          "machine shared with other sessions' builds and browser tests: in this session's first hours the load "
-          "average was 15–30 on 2 cores, and patch 4 at ratio 0.05 ran at about 0.8 s per step instead of 0.1–0.3 "
-          "s unloaded)."]
+    pace = []
+    for patch in sorted({r["patchSize"] for r in results["runs"]}):
+        rs = [r for r in results["runs"] if r["patchSize"] == patch]
+        pace.append(f"patch {patch}: {sum(r['seconds'] for r in rs) / sum(r['steps'] for r in rs):.2f} s per step, "
+                    f"{np.mean([r['steps'] for r in rs]):.0f} steps per model on average over {len(rs)}")
+    L += ["", f"Training time of the finished models: {secs / 3600:.2f} CPU-hours"
+          + (f" ({'; '.join(pace)})" if pace else "")
+          + ". One thread each, nice 19, on a machine shared with other sessions' builds and browser tests (load "
+          "average 7–30 on 2 cores during this session), so these paces are upper bounds."]
     if results["summary"] or results["controls"]["untrained"]:
         L += ["", "Level scores (MLP probe, mean ± std over seeds; rescaled accuracy) and held-out masked MSE "
               f"(own ratio, and at {hx.COMMON_RATIO}):", "",
