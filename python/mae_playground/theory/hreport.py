@@ -272,9 +272,12 @@ def theory_md(pred: dict, results: dict) -> str:
         "latents. Controls: the same networks untrained (each seed's initial weights) and the raw pixels averaged "
         "the same way.",
         "- **Budget, measured** (2026-12-06, AMD EPYC 2 cores shared with six other sessions' builds and tests, one "
-        "torch thread, batch 64, width 48): patch 4 about 80–110 ms per step, patch 2 about 290 ms (ratio 0.95) to "
-        "1400 ms (0.05). At 3000–5000 steps per model that is about 18–31 CPU-hours for the 54 models, most of it "
-        "patch 2; patch 4 (all 27) is about 2–4 hours and runs first.",
+        "torch thread, batch 64, width 48), a micro-benchmark before the run: patch 4 about 80–110 ms per step, "
+        "patch 2 about 290 ms (ratio 0.95) to 1400 ms (0.05), roughly 7 times patch 4. In the run (below) the first "
+        "patch-4 model flattened at 2400 steps and finished at 3000 in 10.5 minutes (0.21 s per step under load). "
+        "At 3000–5000 steps per model the 54 models take about 18–31 CPU-hours on an idle core and up to about 40 "
+        "at this session's load, most of it patch 2; patch 4 (all 27, about 5 hours) runs first. The width was cut "
+        "(64 to 48), not the steps.",
         "- **Run and resume** (on a new machine too; it starts from the committed progress in python/weights/theory-run/): "
         f"`{RESUME}`. Pack the progress for a commit: `bash scripts/theory-pack.sh` (packs into python/weights/theory-run/, "
         "exports finished seed-0 models to models/theory-grid/ and "
