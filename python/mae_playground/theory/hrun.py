@@ -59,11 +59,19 @@ def machine() -> dict:
             "python": platform.python_version(), "os": platform.platform()}
 
 
+KEY_RATIOS = (0.5, 0.05, 0.95)  # the ratios the predictions compare (hreport.PREDICTIONS)
+
+
 def tasks_in_order(patches, ratios, seeds) -> list[tuple[int, float, int]]:
-    """Patch 4 first (cheap: 64 tokens), seeds outermost, so every ratio of the cheap grid has a seed before any
-    has three; then patch 2 (256 tokens, about 7x the time per step) in the same order."""
-    order = sorted(patches, reverse=True)
-    return [(p, r, s) for p in order for s in seeds for r in ratios]
+    """Patch 4 first (cheap: 64 tokens), then patch 2 (256 tokens, about 7x the time per step). Within a patch
+    size, the ratios the predictions compare come first with every seed, so verdicts can be decided as early as
+    possible; then the rest of the grid, seeds outermost."""
+    out = []
+    for p in sorted(patches, reverse=True):
+        key = [r for r in KEY_RATIOS if r in ratios]
+        out += [(p, r, s) for s in seeds for r in key]
+        out += [(p, r, s) for s in seeds for r in ratios if r not in key]
+    return out
 
 
 _CTX: dict = {}

@@ -342,3 +342,16 @@ def test_hexport_exports_finished_seed0_models_only(tmp_path):
     manifest = json.loads((grid / "h-p4-r50" / "manifest.json").read_text())
     assert manifest["patchSize"] == 4 and manifest["imgSize"] == 32 and manifest["source"]["run"] == "p4-r50-s0"
     assert json.loads((run / "exported.json").read_text())["models"] == models
+
+
+def test_the_grid_order_puts_the_compared_ratios_first_and_covers_every_model_once():
+    from . import hrun
+
+    order = hrun.tasks_in_order([2, 4], predict.RATIOS, [0, 1, 2])
+    assert len(order) == len(set(order)) == 54
+    assert order[:9] == [(4, r, s) for s in (0, 1, 2) for r in (0.5, 0.05, 0.95)]
+    assert all(p == 4 for p, _, _ in order[:27]) and all(p == 2 for p, _, _ in order[27:])
+    # every side a prediction compares is a model of the grid
+    for pred in hreport.PREDICTIONS:
+        for patch, ratio, _ in (pred["a"], pred["b"]):
+            assert ratio == "untrained" or (patch, ratio, 0) in order
