@@ -67,6 +67,8 @@ export async function registerServiceWorker(): Promise<void> {
     if (!window.crossOriginIsolated) set({ isolationWhy: WHY.noServiceWorker });
     return;
   }
+  // This page is the fallback reload of an update: should the new version take over only now, reload into it.
+  if (markUpdating(false)) reloadOnControllerChange = true;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (reloadOnControllerChange) window.location.reload();
     else isolate(true);
@@ -88,10 +90,25 @@ export async function registerServiceWorker(): Promise<void> {
   }
 }
 
+const UPDATING = 'mae-playground:update-reload';
+
+/** Set before the fallback reload of applyUpdate; read (and cleared) by the next page. */
+function markUpdating(on: boolean): boolean {
+  try {
+    const was = sessionStorage.getItem(UPDATING) === '1';
+    if (on) sessionStorage.setItem(UPDATING, '1');
+    else sessionStorage.removeItem(UPDATING);
+    return was;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Activates the waiting version; the page reloads once it has taken over. Asked again every 2 s
- * until then: Chromium parks a waiting worker whose activation met a request still in flight in the
- * running one, and does not try again by itself (seen in e2e/pages.spec.ts: "Reload" did nothing).
+ * Activates the waiting version; the page reloads once it has taken over. Asked again every 2 s,
+ * then by a reload: Chromium sometimes leaves the waiting worker parked after skipWaiting with no
+ * event of ours in flight (seen in e2e/pages.spec.ts, the first update of a browser session:
+ * "Reload" did nothing for minutes), and a navigation lets it take over.
  */
 export function applyUpdate(): void {
   const waiting = registration?.waiting;
@@ -99,7 +116,14 @@ export function applyUpdate(): void {
   reloadOnControllerChange = true;
   let asked = 0;
   const ask = (): void => {
-    if (asked >= 15 || waiting.state === 'activated' || waiting.state === 'redundant') return;
+    if (waiting.state === 'activated' || waiting.state === 'redundant') return;
+    // Still parked after 6 s (Chromium: skipWaiting alone did not move it, a navigation does): reload;
+    // the next page reloads once more should the new version take over only after it loaded.
+    if (asked >= 3) {
+      markUpdating(true);
+      window.location.reload();
+      return;
+    }
     asked += 1;
     waiting.postMessage({ type: 'skip-waiting' });
     setTimeout(ask, 2000);
