@@ -96,6 +96,40 @@ export default defineConfig(
       ],
     },
   },
+  // Below the features the shared layers point down too: ui → state → worker → mae. (A later block
+  // for the same files replaces the rule's options, so each repeats the groups above.)
+  {
+    files: ['src/state/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/features/**', '**/app/**', '**/ui/**'],
+              message: 'src/state sits below src/ui and above src/worker: it imports no feature, no app file and no UI.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/worker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/features/**', '**/app/**', '**/ui/**', '**/state/**'],
+              message: 'src/worker sits right above src/mae: it imports no feature, no app file, no UI and not the store.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Features never reach up into the app layer either (they are wired by it).
   {
     files: ['src/features/**/*.{ts,tsx}'],
