@@ -94,6 +94,11 @@ async function readTable(file: Blob, name: string): Promise<TensorTable> {
   );
 }
 
+/** The file's tensors under their canonical names and the architecture they make, without building graphs (quantize-int8.ts builds its own). */
+export async function readMaeWeights(file: Blob, name: string, options: ArchitectureOptions = {}): Promise<MaeWeights> {
+  return inferArchitecture(await readTable(file, name), name, options);
+}
+
 export async function importWeights(file: Blob, name: string, options: ImportOptions = {}): Promise<ImportedModel> {
   const progress = options.onProgress ?? (() => undefined);
   progress({ stage: 'reading', detail: `Reading ${name} (${formatBytes(file.size)})…` });

@@ -76,7 +76,8 @@ export function planChunks(entries: readonly TensorEntry[], prefix: string): { c
 
 const ONNX_TYPE = { float32: TensorType.FLOAT, float16: TensorType.FLOAT16, bfloat16: TensorType.BFLOAT16 } as Record<string, number>;
 
-class GraphBuilder {
+/** Writes the graph's nodes and initializers; quantize-int8.ts's builder overrides how weights and linear layers are stored. */
+export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: (ExternalTensor | InlineTensor)[] = [];
   private counter = 0;
@@ -84,12 +85,12 @@ class GraphBuilder {
   private readonly weights = new Map<string, string>();
 
   constructor(
-    private readonly tensors: Map<string, TensorEntry>,
-    private readonly chunkOf: Map<TensorEntry, ExternalChunk>,
+    protected readonly tensors: Map<string, TensorEntry>,
+    protected readonly chunkOf: Map<TensorEntry, ExternalChunk>,
     readonly ops: GraphOps,
   ) {}
 
-  private fresh(hint: string): string {
+  protected fresh(hint: string): string {
     return `${hint}_${this.counter++}`;
   }
 
@@ -157,6 +158,17 @@ class GraphBuilder {
     return this.node('Add', [y, this.weight(`${prefix}.bias`)], undefined, `${prefix}.Add`);
   }
 
+  /** The attention's q, k, v projections of block `prefix` as one linear layer: x @ [Wq; Wk; Wv]^T + [bq; bk; bv]. */
+  qkvLinear(h: string, prefix: string): string {
+    const parts = ['q', 'k', 'v'].map((p) => `${prefix}.attn.${p}`);
+    // q, k, v weights (each [dim, dim]) stacked into the fused [3*dim, dim] layout: one GEMM for all three
+    const wqkv = this.node('Concat', parts.map((p) => this.weight(`${p}.weight`)), { axis: 0 }, `${prefix}.attn.qkv.weight`);
+    const bqkv = this.node('Concat', parts.map((p) => this.weight(`${p}.bias`)), { axis: 0 }, `${prefix}.attn.qkv.bias`);
+    if (this.ops === 'gemm') return this.node('Gemm', [h, wqkv, bqkv], { transB: 1 }, `${prefix}.attn.qkv.Gemm`);
+    const wqkvT = this.node('Transpose', [wqkv], { perm: [1, 0] }, `${prefix}.attn.qkv.weight.T`);
+    return this.node('Add', [this.node('MatMul', [h, wqkvT], undefined, `${prefix}.attn.qkv.MatMul`), bqkv], undefined, `${prefix}.attn.qkv.Add`);
+  }
+
   /** [batch, ...rest]: a shape whose first dimension is the graph's batch size. */
   batchShape(batch: string, rest: number[]): string {
     const key = `shape:${batch}:${rest.join(',')}`;
@@ -179,17 +191,7 @@ class GraphBuilder {
     const headDim = dim / heads;
     const gemm = this.ops === 'gemm';
     const h = this.layerNorm(x, `${prefix}.norm1`);
-    const parts = ['q', 'k', 'v'].map((p) => `${prefix}.attn.${p}`);
-    // q, k, v weights (each [dim, dim]) stacked into the fused [3*dim, dim] layout: one GEMM for all three
-    const wqkv = this.node('Concat', parts.map((p) => this.weight(`${p}.weight`)), { axis: 0 }, `${prefix}.attn.qkv.weight`);
-    const bqkv = this.node('Concat', parts.map((p) => this.weight(`${p}.bias`)), { axis: 0 }, `${prefix}.attn.qkv.bias`);
-    let qkv: string;
-    if (gemm) {
-      qkv = this.node('Gemm', [h, wqkv, bqkv], { transB: 1 }, `${prefix}.attn.qkv.Gemm`);
-    } else {
-      const wqkvT = this.node('Transpose', [wqkv], { perm: [1, 0] }, `${prefix}.attn.qkv.weight.T`);
-      qkv = this.node('Add', [this.node('MatMul', [h, wqkvT], undefined, `${prefix}.attn.qkv.MatMul`), bqkv], undefined, `${prefix}.attn.qkv.Add`);
-    }
+    const qkv = this.qkvLinear(h, prefix);
     const qkv5 = gemm ? this.batchShape(batch, [-1, 3, heads, headDim]) : this.constInt64([0, 0, 3, heads, headDim]);
     const split = this.node('Transpose', [this.node('Reshape', [qkv, qkv5])], { perm: [2, 0, 3, 1, 4] });
     const [q, k, v] = [0, 1, 2].map((i) => this.node('Gather', [split, this.constInt64([i], [])], { axis: 0 }));
@@ -212,16 +214,21 @@ function floatBytes(t: TensorEntry): number {
   return t.byteLength / t.shape.reduce((a, b) => a * b, 1);
 }
 
+/** Makes the builder a graph is written with: GraphBuilder itself, or quantize-int8.ts's. */
+export type BuilderFactory = (tensors: Map<string, TensorEntry>, chunkOf: Map<TensorEntry, ExternalChunk>, ops: GraphOps) => GraphBuilder;
+const plainBuilder: BuilderFactory = (tensors, chunkOf, ops) => new GraphBuilder(tensors, chunkOf, ops);
+
 function build(
   weights: MaeWeights,
   part: 'encoder' | 'decoder',
   ops: GraphOps,
   names: string[],
+  makeBuilder: BuilderFactory,
   body: (g: GraphBuilder, a: MaeArchitecture) => { inputs: GraphIO[]; outputs: GraphIO[]; output: string },
 ): BuiltGraph {
   const used = names.map((n) => weights.tensors.get(n) as TensorEntry);
   const { chunks, chunkOf } = planChunks(used, part);
-  const g = new GraphBuilder(weights.tensors, chunkOf, ops);
+  const g = makeBuilder(weights.tensors, chunkOf, ops);
   const { inputs, outputs, output } = body(g, weights.architecture);
   // Name the last node's output after the contract's output.
   const last = g.nodes[g.nodes.length - 1];
@@ -236,12 +243,14 @@ function build(
     inputs,
     outputs,
   });
-  return { onnx, chunks };
+  // only the chunks the graph's initializers name (a builder that stores weights elsewhere uses none)
+  const locations = new Set(g.initializers.map((t) => ('location' in t ? t.location : '')));
+  return { onnx, chunks: chunks.filter((c) => locations.has(c.path)) };
 }
 
-export function buildEncoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_GRAPH_OPS): BuiltGraph {
+export function buildEncoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_GRAPH_OPS, makeBuilder: BuilderFactory = plainBuilder): BuiltGraph {
   const names = [...weights.tensors.keys()].filter((n) => !(n.startsWith('decoder_') || n === 'mask_token'));
-  return build(weights, 'encoder', ops, names, (g, a) => {
+  return build(weights, 'encoder', ops, names, makeBuilder, (g, a) => {
     const D = a.embedDim;
     const L = (a.imgSize / a.patchSize) ** 2;
     const pos = weights.tensors.get('pos_embed') as TensorEntry;
@@ -278,9 +287,9 @@ export function buildEncoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_G
   });
 }
 
-export function buildDecoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_GRAPH_OPS): BuiltGraph {
+export function buildDecoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_GRAPH_OPS, makeBuilder: BuilderFactory = plainBuilder): BuiltGraph {
   const names = [...weights.tensors.keys()].filter((n) => n.startsWith('decoder_') || n === 'mask_token');
-  return build(weights, 'decoder', ops, names, (g, a) => {
+  return build(weights, 'decoder', ops, names, makeBuilder, (g, a) => {
     const D = a.embedDim;
     const Dd = a.decoderEmbedDim;
     const L = (a.imgSize / a.patchSize) ** 2;

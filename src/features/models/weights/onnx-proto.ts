@@ -7,7 +7,7 @@
  * onnxruntime itself. Field numbers are those of onnx.proto3.
  */
 
-export const TensorType = { FLOAT: 1, INT64: 7, FLOAT16: 10, BFLOAT16: 16 } as const;
+export const TensorType = { FLOAT: 1, INT8: 3, INT64: 7, FLOAT16: 10, BFLOAT16: 16 } as const;
 
 class ProtoWriter {
   private buffer = new Uint8Array(256);
