@@ -119,7 +119,7 @@ test('bad models: each failure names the problem; the running model keeps workin
     console.log(`[bad-models] ${id}: failed in ${Date.now() - t0} ms: ${await page.getByTestId('model-error-text').textContent()}`);
     // Still the same model, selector back on it, rows untouched.
     const m = await page.evaluate(() => window.__maeDebug!.model());
-    expect(m.activeUrl, id).toBe('/models/default/');
+    expect(m.activeUrl, id).toBe('./models/default/');
     expect(m.phase, id).toBe('ready');
     await expect(select, id).toHaveValue('default');
     await expect(page.getByTestId('model-name')).toHaveText('MAE ViT-Ti/16 (playground)');

@@ -91,7 +91,7 @@ test.afterAll(async () => {
 
 async function expectDefaultAnswering(label: string, before: Awaited<ReturnType<typeof rows>>): Promise<void> {
   const m = await page.evaluate(() => window.__maeDebug!.model());
-  expect([m.activeUrl, m.phase, m.name], label).toEqual(['/models/default/', 'ready', DEFAULT_NAME]);
+  expect([m.activeUrl, m.phase, m.name], label).toEqual(['./models/default/', 'ready', DEFAULT_NAME]);
   await expect(page.getByTestId('model-name')).toHaveText(DEFAULT_NAME);
   await expect(page.getByTestId('model-select')).toHaveValue('default');
   expect(
