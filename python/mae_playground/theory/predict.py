@@ -228,3 +228,60 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _posterior_textures(lat_texture: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """P(texture of each cell | the textures of the observed cells), exact belief propagation on the tree.
+    lat_texture [N, 64] values, observed [N, 64] bool -> [N, 64, K]."""
+    n, K = lat_texture.shape[0], hworld.K
+    lam = {"texture": np.where(observed[..., None], np.eye(K)[lat_texture], 1.0)}
+    up_msgs = {}
+    for up, level in reversed(list(zip(hworld.LEVELS[:-1], hworld.LEVELS[1:]))):
+        t = _transition(level)
+        msg = np.zeros((n, hworld.COUNT[level], K))
+        lam_up = np.ones((n, hworld.COUNT[up], K))
+        for node in range(hworld.COUNT[level]):
+            parent, pos = hworld.parent_index(level, node)
+            msg[:, node] = lam[level][:, node] @ t[pos].T
+            lam_up[:, parent] *= msg[:, node]
+            lam_up[:, parent] /= lam_up[:, parent].sum(-1, keepdims=True)
+        up_msgs[level] = msg
+        lam[up] = lam_up
+    pi = {"object": np.full((n, 1, K), 1 / K)}
+    for up, level in zip(hworld.LEVELS[:-1], hworld.LEVELS[1:]):
+        t = _transition(level)
+        p = np.zeros((n, hworld.COUNT[level], K))
+        for node in range(hworld.COUNT[level]):
+            parent, pos = hworld.parent_index(level, node)
+            outside = pi[up][:, parent] * lam[up][:, parent] / np.maximum(up_msgs[level][:, node], 1e-300)
+            p[:, node] = outside @ t[pos]
+            p[:, node] /= p[:, node].sum(-1, keepdims=True)
+        pi[level] = p
+    post = pi["texture"] * lam["texture"]
+    return post / post.sum(-1, keepdims=True)
+
+
+def bayes_masked_mse(images: np.ndarray, lat: dict, patch: int, visible: np.ndarray, mean, std) -> float:
+    """The lowest masked-patch MSE any model can reach on these images and masks (normalised pixels, as the MAE's
+    loss): each hidden pixel predicted by its expected value given the visible patches. A cell with any visible
+    patch shows its texture exactly (four distinct colours, noise far below their gaps); the rest follow from the
+    posterior. visible: [N, L] bool per patch (row-major)."""
+    n = images.shape[0]
+    cells = patch_cells(patch)
+    observed = np.zeros((n, 64), bool)
+    for p, cell in enumerate(cells):
+        observed[:, cell] |= visible[:, p]
+    post = _posterior_textures(lat["texture"], observed)  # [N, 64, K]
+    cellimg = np.stack([np.stack([COLORS_T[t][c] + hworld.STRIPE * hworld.PATTERNS[t] for c in range(3)])
+                        for t in range(hworld.K)])  # [K, 3, 4, 4]
+    pred = np.einsum("nkt,tcyx->nkcyx", post, cellimg)  # [N, 64, 3, 4, 4]
+    pred = pred.reshape(n, 8, 8, 3, 4, 4).transpose(0, 3, 1, 4, 2, 5).reshape(n, 3, 32, 32)
+    s = np.asarray(std).reshape(1, 3, 1, 1)  # the mean cancels in the difference
+    err = ((pred - images) / s) ** 2  # [N, 3, 32, 32]
+    side = hworld.IMG // patch
+    per_patch = err.reshape(n, 3, side, patch, side, patch).mean(axis=(1, 3, 5)).reshape(n, side * side)
+    hidden = ~visible
+    return float((per_patch * hidden).sum() / hidden.sum())
+
+
+COLORS_T = [np.array(c) for c in hworld.COLORS]

@@ -257,10 +257,13 @@ def test_flattened_compares_the_latest_loss_with_the_one_at_80_percent_of_the_st
     assert not hx.flattened(curve)  # 2% better: still improving
     curve = [{"step": s, "heldout": v} for s, v in [(800, 1.0), (1000, 1.0)]]
     assert not hx.flattened(curve)  # before minSteps
-    # a flat loss still at the trivial predictor's level is a plateau, not the end
+    # a flat loss that has not covered half the way from trivial (0.964) to the best possible (0.724) is a plateau
     curve = [{"step": s, "heldout": v} for s, v in [(1600, 0.962), (2000, 0.961)]]
-    assert hx.flattened(curve) and not hx.flattened(curve, trivial=0.964)
-    assert hx.flattened([{"step": 1600, "heldout": 0.90}, {"step": 2000, "heldout": 0.899}], trivial=0.964)
+    assert hx.flattened(curve) and not hx.flattened(curve, trivial=0.964, best=0.724)
+    flat_low = [{"step": 1600, "heldout": 0.80}, {"step": 2000, "heldout": 0.799}]
+    assert hx.flattened(flat_low, trivial=0.964, best=0.724)  # 0.799 < 0.964 - 0.5 * 0.240 = 0.844
+    # at a ratio where the best possible is itself near trivial (0.95: 0.940), half the way is 0.952
+    assert hx.flattened([{"step": 1600, "heldout": 0.951}, {"step": 2000, "heldout": 0.9505}], trivial=0.964, best=0.940)
 
 
 def test_schedule_warms_up_holds_then_decays_to_min_lr_over_the_decay_length():
@@ -355,3 +358,24 @@ def test_the_grid_order_puts_the_compared_ratios_first_and_covers_every_model_on
     for pred in hreport.PREDICTIONS:
         for patch, ratio, _ in (pred["a"], pred["b"]):
             assert ratio == "untrained" or (patch, ratio, 0) in order
+
+
+def test_bayes_masked_mse_is_the_noise_alone_where_every_cell_shows_its_texture():
+    """Patch 2, one hidden patch: its cell's other patches show the texture, so the best prediction is the texture's
+    colour and stripes, and the error is the noise's, computed here from the pixels directly."""
+    from ..data import IMAGENET_STD
+
+    images, lat = hworld.generate([hworld.sample_seed(21, i) for i in range(20)])
+    visible = np.ones((20, 256), bool)
+    visible[:, 37] = False  # row 2, column 5 of the 16x16 patch grid: pixels y 4-5, x 10-11, cell (1, 2)
+    got = predict.bayes_masked_mse(images, lat, 2, visible, None, IMAGENET_STD)
+    tex = lat["texture"][:, 1 * 8 + 2]
+    expected = np.zeros(20)
+    for i in range(20):
+        clean = np.array(hworld.COLORS[tex[i]])[:, None, None] + hworld.STRIPE * hworld.PATTERNS[tex[i]][None, 0:2, 2:4]
+        expected[i] = (((images[i, :, 4:6, 10:12] - clean) / np.array(IMAGENET_STD)[:, None, None]) ** 2).mean()
+    assert abs(got - expected.mean()) < 1e-9
+    # hiding everything but one patch leaves far more to guess
+    few = np.zeros((20, 256), bool)
+    few[:, 0] = True
+    assert predict.bayes_masked_mse(images, lat, 2, few, None, IMAGENET_STD) > 0.5
