@@ -179,8 +179,12 @@ export function RunPanel() {
                 </div>
                 <figcaption className="fineprint">
                   {results.patchSizes.map((p, j) => (
-                    <span key={p} style={{ color: COLORS[j % COLORS.length] }}>
-                      ● patch {p}{' '}
+                    // the colour is on a drawn swatch, the words stay in the text colour (contrast in both themes)
+                    <span key={p}>
+                      <svg width={10} height={10} viewBox="0 0 10 10" aria-hidden="true">
+                        <circle cx={5} cy={5} r={4} fill={COLORS[j % COLORS.length]} />
+                      </svg>{' '}
+                      patch {p}{' '}
                     </span>
                   ))}
                   — dashed: untrained; error bars: standard deviation over seeds.
