@@ -1,11 +1,11 @@
 import { useEffect, useMemo } from 'react';
+import { formatBytes } from '../../../mae/format-bytes.ts';
 import { useStore } from '../../../state/store.ts';
 import { useModelActions } from '../model-actions.ts';
 import { HUB_LICENCE, HUB_MODELS, HUB_WHAT, pageUrl, type HubModel } from './hub-catalog.ts';
 import { HubController, useHubStore, type HubTask } from './hub-controller.ts';
 import { storedName } from './hub-storage.ts';
-
-const size = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${Math.round(n / 1e6)} MB`);
+import { estimatedRuntimeBytes } from '../weights/memory.ts';
 
 function eta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '';
@@ -20,7 +20,7 @@ function Progress({ task }: { task: HubTask }) {
       <>
         <progress max={p.total} value={p.loaded} aria-label="download progress" />
         <span className="hint" data-testid="hub-progress-text">
-          {size(p.loaded)} of {size(p.total)} · {(p.bytesPerSecond / 1e6).toFixed(1)} MB/s{eta(p.secondsLeft)}
+          {formatBytes(p.loaded)} of {formatBytes(p.total)} · {(p.bytesPerSecond / 1e6).toFixed(1)} MB/s{eta(p.secondsLeft)}
           {p.resumes > 0 ? ` · resumed ${p.resumes}×` : ''}
         </span>
       </>
@@ -68,7 +68,7 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
     <li className="hub-model" data-testid={`hub-model-${model.id}`}>
       <div>
         <strong>{model.label}</strong> <span className="hint">({model.params} parameters)</span> ·{' '}
-        <span data-testid={`hub-size-${model.id}`}>{stored ? size(stored.size) : `about ${size(model.approxBytes)}`}</span> ·{' '}
+        <span data-testid={`hub-size-${model.id}`}>{stored ? formatBytes(stored.size) : `about ${formatBytes(model.approxBytes)}`}</span> ·{' '}
         <a href={pageUrl(model)} target="_blank" rel="noopener noreferrer">
           {model.repo}
         </a>{' '}
@@ -95,7 +95,7 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
             Download
           </button>
         )}
-        {blocked && !stored && <span className="hint">needs WebGPU: about 5.7 GB of memory to run, more than WASM's 4 GB</span>}
+        {blocked && !stored && <span className="hint">needs WebGPU: about {formatBytes(estimatedRuntimeBytes(model.approxBytes / 4))} of memory to run (fp32 weights), more than WASM&apos;s 4 GB</span>}
         {task && <Progress task={task} />}
         {task?.message && (task.status === 'error' || task.status === 'cancelled') && (
           <span className={task.status === 'error' ? 'row-error-msg' : 'hint'} role={task.status === 'error' ? 'alert' : undefined} data-testid={`hub-error-${model.id}`}>
@@ -133,7 +133,7 @@ export function GetOfficialMae({ active }: { active: boolean }) {
         ))}
       </ul>
       <p className="hint" data-testid="hub-usage">
-        {storedCount > 0 || used > 0 ? `Downloaded models use ${size(used)} on this device.` : 'No model downloaded yet.'}
+        {storedCount > 0 || used > 0 ? `Downloaded models use ${formatBytes(used)} on this device.` : 'No model downloaded yet.'}
       </p>
     </div>
   );
