@@ -178,7 +178,9 @@ const halfTable = (() => {
 })();
 
 /** Little-endian float32 / float16 / bfloat16 bytes as float32 values (a view, not a copy, for float32). */
-function toFloat32(bytes: Uint8Array, dtype: TensorEntry['dtype']): Float32Array {
+function toFloat32(read: Uint8Array, dtype: TensorEntry['dtype']): Float32Array {
+  // typed-array views need aligned offsets: readRange returns a fresh buffer (offset 0), else copy
+  const bytes = read.byteOffset % 4 === 0 ? read : read.slice();
   if (dtype === 'float32') return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
   const out = new Float32Array(halves.length);
