@@ -55,7 +55,7 @@ def state_dict_from_onnx(folder: Path) -> dict[str, torch.Tensor]:
     model = mae_vit_tiny_patch16_dec128d4b()
     want = model.state_dict()
     enc, enc_rest = graph_weights(folder / "encoder.onnx")
-    dec, dec_rest = graph_weights(folder / "decoder.onnx")
+    dec, _ = graph_weights(folder / "decoder.onnx")  # the decoder has no folded constants
     sd = {**enc, **dec}
     grid = int(model.patch_embed.num_patches**0.5)
     pos = get_2d_sincos_pos_embed(want["pos_embed"].shape[-1], grid, True)[None]
@@ -70,7 +70,6 @@ def state_dict_from_onnx(folder: Path) -> dict[str, torch.Tensor]:
         raise SystemExit(f"the encoder's position constant is not the sin-cos table (max |d| {worst})")
     sd["pos_embed"] = np.concatenate([pos[:, :1], patches_pos], axis=1)  # class row: zeros
     sd["cls_token"] = cls_plus_pos - pos[:, :1]
-    del dec_rest
     out = {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in sd.items()}
     model.load_state_dict(out, strict=True)  # every parameter, with its shape, and nothing else
     return {k: out[k] for k in want}
