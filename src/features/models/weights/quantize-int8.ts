@@ -11,8 +11,8 @@
  *     Cast(float) * (x_scale * W_scale) + bias              (W_scale per output channel, or one)
  *
  * which onnxruntime's graph optimiser fuses into its int8 GEMM (MatMulIntegerToFloat /
- * DynamicQuantizeMatMul) in the WASM build too: a ViT-B/16 fc1 ran 2.5-3x faster than the fp32
- * MatMul. MatMulNBits (8 or 4 bits, any block size, accuracy_level 0 or 4) was no faster than fp32
+ * DynamicQuantizeMatMul) in the WASM build too: a ViT-B/16 fc1 ran 2.85x faster than the fp32
+ * MatMul, whole random ViT-B/L models about 2x (1.76-2.22x). MatMulNBits (8 or 4 bits, any block size, accuracy_level 0 or 4) was no faster than fp32
  * there (WASM has no int8 kernels for it: it dequantizes), and 4 bits cost 10% error on a layer;
  * a DequantizeLinear in front of a float MatMul dequantizes on every run and was slower than fp32.
  * Attention's activation x activation MatMuls, LayerNorm, Softmax, GELU and the patch-embedding Conv
@@ -42,6 +42,7 @@ export interface Int8Graph {
   onnx: Uint8Array;
   /** the external data's `path`, as the graph's initializers name it */
   dataPath: string;
+  /** int8 weights, scales and float32 tensors; onnxruntime copies it into its own memory, so drop it once the session exists */
   data: Uint8Array;
   /** how many weights are int8 (the others are float32) */
   int8Weights: number;
