@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { generateHSample } from './hworld.ts';
+import { SeedInput } from './SeedInput.tsx';
 import { Pixels, pct, toRgba } from './Pixels.tsx';
 import type { RunResults } from './run-results.ts';
 import { loadTheoryModels, reconstructAll, type TheoryModel, type TheoryReconstruction } from './theory-models.ts';
@@ -63,28 +64,25 @@ export function GridViewer({ models }: { models: RunResults['models'] }) {
     set(id);
     setLoaded({ status: 'idle' });
   };
+  const options = models.map((m) => (
+    <option key={m.id} value={m.id}>
+      {label(m)}
+    </option>
+  ));
   return (
     <div className="theory-grid-viewer" data-testid="theory-grid-viewer">
       <div className="theory-controls">
         <label>
           Model{' '}
           <select value={first} data-testid="theory-grid-first" onChange={(e) => choose(setFirst)(e.target.value)}>
-            {models.map((m) => (
-              <option key={m.id} value={m.id}>
-                {label(m)}
-              </option>
-            ))}
+            {options}
           </select>
         </label>
         <label>
           compared with{' '}
           <select value={second} data-testid="theory-grid-second" onChange={(e) => choose(setSecond)(e.target.value)}>
             <option value="">none</option>
-            {models.map((m) => (
-              <option key={m.id} value={m.id}>
-                {label(m)}
-              </option>
-            ))}
+            {options}
           </select>
         </label>
         <button type="button" data-testid="theory-grid-open" disabled={loaded.status === 'loading'} onClick={open}>
@@ -92,21 +90,7 @@ export function GridViewer({ models }: { models: RunResults['models'] }) {
         </button>
       </div>
       <div className="theory-controls">
-        <label>
-          Sample seed{' '}
-          <input
-            type="number"
-            min={0}
-            max={4294967295}
-            step={1}
-            value={seed}
-            data-testid="theory-grid-seed"
-            onChange={(e) => {
-              const v = Number(e.target.value);
-              if (Number.isInteger(v) && v >= 0 && v <= 0xffffffff) setSeed(v);
-            }}
-          />
-        </label>
+        <SeedInput seed={seed} setSeed={setSeed} testId="theory-grid-seed" />
         <label>
           Masking {pct(maskRatio)}{' '}
           <input

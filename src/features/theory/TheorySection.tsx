@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { LEVELS, parseResults, type Level, type TheoryResults } from './results.ts';
+import { SeedInput } from './SeedInput.tsx';
 import { Pixels, pct, toRgba } from './Pixels.tsx';
 import { RunPanel } from './RunPanel.tsx';
 import { latentPanels, LEVEL_TITLES, levelPanels, TheoryChart } from './TheoryChart.tsx';
@@ -166,21 +167,7 @@ export function TheorySection() {
 
       <h3>Draw from the synthetic world</h3>
       <div className="theory-controls">
-        <label>
-          Sample seed{' '}
-          <input
-            type="number"
-            min={0}
-            max={4294967295}
-            step={1}
-            value={seed}
-            data-testid="theory-seed"
-            onChange={(e) => {
-              const v = Number(e.target.value);
-              if (Number.isInteger(v) && v >= 0 && v <= 0xffffffff) setSeed(v);
-            }}
-          />
-        </label>
+        <SeedInput seed={seed} setSeed={setSeed} testId="theory-seed" />
         <button type="button" data-testid="theory-new-sample" onClick={() => setSeed((s) => (s + 1) >>> 0)}>
           New sample
         </button>
