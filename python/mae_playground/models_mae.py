@@ -14,14 +14,16 @@ import torch
 import torch.nn as nn
 
 
-def get_2d_sincos_pos_embed(embed_dim: int, grid_size: int, cls_token: bool = False) -> np.ndarray:
-    """Fixed 2-D sin-cos embedding in the official channel order.
+def get_2d_sincos_pos_embed(embed_dim: int, grid_size: int | tuple[int, int], cls_token: bool = False) -> np.ndarray:
+    """Fixed 2-D sin-cos embedding in the official channel order, for a square grid (`grid_size`)
+    or an h x w one (`(h, w)`: rows, then columns; patches row-major, as patchify orders them).
 
     The official code builds the grid with `np.meshgrid(w, h)`, so the first half of the
-    channels encodes the column (x) and the second half the row (y).
+    channels encodes the column (x) and the second half the row (y). For h == w the table is the
+    official one bit for bit (tests/python checks it against the shipped models' tables).
     """
-    coords = np.arange(grid_size, dtype=np.float64)
-    col, row = np.meshgrid(coords, coords)  # col varies along a row of patches
+    grid_h, grid_w = (grid_size, grid_size) if isinstance(grid_size, int) else grid_size
+    col, row = np.meshgrid(np.arange(grid_w, dtype=np.float64), np.arange(grid_h, dtype=np.float64))
 
     def one_d(dim: int, pos: np.ndarray) -> np.ndarray:
         omega = 1.0 / 10000 ** (np.arange(dim // 2, dtype=np.float64) / (dim / 2.0))
@@ -53,12 +55,15 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(dim, dim * 3, bias=True)
         self.proj = nn.Linear(dim, dim)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, return_attention: bool = False):
+        """With `return_attention`, also the softmax weights [B, heads, N, N] (rows sum to 1); the
+        output is the same either way."""
         B, N, C = x.shape
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, C // self.num_heads).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
         attn = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
-        return self.proj((attn @ v).transpose(1, 2).reshape(B, N, C))
+        out = self.proj((attn @ v).transpose(1, 2).reshape(B, N, C))
+        return (out, attn) if return_attention else out
 
 
 class Mlp(nn.Module):
@@ -80,7 +85,11 @@ class Block(nn.Module):
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, return_attention: bool = False):
+        if return_attention:
+            h, attn = self.attn(self.norm1(x), return_attention=True)
+            x = x + h
+            return x + self.mlp(self.norm2(x)), attn
         x = x + self.attn(self.norm1(x))
         return x + self.mlp(self.norm2(x))
 
@@ -132,21 +141,29 @@ class MaskedAutoencoderViT(nn.Module):
                 nn.init.constant_(m.weight, 1.0)
 
     # --- patch layout: [N,3,H,W] <-> [N,L,p*p*3], 'nchpwq->nhwpqc' ---
+    # (h x w grids: the same layout, row-major; the official code asserts a square image)
     def patchify(self, imgs: torch.Tensor) -> torch.Tensor:
         p = self.patch_embed.patch_size
         c = imgs.shape[1]
-        h = w = imgs.shape[2] // p
+        h, w = imgs.shape[2] // p, imgs.shape[3] // p
         x = imgs.reshape(imgs.shape[0], c, h, p, w, p)
         x = torch.einsum("nchpwq->nhwpqc", x)
         return x.reshape(imgs.shape[0], h * w, p * p * c)
 
-    def unpatchify(self, x: torch.Tensor) -> torch.Tensor:
+    def unpatchify(self, x: torch.Tensor, grid_hw: tuple[int, int] | None = None) -> torch.Tensor:
         p = self.patch_embed.patch_size
         c = x.shape[2] // (p * p)
-        h = w = int(x.shape[1] ** 0.5)
+        h, w = grid_hw if grid_hw is not None else (int(x.shape[1] ** 0.5),) * 2
         x = x.reshape(x.shape[0], h, w, p, p, c)
         x = torch.einsum("nhwpqc->nchpwq", x)
-        return x.reshape(x.shape[0], c, h * p, h * p)
+        return x.reshape(x.shape[0], c, h * p, w * p)
+
+    def grid_pos_embed(self, grid_hw: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(pos_embed, decoder_pos_embed) for an h x w patch grid: the fixed sin-cos tables computed
+        for that grid (exact: the tables are a function of the patch's row and column)."""
+        enc = get_2d_sincos_pos_embed(self.pos_embed.shape[-1], grid_hw, True)
+        dec = get_2d_sincos_pos_embed(self.decoder_pos_embed.shape[-1], grid_hw, True)
+        return torch.from_numpy(enc).unsqueeze(0), torch.from_numpy(dec).unsqueeze(0)
 
     def random_masking(self, x: torch.Tensor, mask_ratio: float, noise: torch.Tensor | None = None):
         """Per-sample shuffling by argsort of noise; keeps the lowest-noise patches."""
@@ -163,15 +180,27 @@ class MaskedAutoencoderViT(nn.Module):
         mask = torch.gather(mask, 1, ids_restore)
         return x_masked, mask, ids_restore, ids_keep
 
-    def encode_visible(self, imgs: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
-        """The encoder given explicit kept ids: what `encoder.onnx` computes."""
-        x = self.patch_embed(imgs) + self.pos_embed[:, 1:, :]
+    def encode_visible(self, imgs: torch.Tensor, ids_keep: torch.Tensor, pos_embed: torch.Tensor | None = None,
+                       return_attention: bool = False):
+        """The encoder given explicit kept ids: what `encoder.onnx` computes.
+
+        `pos_embed` ([1, 1 + L, D], cls row first) replaces the stored table, for an image whose
+        patch grid is not the training one (see grid_pos_embed). With `return_attention`, returns
+        (latent, [per block: softmax weights [B, heads, 1 + K, 1 + K]]); the latent is unchanged.
+        """
+        pos = self.pos_embed if pos_embed is None else pos_embed
+        x = self.patch_embed(imgs) + pos[:, 1:, :]
         x = torch.gather(x, 1, ids_keep.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
-        cls = (self.cls_token + self.pos_embed[:, :1, :]).expand(x.shape[0], -1, -1)
+        cls = (self.cls_token + pos[:, :1, :]).expand(x.shape[0], -1, -1)
         x = torch.cat([cls, x], dim=1)
+        attentions = []
         for blk in self.blocks:
-            x = blk(x)
-        return self.norm(x)
+            if return_attention:
+                x, attn = blk(x, return_attention=True)
+                attentions.append(attn)
+            else:
+                x = blk(x)
+        return (self.norm(x), attentions) if return_attention else self.norm(x)
 
     def forward_encoder(self, imgs: torch.Tensor, mask_ratio: float, noise: torch.Tensor | None = None):
         N, L = imgs.shape[0], self.patch_embed.num_patches
@@ -179,16 +208,27 @@ class MaskedAutoencoderViT(nn.Module):
         _, mask, ids_restore, ids_keep = self.random_masking(dummy, mask_ratio, noise)
         return self.encode_visible(imgs, ids_keep), mask, ids_restore
 
-    def forward_decoder(self, x: torch.Tensor, ids_restore: torch.Tensor) -> torch.Tensor:
+    def forward_decoder(self, x: torch.Tensor, ids_restore: torch.Tensor, decoder_pos_embed: torch.Tensor | None = None,
+                        return_attention: bool = False):
+        """`decoder_pos_embed` ([1, 1 + L, Dd]) replaces the stored table for another patch grid; with
+        `return_attention`, returns (pred, [per block: [B, heads, 1 + L, 1 + L]]), tokens cls then
+        patches 0..L-1 (unshuffled); pred is unchanged."""
         x = self.decoder_embed(x)
         n_mask = ids_restore.shape[1] + 1 - x.shape[1]
         mask_tokens = self.mask_token.expand(x.shape[0], n_mask, -1)
         x_ = torch.cat([x[:, 1:, :], mask_tokens], dim=1)
         x_ = torch.gather(x_, 1, ids_restore.unsqueeze(-1).expand(-1, -1, x.shape[2]))  # unshuffle
-        x = torch.cat([x[:, :1, :], x_], dim=1) + self.decoder_pos_embed
+        pos = self.decoder_pos_embed if decoder_pos_embed is None else decoder_pos_embed
+        x = torch.cat([x[:, :1, :], x_], dim=1) + pos
+        attentions = []
         for blk in self.decoder_blocks:
-            x = blk(x)
-        return self.decoder_pred(self.decoder_norm(x))[:, 1:, :]
+            if return_attention:
+                x, attn = blk(x, return_attention=True)
+                attentions.append(attn)
+            else:
+                x = blk(x)
+        pred = self.decoder_pred(self.decoder_norm(x))[:, 1:, :]
+        return (pred, attentions) if return_attention else pred
 
     def forward_loss(self, imgs: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         target = self.patchify(imgs)
