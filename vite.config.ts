@@ -67,6 +67,8 @@ export function cspDirectives(mode = 'production'): Record<string, string> {
     'worker-src': "'self'",
     'connect-src': ["'self'", ...hubOf(mode).hosts].join(' '),
     'img-src': "'self' data:",
+    // A video file the person drops plays from an object URL in the camera row (src/features/camera).
+    'media-src': 'blob:',
     'style-src': "'self'",
     'font-src': "'self'",
     'object-src': "'none'",
