@@ -80,6 +80,8 @@ const ONNX_TYPE = { float32: TensorType.FLOAT, float16: TensorType.FLOAT16, bflo
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: (ExternalTensor | InlineTensor)[] = [];
+  /** Each block's softmax weights [B, heads, N, N], in block order (attention-graph.ts makes them outputs). */
+  readonly softmaxOutputs: string[] = [];
   private counter = 0;
   private readonly constants = new Map<string, string>();
   private readonly weights = new Map<string, string>();
@@ -179,6 +181,11 @@ export class GraphBuilder {
     return shape;
   }
 
+  /** The graph's outputs, once the body is written: as the contract says here; attention-graph.ts's builder adds (or swaps in) the attention. */
+  finishOutputs(outputs: GraphIO[]): GraphIO[] {
+    return outputs;
+  }
+
   layerNorm(x: string, prefix: string): string {
     return this.node('LayerNormalization', [x, this.weight(`${prefix}.weight`), this.weight(`${prefix}.bias`)], { axis: -1, epsilon: { float: LAYER_NORM_EPS } }, prefix);
   }
@@ -198,6 +205,7 @@ export class GraphBuilder {
     const qScaled = this.node('Mul', [q, this.constFloat([headDim ** -0.5], [])]);
     const scores = this.node('MatMul', [qScaled, this.node('Transpose', [k], { perm: [0, 1, 3, 2] })]);
     const attn = this.node('Softmax', [scores], { axis: -1 });
+    this.softmaxOutputs.push(attn);
     const context = this.node('Transpose', [this.node('MatMul', [attn, v])], { perm: [0, 2, 1, 3] });
     const merged = this.node('Reshape', [context, this.constInt64(gemm ? [-1, dim] : [0, 0, dim])]);
     const x1 = this.node('Add', [x, this.linear(merged, `${prefix}.attn.proj`)]);
@@ -234,6 +242,7 @@ function build(
   const last = g.nodes[g.nodes.length - 1];
   if (last.outputs[0] !== output) throw new Error('graph builder: the output must be the last node');
   last.outputs[0] = outputs[0].name;
+  const graphOutputs = g.finishOutputs(outputs);
   const onnx = encodeModel({
     graphName: `mae_${part}`,
     opset: OPSET,
@@ -241,7 +250,7 @@ function build(
     nodes: g.nodes,
     initializers: g.initializers,
     inputs,
-    outputs,
+    outputs: graphOutputs,
   });
   // only the chunks the graph's initializers name (a builder that stores weights elsewhere uses none)
   const locations = new Set(g.initializers.map((t) => ('location' in t ? t.location : '')));
