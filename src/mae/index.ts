@@ -11,6 +11,8 @@ export * from './metrics.ts';
 export * from './model-contract.ts';
 export * from './model-checks.ts';
 export * from './reconstruct.ts';
+export * from './pos-embed.ts';
+export * from './grid-positions.ts';
 export * from './features.ts';
 export * from './compare-mask.ts';
 export * from './base64.ts';

@@ -6,10 +6,17 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { MaskIds } from './masking.ts';
+import { gridPositions, type PositionSource } from './grid-positions.ts';
 
 export interface MaeSessions {
   encoder: InferenceSession;
   decoder: InferenceSession;
+  /**
+   * Contract v2 graphs (inputs `pos_embed`, `decoder_pos_embed`): where their tables come from. Absent
+   * on a v2 model: the fixed sin-cos tables, widths read from the graphs' input shapes. v1 graphs
+   * (tables inside the graph) ignore it.
+   */
+  positions?: PositionSource;
 }
 
 export interface ReconstructResult {
@@ -30,7 +37,21 @@ export const GRAPH_NAMES = {
   latent: 'latent',
   idsRestore: 'ids_restore',
   pred: 'pred',
+  posEmbed: 'pos_embed',
+  decoderPosEmbed: 'decoder_pos_embed',
 } as const;
+
+/** Image height and width in pixels (a number: a square of that side, the v1 contract's only shape). */
+export type ImageSize = number | { readonly height: number; readonly width: number };
+
+function sizeOf(size: ImageSize): { height: number; width: number } {
+  return typeof size === 'number' ? { height: size, width: size } : { height: size.height, width: size.width };
+}
+
+/** Whether the model takes its position tables as inputs (contract v2), so any patch grid runs. */
+export function takesPositions(sessions: MaeSessions): boolean {
+  return sessions.encoder.inputNames.includes(GRAPH_NAMES.posEmbed);
+}
 
 /** Row-major [rows.length, rows[0].length] int64 from int32 rows. */
 function toInt64(rows: readonly Int32Array[]): BigInt64Array {
@@ -50,7 +71,7 @@ const defaultNow = (): number => globalThis.performance.now();
 
 /** One row of a batch: its normalised CHW image and its mask. */
 export interface BatchItem {
-  /** normalised float32 [3, imgSize, imgSize] */
+  /** normalised float32 [3, H, W] (H = W = imgSize for v1 models) */
   image: Float32Array;
   masks: MaskIds;
 }
@@ -67,7 +88,7 @@ export interface ReconstructBatchResult {
 }
 
 /**
- * image: normalised float32 [3, imgSize, imgSize]. Runs encoder(image, ids_keep) → latent
+ * image: normalised float32 [3, H, W] (`size`; v1 graphs take only their square imgSize). Runs encoder(image, ids_keep) → latent
  * [1,1+K,D], then decoder(latent, ids_restore) → pred [1,L,p*p*3]. The latent goes from one
  * session to the other as a tensor, so with GPU-located outputs it never visits the CPU. Every
  * tensor created or returned here is disposed (GPU buffers are not garbage collected); `pred` is
@@ -77,38 +98,38 @@ export async function reconstruct(
   sessions: MaeSessions,
   TensorCtor: typeof Tensor,
   image: Float32Array,
-  imgSize: number,
+  size: ImageSize,
   masks: MaskIds,
   now: () => number = defaultNow,
 ): Promise<ReconstructResult> {
-  const r = await reconstructBatch(sessions, TensorCtor, [{ image, masks }], imgSize, now);
+  const r = await reconstructBatch(sessions, TensorCtor, [{ image, masks }], size, now);
   return { pred: r.preds[0], latentDims: r.latentDims, latentLocation: r.latentLocation, encoderMs: r.encoderMs, decoderMs: r.decoderMs };
 }
 
 /**
  * B images in one encoder call and one decoder call (the graphs take a dynamic batch dimension).
  * Every item must keep the same number of patches K (same masking ratio), since ids_keep is one
- * [B, K] tensor; the masks themselves may differ. Same tensor handling as reconstruct(), which is
- * this function with B = 1.
+ * [B, K] tensor; the masks themselves may differ. All items share one image size (one patch grid).
+ * v2 graphs also get `pos_embed` / `decoder_pos_embed` for that grid (computed once per model and
+ * grid, see grid-positions.ts). Same tensor handling as reconstruct(), which is this function with B = 1.
  */
 export async function reconstructBatch(
   sessions: MaeSessions,
   TensorCtor: typeof Tensor,
   items: readonly BatchItem[],
-  imgSize: number,
+  size: ImageSize,
   now: () => number = defaultNow,
 ): Promise<ReconstructBatchResult> {
   const B = items.length;
   if (B < 1) throw new RangeError('reconstructBatch needs at least one item');
-  const imageLen = 3 * imgSize * imgSize;
+  const { height, width } = sizeOf(size);
+  const imageLen = 3 * height * width;
   const K = items[0].masks.idsKeep.length;
   const L = items[0].masks.idsRestore.length;
   if (K < 1 || K > L) throw new RangeError(`ids_keep must hold 1..${L} ids, got ${K}`);
   items.forEach(({ image, masks }, b) => {
     if (image.length !== imageLen) {
-      throw new RangeError(
-        `image must hold 3×${imgSize}×${imgSize} = ${imageLen} values, got ${image.length}${B > 1 ? ` (item ${b})` : ''}`,
-      );
+      throw new RangeError(`image must hold 3×${height}×${width} = ${imageLen} values, got ${image.length}${B > 1 ? ` (item ${b})` : ''}`);
     }
     if (masks.idsKeep.length !== K || masks.idsRestore.length !== L) {
       throw new RangeError(
@@ -117,19 +138,28 @@ export async function reconstructBatch(
     }
   });
 
+  // v2 graphs: the position tables for this image's grid (v1 graphs hold theirs inside)
+  const positions = takesPositions(sessions) ? gridPositions(sessions, height, width, L) : undefined;
+
   const created: Tensor[] = [];
   let encOut: Record<string, Tensor> = {};
   let decOut: Record<string, Tensor> = {};
   try {
     // B = 1 passes the caller's array as is (no copy); a batch is packed into one [B,3,H,W] buffer.
     const imageData = B === 1 ? items[0].image : concatF32(items.map((it) => it.image));
-    const imageT = new TensorCtor('float32', imageData, [B, 3, imgSize, imgSize]);
+    const imageT = new TensorCtor('float32', imageData, [B, 3, height, width]);
     created.push(imageT);
     const keepT = new TensorCtor('int64', toInt64(items.map((it) => it.masks.idsKeep)), [B, K]);
     created.push(keepT);
+    const encFeeds: Record<string, Tensor> = { [GRAPH_NAMES.image]: imageT, [GRAPH_NAMES.idsKeep]: keepT };
+    if (positions) {
+      const posT = new TensorCtor('float32', positions.encoder, [1, L + 1, positions.encoderDim]);
+      created.push(posT);
+      encFeeds[GRAPH_NAMES.posEmbed] = posT;
+    }
 
     const t0 = now();
-    encOut = await sessions.encoder.run({ [GRAPH_NAMES.image]: imageT, [GRAPH_NAMES.idsKeep]: keepT });
+    encOut = await sessions.encoder.run(encFeeds);
     const t1 = now();
     const latent = encOut[GRAPH_NAMES.latent];
     if (!latent) throw new Error(`encoder.onnx has no output "${GRAPH_NAMES.latent}" (outputs: ${Object.keys(encOut).join(', ')})`);
@@ -140,8 +170,14 @@ export async function reconstructBatch(
 
     const restoreT = new TensorCtor('int64', toInt64(items.map((it) => it.masks.idsRestore)), [B, L]);
     created.push(restoreT);
+    const decFeeds: Record<string, Tensor> = { [GRAPH_NAMES.latent]: latent, [GRAPH_NAMES.idsRestore]: restoreT };
+    if (positions && sessions.decoder.inputNames.includes(GRAPH_NAMES.decoderPosEmbed)) {
+      const decPosT = new TensorCtor('float32', positions.decoder, [1, L + 1, positions.decoderDim]);
+      created.push(decPosT);
+      decFeeds[GRAPH_NAMES.decoderPosEmbed] = decPosT;
+    }
     const t2 = now();
-    decOut = await sessions.decoder.run({ [GRAPH_NAMES.latent]: latent, [GRAPH_NAMES.idsRestore]: restoreT });
+    decOut = await sessions.decoder.run(decFeeds);
     const t3 = now();
     const predT = decOut[GRAPH_NAMES.pred];
     if (!predT) throw new Error(`decoder.onnx has no output "${GRAPH_NAMES.pred}" (outputs: ${Object.keys(decOut).join(', ')})`);
