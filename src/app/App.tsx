@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { dispatchDrop } from '../features/models/model-files.ts';
 import { useStore } from '../state/store.ts';
+import { useCameraActions } from '../features/camera/camera-actions.ts';
+import { LiveRow } from '../features/camera/LiveRow.tsx';
 import { CompareView } from '../features/compare/CompareView.tsx';
 import { TheorySection } from '../features/theory/TheorySection.tsx';
 import { Controls } from './Controls.tsx';
@@ -23,6 +25,7 @@ function hasFiles(e: DragEvent): boolean {
 export function App() {
   const rows = useRowActions();
   const models = useModelActions();
+  const camera = useCameraActions();
   const [dragging, setDragging] = useState(false);
 
   useEffect(() => {
@@ -48,8 +51,14 @@ export function App() {
       e.preventDefault();
       depth = 0;
       setDragging(false);
-      // A model folder (manifest.json, .onnx) goes to the model loader; images get rows.
-      if (e.dataTransfer) {
+      // A video plays in the live row (src/features/camera); a model folder (manifest.json, .onnx)
+      // goes to the model loader; images get rows.
+      const video = Array.from(e.dataTransfer?.files ?? []).find((f) => f.type.startsWith('video/'));
+      if (video) {
+        camera.playVideo(video);
+        if ((e.dataTransfer?.files.length ?? 0) > 1)
+          useStore.getState().setNotice(`Playing “${video.name}”; drop photos on their own to add them.`);
+      } else if (e.dataTransfer) {
         dispatchDrop(e.dataTransfer, {
           images: (files) => rows.addFiles(files),
           model: (files) => models.loadLocalModel(files),
@@ -80,7 +89,7 @@ export function App() {
       window.removeEventListener('drop', onDrop);
       window.removeEventListener('paste', onPaste);
     };
-  }, [rows, models]);
+  }, [rows, models, camera]);
 
   return (
     <div className="app">
@@ -90,6 +99,7 @@ export function App() {
         <Notice />
         <UploadProgress />
         <Controls />
+        <LiveRow />
         <ImageGrid />
         <CompareView />
         <TheorySection />

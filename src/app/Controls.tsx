@@ -1,3 +1,4 @@
+import { CameraControl } from '../features/camera/CameraControl.tsx';
 import { MaskStrategyControl } from '../features/mask/MaskStrategyControl.tsx';
 import { RatioSlider } from '../features/mask/RatioSlider.tsx';
 import { SeedControls } from '../features/mask/SeedControls.tsx';
@@ -10,6 +11,7 @@ export function Controls() {
       <RatioSlider />
       <SeedControls />
       <UploadButton />
+      <CameraControl />
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { CameraActionsContext } from '../features/camera/camera-actions.ts';
 import { CompareActionsContext } from '../features/compare/compare-actions.ts';
 import { RowActionsContext } from '../features/grid/row-actions.ts';
 import { ModelActionsContext } from '../features/models/model-actions.ts';
@@ -16,7 +17,9 @@ export function PageProviders({ engine, children }: { engine: Engine; children: 
     <ModelActionsContext.Provider value={engine.session}>
       <RowActionsContext.Provider value={engine.rows}>
         <SweepActionsContext.Provider value={engine.sweep}>
-          <CompareActionsContext.Provider value={engine.compare}>{children}</CompareActionsContext.Provider>
+          <CompareActionsContext.Provider value={engine.compare}>
+            <CameraActionsContext.Provider value={engine.camera}>{children}</CameraActionsContext.Provider>
+          </CompareActionsContext.Provider>
         </SweepActionsContext.Provider>
       </RowActionsContext.Provider>
     </ModelActionsContext.Provider>

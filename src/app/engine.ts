@@ -5,6 +5,7 @@
  * contexts each feature declares (e.g. features/models/model-actions.ts), which PageProviders.tsx
  * fills from this engine.
  */
+import { CameraController } from '../features/camera/camera-controller.ts';
 import { CompareController } from '../features/compare/compare-controller.ts';
 import { importedEntry, type ImportedEntry } from '../features/compare/compare-entry.ts';
 import { RowPipeline, type RowSources } from '../features/grid/row-pipeline.ts';
@@ -27,6 +28,7 @@ export class Engine {
   readonly rows: RowPipeline;
   readonly sweep: SweepController;
   readonly compare: CompareController;
+  readonly camera: CameraController;
 
   /** `workerFactory`: where the page's workers come from (src/app/worker-factory.ts; tests pass fakes). */
   constructor(options: EngineOptions, workerFactory: WorkerFactory) {
@@ -40,6 +42,7 @@ export class Engine {
       () => this.session.requestedProvider,
       () => importedCard(this.session),
     );
+    this.camera = new CameraController({ client: () => this.session.current, addFiles: (files) => this.rows.addFiles(files) });
   }
 
   start(): void {
@@ -49,6 +52,7 @@ export class Engine {
   }
 
   stop(): void {
+    this.camera.stop();
     this.rows.stop();
     this.sweep.dispose();
     this.compare.close();

@@ -10,6 +10,7 @@ import { base64ToBytes, bytesToBase64 } from '../mae/base64.ts';
 import { useCompareStore } from '../features/compare/compare-controller.ts';
 import { cspViolations, type CspViolation } from '../state/csp-log.ts';
 import type { ModelSession } from '../features/models/model-session.ts';
+import type { CameraDebug } from '../features/camera/camera-controller.ts';
 import { useStore } from '../state/store.ts';
 import { useSweep } from '../features/sweep/sweep-controller.ts';
 import { rowPaints } from '../features/grid/row-paints.ts';
@@ -124,6 +125,8 @@ export interface MaeDebug {
   };
   /** The masking-ratio sweep panel: status ('closed' when none), progress, per-ratio mean/s.d. */
   sweep(): ReturnType<typeof sweepSnapshot>;
+  /** The live camera row: status, frame counts (arrived / started / dropped / paused / reconstructed), tracks' readyState. */
+  camera(): CameraDebug;
 }
 
 declare global {
@@ -143,7 +146,7 @@ export function adapterFaultsFromUrl(search: string): AdapterFault[] {
 }
 
 /** Installs the hooks; call before engine.start() so the first worker gets the adapter faults. */
-export function installPageHooks(engine: { readonly session: ModelSession }): void {
+export function installPageHooks(engine: { readonly session: ModelSession; readonly camera: { debug(): CameraDebug } }): void {
   const faults = adapterFaultsFromUrl(window.location.search);
   if (faults.length > 0)
     engine.session.onNewClient(
@@ -239,6 +242,7 @@ export function installPageHooks(engine: { readonly session: ModelSession }): vo
       return m ? Array.from(m) : null;
     },
     sweep: () => sweepSnapshot(),
+    camera: () => engine.camera.debug(),
     compare: () => {
       const c = useCompareStore.getState();
       return {

@@ -1,0 +1,325 @@
+/**
+ * The live row: a camera (getUserMedia) or a video file plays in a <video>; each new frame is
+ * offered to the frame gate (frame-gate.ts: one at a time, the rest dropped), drawn at its own
+ * aspect ratio (frame-size.ts) into a PNG and sent through the grid's own worker path (decode:
+ * the centre crop rows get; reconstruct: newest-wins, the current ratio, strategy and seed).
+ *
+ * The camera is released (track.stop()) on Stop, when the tab is hidden and when the page is left;
+ * a camera that goes away (track 'ended') stops the row with a message. Every start and stop bumps
+ * `generation`, so work still running for an older source drops its answer.
+ */
+import { errorText } from '../../mae/error-text.ts';
+import { imageSeed } from '../../mae/index.ts';
+import { useStore } from '../../state/store.ts';
+import { isAbortError, isCrash, type MaeClient } from '../../worker/mae-client.ts';
+import { maskRequest, modelPatches } from '../mask/mask-mode.ts';
+import type { CameraActions } from './camera-actions.ts';
+import { CAMERA_ENDED, cameraErrorMessage, RELEASED_HIDDEN, videoErrorMessage } from './camera-errors.ts';
+import { initialCameraState, useCameraStore, type CameraState } from './camera-store.ts';
+import { FpsMeter } from './fps-meter.ts';
+import { FrameGate, type FrameCounts } from './frame-gate.ts';
+import { liveFrameSize } from './frame-size.ts';
+
+/** The live frame's key in the worker's image cache (one at a time: each frame replaces the last). */
+export const LIVE_IMAGE_ID = 'camera-live';
+
+export interface CameraDeps {
+  /** The worker that answers now (null before the first model load, or after a crash). */
+  client(): MaeClient | null;
+  /** The grid's upload path: a snapshot becomes an ordinary row. */
+  addFiles(files: File[]): void;
+}
+
+/** What the test build's page hooks report (src/testing/page-hooks.ts). */
+export interface CameraDebug {
+  status: CameraState['status'];
+  source: CameraState['source'];
+  message: string | null;
+  frameError: string | null;
+  mirrored: boolean;
+  frameSize: CameraState['frameSize'];
+  counts: FrameCounts & { reconstructed: number };
+  fps: number | null;
+  msPerFrame: number | null;
+  /** readyState of the tracks of the latest camera stream ('ended' once released). */
+  tracks: MediaStreamTrackState[];
+  /** A video file's object URL is held (revoked on stop). */
+  objectUrl: boolean;
+  devices: number;
+}
+
+const set = (patch: Partial<CameraState>): void => useCameraStore.setState(patch);
+
+export class CameraController implements CameraActions {
+  private readonly gate = new FrameGate();
+  private readonly meter = new FpsMeter();
+  private generation = 0;
+  private reconstructed = 0;
+  private video: HTMLVideoElement | null = null;
+  private stream: MediaStream | null = null;
+  private lastTracks: MediaStreamTrack[] = [];
+  private objectUrl: string | null = null;
+  private container: HTMLElement | null = null;
+  private canvas: OffscreenCanvas | null = null;
+  /** The page's visibilitychange / pagehide listeners are installed (a source is open). */
+  private watchingPage = false;
+  private readonly onVisibility = (): void => {
+    if (!document.hidden) return;
+    if (useCameraStore.getState().source === 'camera') this.stop(RELEASED_HIDDEN);
+    else this.pause();
+  };
+  private readonly onPageHide = (): void => this.stop();
+
+  constructor(private readonly deps: CameraDeps) {}
+
+  async startCamera(deviceId?: string): Promise<void> {
+    const gen = this.begin('camera', 'camera');
+    const media = typeof navigator === 'undefined' ? undefined : (navigator.mediaDevices as MediaDevices | undefined);
+    if (!media?.getUserMedia) {
+      this.stop(cameraErrorMessage({ name: 'SecurityError' }));
+      return;
+    }
+    let stream: MediaStream;
+    try {
+      stream = await media.getUserMedia({
+        audio: false,
+        // The back camera on phones; a picked camera exactly.
+        video: deviceId ? { deviceId: { exact: deviceId } } : { facingMode: { ideal: 'environment' } },
+      });
+    } catch (e) {
+      if (gen === this.generation) this.stop(cameraErrorMessage(e));
+      return;
+    }
+    if (gen !== this.generation) {
+      // Stopped (or replaced) while the browser asked for permission.
+      for (const t of stream.getTracks()) t.stop();
+      return;
+    }
+    this.stream = stream;
+    this.lastTracks = stream.getTracks();
+    const track = stream.getVideoTracks()[0];
+    if (!track) {
+      this.stop(cameraErrorMessage({ name: 'NotFoundError' }));
+      return;
+    }
+    track.addEventListener('ended', () => {
+      if (gen === this.generation) this.stop(CAMERA_ENDED);
+    });
+    const settings = track.getSettings();
+    set({
+      sourceName: track.label || 'camera',
+      // A front camera is shown as in a mirror; laptops' cameras face the person and rarely say so.
+      mirrored: settings.facingMode !== 'environment',
+      deviceId: settings.deviceId ?? deviceId ?? null,
+    });
+    const video = this.newVideo();
+    video.srcObject = stream;
+    await this.play(video, gen);
+    void this.listDevices(media, gen);
+  }
+
+  playVideo(file: File): void {
+    const gen = this.begin('video', file.name || 'video');
+    const url = URL.createObjectURL(file);
+    this.objectUrl = url;
+    const video = this.newVideo();
+    video.loop = true;
+    video.addEventListener('error', () => {
+      if (gen === this.generation) this.stop(videoErrorMessage(file.name || 'the video', video.error?.code ?? null));
+    });
+    video.src = url;
+    void this.play(video, gen);
+  }
+
+  pause(): void {
+    if (useCameraStore.getState().status !== 'live') return;
+    if (useCameraStore.getState().source === 'video') this.video?.pause();
+    set({ status: 'paused' });
+  }
+
+  resume(): void {
+    if (useCameraStore.getState().status !== 'paused' || !this.video) return;
+    set({ status: 'live' });
+    if (this.video.paused) void this.video.play().catch(() => undefined);
+  }
+
+  /** The frame on screen, at the source's full size, becomes an ordinary row (the upload path). */
+  async snapshot(): Promise<void> {
+    const video = this.video;
+    if (!video || video.videoWidth === 0) return;
+    const { source, sourceName } = useCameraStore.getState();
+    const blob = await this.frameBlob(video, video.videoWidth, video.videoHeight);
+    const time = new Date().toTimeString().slice(0, 8).replaceAll(':', '-');
+    const name = source === 'video' ? `${sourceName} at ${video.currentTime.toFixed(1)} s.png` : `camera ${time}.png`;
+    this.deps.addFiles([new File([blob], name, { type: 'image/png' })]);
+  }
+
+  /** Releases the camera (or the video) and closes the row; `message` says why, if not asked. */
+  stop(message: string | null = null): void {
+    this.generation += 1;
+    this.release();
+    const { devices } = useCameraStore.getState();
+    set({ ...initialCameraState, devices, message });
+    this.deps.client()?.forget(LIVE_IMAGE_ID);
+  }
+
+  attachPreview(container: HTMLElement | null): void {
+    this.container = container;
+    if (container && this.video) container.replaceChildren(this.video);
+  }
+
+  debug(): CameraDebug {
+    const s = useCameraStore.getState();
+    return {
+      status: s.status,
+      source: s.source,
+      message: s.message,
+      frameError: s.frameError,
+      mirrored: s.mirrored,
+      frameSize: s.frameSize,
+      counts: { ...this.gate.snapshot(), reconstructed: this.reconstructed },
+      fps: s.fps,
+      msPerFrame: s.msPerFrame,
+      tracks: this.lastTracks.map((t) => t.readyState),
+      objectUrl: this.objectUrl !== null,
+      devices: s.devices.length,
+    };
+  }
+
+  /** A new source: the old one is released, the counters start at zero, the page is watched. */
+  private begin(source: 'camera' | 'video', name: string): number {
+    this.generation += 1;
+    this.release();
+    this.reconstructed = 0;
+    const { devices, deviceId } = useCameraStore.getState();
+    set({ ...initialCameraState, devices, deviceId, status: 'starting', source, sourceName: name });
+    document.addEventListener('visibilitychange', this.onVisibility);
+    window.addEventListener('pagehide', this.onPageHide);
+    this.watchingPage = true;
+    return this.generation;
+  }
+
+  private release(): void {
+    if (this.watchingPage) {
+      document.removeEventListener('visibilitychange', this.onVisibility);
+      window.removeEventListener('pagehide', this.onPageHide);
+      this.watchingPage = false;
+    }
+    for (const t of this.stream?.getTracks() ?? []) t.stop();
+    this.stream = null;
+    const video = this.video;
+    if (video) {
+      video.pause();
+      video.srcObject = null;
+      video.removeAttribute('src');
+      video.load();
+      video.remove();
+    }
+    this.video = null;
+    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+    this.objectUrl = null;
+    this.gate.reset();
+    this.meter.reset();
+  }
+
+  private newVideo(): HTMLVideoElement {
+    const video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    video.className = 'live-preview';
+    video.setAttribute('aria-label', 'Live picture');
+    this.video = video;
+    this.container?.replaceChildren(video);
+    return video;
+  }
+
+  private async play(video: HTMLVideoElement, gen: number): Promise<void> {
+    try {
+      await video.play();
+    } catch (e) {
+      // A video's own error event has the better message; a camera stream that will not play is rare.
+      if (gen === this.generation && !video.error)
+        this.stop(`Could not play the ${useCameraStore.getState().source ?? 'video'}: ${errorText(e)}`);
+      return;
+    }
+    if (gen !== this.generation) return;
+    set({ status: 'live' });
+    this.watchFrames(video, gen);
+  }
+
+  /** Every new frame of the video (requestVideoFrameCallback; where it is missing, each animation frame whose time moved). */
+  private watchFrames(video: HTMLVideoElement, gen: number): void {
+    if (typeof video.requestVideoFrameCallback === 'function') {
+      const onFrame = (): void => {
+        if (gen !== this.generation) return;
+        this.arrived(video, gen);
+        video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
+      return;
+    }
+    let last = -1;
+    const poll = (): void => {
+      if (gen !== this.generation) return;
+      if (video.readyState >= 2 && video.currentTime !== last) {
+        last = video.currentTime;
+        this.arrived(video, gen);
+      }
+      requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  }
+
+  private arrived(video: HTMLVideoElement, gen: number): void {
+    if (!this.gate.offer(useCameraStore.getState().status === 'paused')) return;
+    void this.compute(video, gen).finally(() => {
+      if (gen === this.generation) this.gate.finish();
+    });
+  }
+
+  private async compute(video: HTMLVideoElement, gen: number): Promise<void> {
+    const client = this.deps.client();
+    const width = video.videoWidth;
+    const height = video.videoHeight;
+    if (!client || width === 0 || height === 0) return;
+    const t0 = performance.now();
+    try {
+      const size = liveFrameSize(width, height);
+      const blob = await this.frameBlob(video, size.width, size.height);
+      await client.decode(LIVE_IMAGE_ID, 'live frame', blob);
+      const s = useStore.getState();
+      const result = await client.reconstruct({
+        imageId: LIVE_IMAGE_ID,
+        seed: imageSeed(s.seed, 0, s.sameMaskForAll),
+        ...maskRequest(s, modelPatches(s)),
+      });
+      if (gen !== this.generation) return;
+      const t1 = performance.now();
+      this.meter.add(t1, t1 - t0);
+      this.reconstructed += 1;
+      set({ result, frameError: null, frameSize: { width, height }, reconstructed: this.reconstructed, ...this.meter.reading() });
+    } catch (e) {
+      if (gen !== this.generation || isAbortError(e) || isCrash(e)) return;
+      set({ frameError: `This frame could not be reconstructed: ${errorText(e)}` });
+    }
+  }
+
+  private async frameBlob(source: HTMLVideoElement, width: number, height: number): Promise<Blob> {
+    if (this.canvas?.width !== width || this.canvas.height !== height) this.canvas = new OffscreenCanvas(width, height);
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx) throw new Error('No 2D canvas in this browser.');
+    ctx.drawImage(source, 0, 0, width, height);
+    return this.canvas.convertToBlob({ type: 'image/png' });
+  }
+
+  private async listDevices(media: MediaDevices, gen: number): Promise<void> {
+    try {
+      const all = await media.enumerateDevices();
+      if (gen !== this.generation) return;
+      const cams = all.filter((d) => d.kind === 'videoinput' && d.deviceId !== '');
+      set({ devices: cams.map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Camera ${i + 1}` })) });
+    } catch {
+      /* no list: the picker stays hidden */
+    }
+  }
+}
