@@ -115,3 +115,47 @@ export function gridPositions(
   if (perModel.size > MAX_GRIDS_PER_MODEL) perModel.delete(perModel.keys().next().value as string);
   return tables;
 }
+
+/** What positionSourceFromManifest reads of a v2 manifest (model-contract.ts's ModelManifest has these). */
+export interface GridManifest {
+  imgSize: number;
+  patchSize: number;
+  encoder: { embedDim: number };
+  decoder: { embedDim: number };
+  grid?: { positions?: string };
+}
+
+/**
+ * A v2 folder's position source: 'sincos-2d' needs nothing more; 'table' needs the bytes of its
+ * positionsFile (pos-embed.bin: float32 LE, the encoder's [1+L0, D] table then the decoder's
+ * [1+L0, Dd], L0 the training grid imgSize/patchSize squared). A file of the wrong size says so.
+ */
+export function positionSourceFromManifest(manifest: GridManifest, posEmbedBytes?: Uint8Array): PositionSource {
+  const kind = manifest.grid?.positions ?? 'sincos-2d';
+  const D = manifest.encoder.embedDim;
+  const Dd = manifest.decoder.embedDim;
+  if (kind === 'sincos-2d') return { kind, encoderDim: D, decoderDim: Dd };
+  if (kind !== 'table') throw new RangeError(`manifest.json grid.positions must be "sincos-2d" or "table", got ${JSON.stringify(kind)}`);
+  const side = manifest.imgSize / manifest.patchSize;
+  const rows = 1 + side * side;
+  const expected = rows * (D + Dd) * 4;
+  if (!posEmbedBytes) throw new RangeError('manifest.json grid.positions is "table" but its positionsFile was not loaded');
+  if (posEmbedBytes.byteLength !== expected) {
+    throw new RangeError(
+      `the position tables file must hold ${rows}×${D} + ${rows}×${Dd} float32 values (${expected} bytes), got ${posEmbedBytes.byteLength} bytes`,
+    );
+  }
+  // a copy: aligned for Float32Array whatever the source buffer's offset, and read as little-endian
+  const view = new DataView(posEmbedBytes.buffer, posEmbedBytes.byteOffset, posEmbedBytes.byteLength);
+  const all = new Float32Array(rows * (D + Dd));
+  for (let i = 0; i < all.length; i++) all[i] = view.getFloat32(i * 4, true);
+  return {
+    kind,
+    encoder: all.subarray(0, rows * D),
+    decoder: all.subarray(rows * D),
+    encoderDim: D,
+    decoderDim: Dd,
+    gridH: side,
+    gridW: side,
+  };
+}

@@ -11,6 +11,7 @@ import {
   gridOf,
   gridPositions,
   maskFromIdsKeep,
+  positionSourceFromManifest,
   randomMasking,
   reconstructBatch,
   takesPositions,
@@ -129,5 +130,30 @@ describe('reconstructBatch on v2 graphs (non-square grid)', () => {
     const square = { image: new Float32Array(3 * 32 * 32).fill(0.1), masks: maskFromIdsKeep([0, 5, 10], 16) };
     const r = await reconstructBatch(sessions, ort.Tensor, [square], 32);
     expect(r.preds[0].length).toBe(16 * p * p * 3);
+  });
+});
+
+describe('positionSourceFromManifest', () => {
+  const manifest = { imgSize: 32, patchSize: 8, encoder: { embedDim: 32 }, decoder: { embedDim: 16 } };
+  it('reads pos-embed.bin (encoder table then decoder table, little-endian) for a "table" folder', () => {
+    const enc = f32('table/encoder-4x4');
+    const dec = f32('table/decoder-4x4');
+    const bytes = new Uint8Array(4 + (enc.length + dec.length) * 4).subarray(4); // an unaligned view
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    [...enc, ...dec].forEach((v, i) => view.setFloat32(i * 4, v, true));
+    const src = positionSourceFromManifest({ ...manifest, grid: { positions: 'table' } }, bytes);
+    expect(src.kind).toBe('table');
+    if (src.kind !== 'table') return;
+    expect(Array.from(src.encoder)).toEqual(Array.from(enc));
+    expect(Array.from(src.decoder)).toEqual(Array.from(dec));
+    expect([src.gridH, src.gridW, src.encoderDim, src.decoderDim]).toEqual([4, 4, 32, 16]);
+  });
+  it('says what is wrong with a missing, short or unknown positions declaration', () => {
+    expect(positionSourceFromManifest(manifest)).toEqual({ kind: 'sincos-2d', encoderDim: 32, decoderDim: 16 });
+    expect(() => positionSourceFromManifest({ ...manifest, grid: { positions: 'table' } })).toThrow(/positionsFile was not loaded/);
+    expect(() => positionSourceFromManifest({ ...manifest, grid: { positions: 'table' } }, new Uint8Array(10))).toThrow(
+      'the position tables file must hold 17×32 + 17×16 float32 values (3264 bytes), got 10 bytes',
+    );
+    expect(() => positionSourceFromManifest({ ...manifest, grid: { positions: 'rope' } })).toThrow(/"sincos-2d" or "table", got "rope"/);
   });
 });
