@@ -3,10 +3,13 @@
     PYTHONPATH=python /usr/bin/python3 -m mae_playground.export_onnx runs/default/best.pth --out models/default \
         --name "MAE ViT-Ti/16 (playground)" --reference tests/reference/default
 
-Writes encoder.onnx, decoder.onnx and manifest.json (fp32, opset 17). Graphs whose weights exceed
-ONNX's 2 GB protobuf limit (ViT-H) keep their tensors in `<graph>.onnx.data` beside them.
-With --reference, also writes reference vectors (input, ids, latent, pred for a few photos,
-ratios and seeds) that the TypeScript/Node tests replay through onnxruntime.
+Writes a v2 folder (fp32, opset 17): encoder.onnx and decoder.onnx with dynamic H, W and the position
+tables as inputs, their weights in encoder.onnx.data / decoder.onnx.data, encoder-attention.onnx and
+decoder-attention.onnx sharing those data files (onnx_graphs.py), pos-embed.bin where the stored
+tables are not sin-cos, and manifest.json; then replays them through onnxruntime-node (self_check).
+With --reference, also writes reference vectors (input, ids, position tables, latent, pred, a few
+attention rows, for photos at the training size and whole photos on a wide and a tall grid) that the
+TypeScript/Node tests replay through onnxruntime. A v1 folder is re-exported by upgrade_v1.py.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -27,49 +31,12 @@ from .checkpoints import load_checkpoint
 from .data import IMAGENET_MEAN, IMAGENET_STD, SHARED_DATA, eval_tensor, is_probe_test, list_images
 from .mask_prng import image_seed, random_masking_ids
 from .models_mae import FACTORIES, MaskedAutoencoderViT, count_params
+from .onnx_graphs import OPSET, export_graphs, export_v1_graphs, grid_tables, positions
 
-OPSET = 17
-EXTERNAL_DATA_BYTES = 1_800_000_000  # below protobuf's 2 GiB hard limit, with room for the graph
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE_IMAGES = ["goldfinch", "school_bus"]
 REFERENCE_CASES = [(0.75, 0), (0.5, 7), (0.9, 123)]  # (mask_ratio, seed)
-
-
-class Encoder(torch.nn.Module):
-    def __init__(self, mae: MaskedAutoencoderViT):
-        super().__init__()
-        self.mae = mae
-
-    def forward(self, image: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
-        return self.mae.encode_visible(image, ids_keep)
-
-
-class Decoder(torch.nn.Module):
-    def __init__(self, mae: MaskedAutoencoderViT):
-        super().__init__()
-        self.mae = mae
-
-    def forward(self, latent: torch.Tensor, ids_restore: torch.Tensor) -> torch.Tensor:
-        return self.mae.forward_decoder(latent, ids_restore)
-
-
-def _save_graph(module, args, path: Path, input_names, output_names, dynamic_axes, external: bool) -> list[str]:
-    """torch.onnx.export; large graphs are re-saved with one external data file. Returns files written."""
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp) / path.name
-        torch.onnx.export(module, args, str(tmp_path), input_names=input_names, output_names=output_names,
-                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True)
-        for old in path.parent.glob(path.name + "*"):
-            old.unlink()
-        if not external:
-            shutil.copyfile(tmp_path, path)
-            return [path.name]
-        import onnx  # only needed for the external-data layout
-
-        proto = onnx.load(str(tmp_path), load_external_data=True)
-        onnx.save_model(proto, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=path.name + ".data", size_threshold=1024)
-        return [path.name, path.name + ".data"]
+GRID_CASES = [(0.75, 0)]  # on the non-square grids (one each: a ViT-B pred at 14 x 20 is 860 KB)
 
 
 def sha256(path: Path) -> str:
@@ -118,32 +85,43 @@ def data_facts(counts: dict[str, int], descriptions: dict[str, str], note: str) 
             "dataPhotos": counts}
 
 
+def params_split(model: MaskedAutoencoderViT) -> tuple[int, int]:
+    """(encoder, decoder) parameter counts; the position tables count where they are used."""
+    enc = count_params(model) - sum(count_params(m) for m in [model.decoder_embed, model.decoder_blocks,
+                                                               model.decoder_norm, model.decoder_pred]) \
+        - model.mask_token.numel() - model.decoder_pos_embed.numel()
+    return enc, count_params(model) - enc
+
+
 @torch.no_grad()
 def export(model: MaskedAutoencoderViT, out: Path, name: str, description: str, source: dict,
-           train_mask_ratio: float, force_external: bool = False) -> dict:
+           train_mask_ratio: float, check: bool = True, contract: int = 2) -> dict:
+    """Writes a v2 folder (docs/MODEL_CONTRACT.md): the four graphs, their two data files, pos-embed.bin
+    for position tables that are not sin-cos, and manifest.json. With `check`, replays the graphs through
+    onnxruntime-node against this model at the training grid, two non-square grids and for attention.
+    `contract=1` writes the older layout (two graphs, fixed size, no attention) for callers not yet moved."""
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
     cfg = model.config
     L, p, size = model.patch_embed.num_patches, cfg["patch_size"], cfg["img_size"]
-    enc_params = count_params(model) - sum(count_params(m) for m in
-                                           [model.decoder_embed, model.decoder_blocks, model.decoder_norm,
-                                            model.decoder_pred]) - model.mask_token.numel() \
-        - model.decoder_pos_embed.numel()
-    dec_params = count_params(model) - enc_params
-    image = torch.randn(1, 3, size, size)
-    ids_keep = torch.arange(L // 4 or 1).unsqueeze(0)
-    ext = lambda n_params: force_external or n_params * 4 >= EXTERNAL_DATA_BYTES  # noqa: E731
-    enc_files = _save_graph(Encoder(model), (image, ids_keep), out / "encoder.onnx", ["image", "ids_keep"],
-                            ["latent"], {"image": {0: "B"}, "ids_keep": {0: "B", 1: "K"}, "latent": {0: "B", 1: "K1"}},
-                            ext(enc_params))
-    latent = model.encode_visible(image, ids_keep)
-    ids_restore = torch.arange(L).unsqueeze(0)
-    dec_files = _save_graph(Decoder(model), (latent, ids_restore), out / "decoder.onnx", ["latent", "ids_restore"],
-                            ["pred"], {"latent": {0: "B", 1: "K1"}, "ids_restore": {0: "B"}, "pred": {0: "B"}},
-                            ext(dec_params))
-    files = {f: {"bytes": (out / f).stat().st_size, "sha256": sha256(out / f)} for f in enc_files + dec_files}
+    enc_params, dec_params = params_split(model)
+    for old in ("pos-embed.bin",):
+        (out / old).unlink(missing_ok=True)
+    if contract == 1:
+        return _export_v1(model, out, name, description, source, train_mask_ratio)
+    sharing = export_graphs(model, out)
+    kind, diff = positions(model)
+    grid = {"dynamic": True, "positions": kind, "positionsMaxAbsDiff": diff}
+    names = ["encoder.onnx", "encoder.onnx.data", "decoder.onnx", "decoder.onnx.data", "encoder-attention.onnx",
+             "decoder-attention.onnx"]
+    if kind == "table":
+        tables = [model.pos_embed.detach().numpy()[0], model.decoder_pos_embed.detach().numpy()[0]]
+        (out / "pos-embed.bin").write_bytes(b"".join(t.astype("<f4").tobytes() for t in tables))
+        grid["positionsFile"] = "pos-embed.bin"
+        names.append("pos-embed.bin")
+    files = {f: {"bytes": (out / f).stat().st_size, "sha256": sha256(out / f)} for f in names}
     manifest = {
-        "format": "mae-playground/1",
+        "format": "mae-playground/2",
         "name": name,
         "description": description,
         "source": {**source, "software": software_versions()},
@@ -155,16 +133,66 @@ def export(model: MaskedAutoencoderViT, out: Path, name: str, description: str, 
         "std": list(IMAGENET_STD),
         "normPixLoss": bool(cfg["norm_pix_loss"]),
         "trainMaskRatio": train_mask_ratio,
-        "encoder": {"file": "encoder.onnx", "externalData": enc_files[1:], "embedDim": cfg["embed_dim"],
+        "encoder": {"file": "encoder.onnx", "externalData": ["encoder.onnx.data"], "embedDim": cfg["embed_dim"],
                     "depth": cfg["depth"], "numHeads": cfg["num_heads"], "params": enc_params},
-        "decoder": {"file": "decoder.onnx", "externalData": dec_files[1:], "embedDim": cfg["decoder_embed_dim"],
-                    "depth": cfg["decoder_depth"], "numHeads": cfg["decoder_num_heads"], "params": dec_params},
+        "decoder": {"file": "decoder.onnx", "externalData": ["decoder.onnx.data"],
+                    "embedDim": cfg["decoder_embed_dim"], "depth": cfg["decoder_depth"],
+                    "numHeads": cfg["decoder_num_heads"], "params": dec_params},
+        "grid": grid,
+        "attention": {"encoder": {"file": "encoder-attention.onnx", "externalData": ["encoder.onnx.data"]},
+                      "decoder": {"file": "decoder-attention.onnx", "externalData": ["decoder.onnx.data"]}},
         "mlpRatio": cfg["mlp_ratio"],
         "opset": OPSET,
         "files": files,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"{out}: positions {kind} (max|diff| from sin-cos {diff:.2e}); attention graphs share "
+          + "; ".join(f"{k}: {v['shared']} tensors, {v['inline']} inline ({v['inlineBytes']} bytes)"
+                      for k, v in sharing.items()), flush=True)
+    if check:
+        self_check(model, out)
     return manifest
+
+
+def _export_v1(model: MaskedAutoencoderViT, out: Path, name: str, description: str, source: dict,
+               train_mask_ratio: float) -> dict:
+    cfg = model.config
+    enc_params, dec_params = params_split(model)
+    files = export_v1_graphs(model, out)
+    manifest = {
+        "format": "mae-playground/1", "name": name, "description": description,
+        "source": {**source, "software": software_versions()}, "imgSize": cfg["img_size"],
+        "patchSize": cfg["patch_size"], "inChans": cfg["in_chans"], "numPatches": model.patch_embed.num_patches,
+        "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "normPixLoss": bool(cfg["norm_pix_loss"]),
+        "trainMaskRatio": train_mask_ratio,
+        "encoder": {"file": "encoder.onnx", "externalData": [], "embedDim": cfg["embed_dim"], "depth": cfg["depth"],
+                    "numHeads": cfg["num_heads"], "params": enc_params},
+        "decoder": {"file": "decoder.onnx", "externalData": [], "embedDim": cfg["decoder_embed_dim"],
+                    "depth": cfg["decoder_depth"], "numHeads": cfg["decoder_num_heads"], "params": dec_params},
+        "mlpRatio": cfg["mlp_ratio"], "opset": OPSET,
+        "files": {f: {"bytes": (out / f).stat().st_size, "sha256": sha256(out / f)} for f in files},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def self_check(model: MaskedAutoencoderViT, out: Path) -> dict | None:
+    """The exporter's own check: the written graphs against this PyTorch model through onnxruntime-node
+    (Python's onnxruntime is not installable here), at the training grid and two non-square ones, with
+    both attention graphs. Skipped with a message where node or onnxruntime-node is missing."""
+    if shutil.which("node") is None or not (REPO / "node_modules" / "onnxruntime-node").exists():
+        print("self-check SKIPPED: node / node_modules/onnxruntime-node missing (npm ci)", flush=True)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        write_reference(model, Path(tmp), images=REFERENCE_IMAGES[:1], cases=[(0.75, 0)], grid_cases=[(0.75, 0)],
+                        mask_cases=False, attention_rows=None)
+        res = subprocess.run(["node", str(REPO / "scripts" / "replay-reference.mjs"), str(out), tmp],
+                             cwd=REPO, capture_output=True, text=True, timeout=600)
+    if res.returncode != 0:
+        raise SystemExit(f"self-check FAILED for {out}:\n{res.stderr}{res.stdout}")
+    result = json.loads(res.stdout.strip().splitlines()[-1])
+    print("self-check passed:", json.dumps(result), flush=True)
+    return result
 
 
 class BinWriter:
@@ -183,31 +211,114 @@ class BinWriter:
         self.offset += len(data)
 
 
+def non_square_grids(model: MaskedAutoencoderViT) -> list[tuple[int, int]]:
+    """A wide and a tall grid for the reference cases: g x round(g * 10 / 7) and the transpose
+    (224 px, patch 16: 14 x 20, i.e. 224 x 320 and 320 x 224 pixels; 112 px, patch 16: 7 x 10)."""
+    g = model.config["img_size"] // model.config["patch_size"]
+    w = round(g * 10 / 7)
+    return [(g, w), (w, g)]
+
+
+def whole_photo_tensor(path: Path, width: int, height: int) -> np.ndarray:
+    """The whole photo resized to width x height (Pillow bicubic, no crop), ImageNet-normalised [3, H, W]."""
+    from PIL import Image
+
+    from .data import load_rgb, to_normalized_array
+
+    return to_normalized_array(load_rgb(path).resize((width, height), Image.BICUBIC))
+
+
+def pick_rows(n_tokens: int, ids_keep: np.ndarray | None = None, ids_restore_len: int | None = None) -> list[int]:
+    """A few query rows to store (the whole [1+N, 1+N] maps of a ViT-B decoder are tens of MB):
+    cls, the first and a middle token, the last; in the decoder also the first hidden patch's row."""
+    rows = [0, 1, n_tokens // 2, n_tokens - 1]
+    if ids_keep is not None and ids_restore_len is not None:
+        hidden = sorted(set(range(ids_restore_len)) - set(ids_keep.tolist()))
+        if hidden:
+            rows.append(1 + hidden[0])
+    return sorted(set(r for r in rows if 0 <= r < n_tokens))
+
+
 @torch.no_grad()
-def write_reference(model: MaskedAutoencoderViT, out: Path, images=REFERENCE_IMAGES, cases=REFERENCE_CASES) -> None:
-    """Inputs and PyTorch outputs for the tests to replay through onnxruntime (tolerance: see README)."""
+def write_reference(model: MaskedAutoencoderViT, out: Path, images=REFERENCE_IMAGES, cases=REFERENCE_CASES,
+                    grid_cases=GRID_CASES, mask_cases: bool = True, attention_rows: str | None = "some") -> None:
+    """Inputs and PyTorch outputs for the tests to replay through onnxruntime (tolerance: see README).
+
+    `cases`: center crops at the training size (imgSize x imgSize); `grid_cases`: whole photos resized to
+    a wide and a tall grid (non_square_grids), with the position tables fed for that grid (sin-cos computed
+    for it, or the stored table interpolated bicubically: manifest grid.positions). The first case of each
+    grid also stores attention (`attention_rows` "some": a few query rows; None: every row)."""
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
-    size, L = model.patch_embed.img_size, model.patch_embed.num_patches
+    size, L, p = model.patch_embed.img_size, model.patch_embed.num_patches, model.config["patch_size"]
+    g = size // p
+    kind, _ = positions(model)
     w = BinWriter()
-    meta = {"imgSize": size, "numPatches": L, "images": [], "cases": [], "maskCases": []}
+    meta = {"imgSize": size, "numPatches": L, "patchSize": p, "positions": kind, "images": [], "cases": [],
+            "grids": [], "gridImages": [], "gridCases": [], "maskCases": []}
+
+    def add_grid(gh: int, gw: int) -> str:
+        name = f"grid/{gh}x{gw}"
+        if all(x["name"] != name for x in meta["grids"]):
+            pos, dpos = grid_tables(model, kind, (gh, gw))
+            w.add(f"{name}/pos_embed", pos.numpy())
+            w.add(f"{name}/decoder_pos_embed", dpos.numpy())
+            meta["grids"].append({"name": name, "gridH": gh, "gridW": gw, "numPatches": gh * gw,
+                                  "posEmbed": f"{name}/pos_embed", "decoderPosEmbed": f"{name}/decoder_pos_embed"})
+        return name
+
+    def run_case(key: str, x: np.ndarray, grid: str, gh: int, gw: int, ratio: float, seed: int, attention: bool) -> dict:
+        n = gh * gw
+        ids_keep, ids_restore, mask = random_masking_ids(image_seed(seed, 0, True), n, ratio)
+        pos, dpos = grid_tables(model, kind, (gh, gw))
+        xt, keep_t, restore_t = torch.from_numpy(x), torch.from_numpy(ids_keep)[None], torch.from_numpy(ids_restore)[None]
+        latent, enc_attn = model.encode_visible(xt, keep_t, pos_embed=pos, return_attention=True)
+        pred, dec_attn = model.forward_decoder(latent, restore_t, decoder_pos_embed=dpos, return_attention=True)
+        for part, arr in [("ids_keep", ids_keep[None]), ("ids_restore", ids_restore[None]), ("mask", mask[None]),
+                          ("latent", latent.numpy()), ("pred", pred.numpy())]:
+            w.add(f"{key}/{part}", arr)
+        case = {"maskRatio": ratio, "seed": seed, "key": key, "grid": grid}
+        if attention:
+            enc, dec = torch.stack(enc_attn, 1), torch.stack(dec_attn, 1)
+            if attention_rows is None:
+                enc_rows, dec_rows = list(range(enc.shape[3])), list(range(dec.shape[3]))
+            else:
+                enc_rows = pick_rows(enc.shape[3])
+                dec_rows = pick_rows(dec.shape[3], ids_keep, n)
+            w.add(f"{key}/encoder_attention", enc[:, :, :, enc_rows, :].numpy())
+            w.add(f"{key}/decoder_attention", dec[:, :, :, dec_rows, :].numpy())
+            case["attention"] = {"encoder": f"{key}/encoder_attention", "encoderRows": enc_rows,
+                                 "decoder": f"{key}/decoder_attention", "decoderRows": dec_rows}
+        return case
+
+    square = add_grid(g, g)
     for img_name in images:
         src = REPO / "public" / "samples" / f"{img_name}.jpg"
         x = eval_tensor(src, size)[None]
         w.add(f"{img_name}/image", x)
         meta["images"].append({"name": img_name, "file": f"public/samples/{img_name}.jpg", "tensor": f"{img_name}/image"})
-        for ratio, seed in cases:
-            ids_keep, ids_restore, mask = random_masking_ids(image_seed(seed, 0, True), L, ratio)
-            latent = model.encode_visible(torch.from_numpy(x), torch.from_numpy(ids_keep)[None])
-            pred = model.forward_decoder(latent, torch.from_numpy(ids_restore)[None])
+        for i, (ratio, seed) in enumerate(cases):
             key = f"{img_name}/r{ratio}/s{seed}"
-            for part, arr in [("ids_keep", ids_keep[None]), ("ids_restore", ids_restore[None]),
-                              ("mask", mask[None]), ("latent", latent.numpy()), ("pred", pred.numpy())]:
-                w.add(f"{key}/{part}", arr)
-            meta["cases"].append({"image": img_name, "maskRatio": ratio, "seed": seed, "key": key})
+            case = run_case(key, x, square, g, g, ratio, seed, attention=i == 0 and img_name == images[0])
+            meta["cases"].append({"image": img_name, **case})
+        for gh, gw in non_square_grids(model) if grid_cases else []:
+            grid = add_grid(gh, gw)
+            height, width = gh * p, gw * p
+            tensor = f"{img_name}/{height}x{width}/image"
+            x = whole_photo_tensor(src, width, height)[None]
+            w.add(tensor, x)
+            meta["gridImages"].append({"name": img_name, "file": f"public/samples/{img_name}.jpg", "tensor": tensor,
+                                       "height": height, "width": width,
+                                       "resize": f"whole photo, Pillow BICUBIC to {width}x{height} (no crop), "
+                                                 "RGB / 255, ImageNet mean and std"})
+            for i, (ratio, seed) in enumerate(grid_cases):
+                key = f"{img_name}/{height}x{width}/r{ratio}/s{seed}"
+                case = run_case(key, x, grid, gh, gw, ratio, seed, attention=i == 0 and img_name == images[0])
+                meta["gridCases"].append({"image": img_name, "imageTensor": tensor, "height": height, "width": width,
+                                          "gridH": gh, "gridW": gw, **case})
     # masking alone, many shapes: the TypeScript generator must give exactly these ids
-    for seed in [0, 1, 42, 2**31 - 1, 2**32 - 1]:
-        for n, ratio in [(196, 0.75), (196, 0.0), (196, 0.95), (49, 0.5), (256, 0.9), (16, 0.999)]:
+    for seed in [0, 1, 42, 2**31 - 1, 2**32 - 1] if mask_cases else []:
+        for n, ratio in [(196, 0.75), (196, 0.0), (196, 0.95), (49, 0.5), (256, 0.9), (16, 0.999), (280, 0.75)]:
             for idx, same in [(0, True), (3, False)]:
                 ids_keep, ids_restore, _ = random_masking_ids(image_seed(seed, idx, same), n, ratio)
                 meta["maskCases"].append({"seed": seed, "imageIndex": idx, "sameMaskForAll": same, "numPatches": n,
@@ -233,6 +344,7 @@ def main() -> None:
     ap.add_argument("--exclude-probe-test", action="store_true", help="the run left out the probe's test photos "
                     "(only read for checkpoints older than the photo counts train.py records)")
     ap.add_argument("--log", help="training log (log.jsonl) to copy beside the model as training-log.jsonl")
+    ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime-node self-check")
     args = ap.parse_args()
     if args.random:
         torch.manual_seed(0)
@@ -263,7 +375,7 @@ def main() -> None:
         Path(args.out).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.log, Path(args.out) / "training-log.jsonl")
     m = export(model, Path(args.out), args.name, args.description, source,
-               train_mask_ratio=ck["config"].get("mask_ratio", 0.75))
+               train_mask_ratio=ck["config"].get("mask_ratio", 0.75), check=not args.no_check)
     print(json.dumps({k: m[k] for k in ["name", "imgSize", "patchSize", "files"]}, indent=1))
     if args.reference:
         write_reference(model, Path(args.reference))
