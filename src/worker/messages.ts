@@ -30,12 +30,20 @@ export interface LoadRequest {
    * fetching modelUrl (src/worker/model-local.ts). `name` is the folder's name, if it had one.
    */
   local?: { name: string | null; files: LocalModelFile[] };
+  /**
+   * An imported weights file on WASM: exact (fp32), fast (int8 Linear weights, quantized in the
+   * worker and kept in the private file system), or auto (int8 above 50 M parameters); see
+   * src/features/models/weights/memory.ts choosePrecision. Absent = auto.
+   */
+  precision?: 'auto' | 'fp32' | 'int8';
 }
 
 /** One chosen file; `path` as the browser gave it ("my-model/encoder.onnx" or "encoder.onnx"). */
 export interface LocalModelFile {
   path: string;
   blob: Blob;
+  /** the hub's SHA-256 of a downloaded file (checked at download): the int8 cache's key for it */
+  sha256?: string;
 }
 
 /** Decode an encoded image (file, sample) in the worker and cache its normalised CHW tensor. */

@@ -26,8 +26,12 @@ export interface Model {
   numPatches: number;
   /** the runtime's Tensor class (tensors must come from the runtime that runs the session) */
   Tensor: typeof ort.Tensor;
-  /** WebGPU only: the graph bytes, kept to rebuild the sessions on WASM if the GPU goes away. */
-  bytes?: ModelBytes;
+  /**
+   * WebGPU only: gets the model's files again (from the user's file, the private file system or the
+   * HTTP cache), to rebuild the sessions on WASM if the GPU goes away. A function, not the bytes:
+   * keeping them would hold a second copy of the weights in JavaScript for as long as the model runs.
+   */
+  reload?: () => Promise<ModelBytes>;
 }
 
 /** A handler's failure with the machine-readable code the client sees (MaeWorkerError.code). */
@@ -166,12 +170,21 @@ export class WorkerRuntime {
     if (m) await Promise.allSettled([m.sessions.encoder.release(), m.sessions.decoder.release()]);
   }
 
-  /** The model that answers from now on; on WebGPU, watches its device for loss. */
-  async setModel(manifest: ModelManifest, sessions: MaeSessions, rt: OrtRuntime, provider: Provider, bytes: ModelBytes): Promise<Model> {
+  /**
+   * The model that answers from now on; on WebGPU, watches its device for loss. `reload` gets its
+   * files again should the GPU go (see Model.reload); the caller drops its own reference to them.
+   */
+  async setModel(
+    manifest: ModelManifest,
+    sessions: MaeSessions,
+    rt: OrtRuntime,
+    provider: Provider,
+    reload: () => Promise<ModelBytes>,
+  ): Promise<Model> {
     const model: Model = { manifest, sessions, provider, numPatches: manifestNumPatches(manifest), Tensor: rt.Tensor };
     this.model = model;
     if (provider === 'webgpu') {
-      model.bytes = bytes;
+      model.reload = reload;
       await this.watchGpuDevice(rt);
     }
     return model;
@@ -230,13 +243,13 @@ export class WorkerRuntime {
     this.moving ??= (async () => {
       const m = this.requireModel();
       if (m.provider === 'wasm') return m;
-      if (!m.bytes) throw new WorkerError(`WebGPU stopped working (${why}) and the model cannot be rebuilt.`, 'model');
+      if (!m.reload) throw new WorkerError(`WebGPU stopped working (${why}) and the model cannot be rebuilt.`, 'model');
       void Promise.allSettled([m.sessions.encoder.release(), m.sessions.decoder.release()]);
       let sessions: MaeSessions;
       let rt: OrtRuntime;
       try {
         rt = await this.runtimeFor('wasm', true);
-        sessions = await this.createSessions(rt, 'wasm', m.manifest, m.bytes);
+        sessions = await this.createSessions(rt, 'wasm', m.manifest, await m.reload());
       } catch (e) {
         this.model = null;
         throw new WorkerError(`WebGPU stopped working (${why}), and the WASM session failed too: ${errorText(e)}`, 'model');

@@ -17,7 +17,7 @@ describe('hub catalog', () => {
       'https://huggingface.co/facebook/vit-mae-base/resolve/main/model.safetensors',
     );
     expect(treeUrl(HUB_MODELS[1], 'https://huggingface.co')).toBe('https://huggingface.co/api/models/facebook/vit-mae-large/tree/main');
-    expect(HUB_MODELS.filter((m) => m.needsWebGpu).map((m) => m.id)).toEqual(['vit-mae-huge']);
+    expect(HUB_MODELS.filter((m) => m.fp32NeedsWebGpu).map((m) => m.id)).toEqual(['vit-mae-huge']);
   });
 
   it('reads size and SHA-256 from a tree listing (an LFS entry), and refuses what is not there', () => {

@@ -1,5 +1,7 @@
 import { formatBytes } from '../../mae/format-bytes.ts';
 import { useStore } from '../../state/store.ts';
+import { useModelActions } from './model-actions.ts';
+import type { Precision } from './weights/memory.ts';
 
 interface ImportedSource {
   kind: 'imported-weights';
@@ -11,6 +13,10 @@ interface ImportedSource {
   decoderParams: number;
   license: string;
   layout: string;
+  /** set by the worker's load (load-handler.ts): what runs, and why */
+  precision?: Precision;
+  precisionReason?: string;
+  int8?: { fromCache: boolean; quantizeMs: number; dataBytes: number; note: string | null };
 }
 
 function isImported(source: unknown): source is ImportedSource {
@@ -18,6 +24,68 @@ function isImported(source: unknown): source is ImportedSource {
 }
 
 const millions = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 2 : 0)} M`;
+
+/**
+ * Exact (fp32) or fast (int8), on WASM (weights/memory.ts choosePrecision). The choice is kept in
+ * this browser and the model loads again in it; the int8 copy is made once and kept in the private
+ * file system (weights/int8-cache.ts), made from the weights file, which exact reads as it is.
+ */
+function PrecisionChoice({ source }: { source: ImportedSource }) {
+  const modelActions = useModelActions();
+  const provider = useStore((s) => s.provider.active);
+  const busy = useStore((s) => s.model.loadingUrl !== null);
+  const precision = source.precision ?? 'fp32';
+  const int8 = source.int8;
+  const options: { value: Precision; label: string }[] = [
+    { value: 'fp32', label: 'exact (fp32)' },
+    { value: 'int8', label: 'fast (int8)' },
+  ];
+  return (
+    <div>
+      <dt>precision</dt>
+      <dd>
+        {provider === 'wasm' ? (
+          <span role="radiogroup" aria-label="precision" data-testid="precision-choice" data-precision={precision}>
+            {options.map((o) => (
+              <label key={o.value} className="precision-option">
+                <input
+                  type="radio"
+                  name="precision"
+                  value={o.value}
+                  checked={precision === o.value}
+                  disabled={busy}
+                  data-testid={`precision-${o.value}`}
+                  onChange={() => modelActions.setPrecision(o.value)}
+                />{' '}
+                {o.label}
+              </label>
+            ))}
+          </span>
+        ) : (
+          <span data-testid="precision-choice" data-precision={precision}>
+            exact (fp32)
+          </span>
+        )}
+        <span className="hint" data-testid="precision-reason">
+          {' '}
+          {source.precisionReason}
+          {precision === 'int8' && int8
+            ? int8.fromCache
+              ? `; int8 copy (${formatBytes(int8.dataBytes)}) from this browser's storage`
+              : `; quantized in ${(int8.quantizeMs / 1000).toFixed(1)} s (${formatBytes(int8.dataBytes)})`
+            : ''}
+          {precision === 'int8' ? '. Exact reads the weights file again (fp32, about 4x the memory).' : ''}
+        </span>
+        {int8?.note && (
+          <span className="hint" role="status" data-testid="precision-note">
+            {' '}
+            {int8.note}
+          </span>
+        )}
+      </dd>
+    </div>
+  );
+}
 
 /** The model card of a model imported from a weights file: what the file is, in one block. */
 export function ImportedModelCard() {
@@ -45,6 +113,7 @@ export function ImportedModelCard() {
           {source.file}, {formatBytes(source.fileBytes)}, {source.layout === 'official' ? 'facebookresearch/mae names' : 'Hugging Face names'}
         </dd>
       </div>
+      <PrecisionChoice source={source} />
       <div>
         <dt>licence</dt>
         <dd data-testid="imported-license">{source.license}</dd>

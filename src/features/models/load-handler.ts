@@ -22,8 +22,8 @@ import { chooseProvider, describeAdapter, probeAdapter } from '../../worker/prov
 import { WorkerError, type ModelBytes, type OrtRuntime } from '../../worker/runtime.ts';
 import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-download.ts';
 import { readLocalModel, type LocalModel } from './model-local.ts';
-import { importLocalWeights, isWeightsImport, type ImportedLocalModel } from './weights-local.ts';
-import { memoryProblem } from './weights/index.ts';
+import { importLocalWeights, int8ForImport, isWeightsImport, type ImportedLocalModel } from './weights-local.ts';
+import { choosePrecision, memoryProblem } from './weights/index.ts';
 import type * as ort from 'onnxruntime-web';
 
 /** Inputs and outputs of a session as the model checks read them. */
@@ -101,12 +101,33 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
       bytes = await asModelError(() => downloadModelFiles(base, m, progress));
       filesMs += performance.now() - tDownload;
     }
-    // Before anything heavy: will it fit where it is about to run? (ViT-H on WASM cannot.)
-    if (imported) {
+    // Before anything heavy: will it fit where it is about to run, in the precision it will run in?
+    // (ViT-H on WASM: only in int8.) Then, for int8, the quantized copy (cached, or made now).
+    if (imported && req.local) {
       const card = imported.imported.card;
       const target = choice.provider === 'webgpu' ? 'webgpu' : 'wasm';
-      const problem = memoryProblem(card.label, card.encoderParams + card.decoderParams, target);
+      const params = card.encoderParams + card.decoderParams;
+      const precision = choosePrecision(req.precision ?? 'auto', target, params);
+      const problem = memoryProblem(card.label, params, target, undefined, precision.precision);
       if (problem) throw new WorkerError(problem, 'model');
+      const precisionFacts = { precision: precision.precision, precisionReason: precision.reason };
+      if (precision.precision === 'int8') {
+        const tInt8 = performance.now();
+        const file = req.local.files[0];
+        const int8 = await asModelError(() =>
+          int8ForImport(
+            imported,
+            file,
+            (message) => post({ type: 'status', id: req.id, phase: 'downloading', message }),
+            (done, total) => progress(done, total, file.path),
+          ),
+        );
+        manifest = { ...int8.manifest, source: { ...(int8.manifest.source as object), ...precisionFacts } };
+        bytes = int8.bytes;
+        filesMs += performance.now() - tInt8;
+      } else {
+        manifest = { ...manifest, source: { ...(manifest.source as object), ...precisionFacts } };
+      }
     }
     // Who "does not fit its manifest" in a contract error.
     const where = imported ? `The model built from ${imported.imported.card.file}` : local ? 'The folder' : `The model at ${base.pathname}`;
@@ -155,7 +176,10 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
       }
     }
     const t2 = performance.now();
-    await runtime.setModel(manifest, sessions, rt, choice.provider, bytes);
+    await runtime.setModel(manifest, sessions, rt, choice.provider, reloader(req, base, manifest));
+    // onnxruntime holds the weights now: the model's bytes (the int8 buffers, a folder's graphs) go
+    // with this handler, not kept beside the sessions (closures above share this scope, so clear).
+    bytes.clear();
     post({ type: 'status', id: req.id, phase: 'ready', message: 'Ready' });
     // What onnxruntime settled on once its backend started, not what was asked for.
     const threads = runtime.threadsInUse(rt);
@@ -173,6 +197,19 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
     };
   },
 };
+
+/**
+ * How a WebGPU model gets its files again after a GPU loss (runtime.ts Model.reload), made outside
+ * the handler so that it holds nothing of the load but the request (the user's files are Blobs, not
+ * copies) and where the model came from. Imported weights come back as fp32 Blob slices of the file.
+ */
+function reloader(req: LoadRequest, base: URL, manifest: ModelManifest): () => Promise<ModelBytes> {
+  const local = req.local;
+  const noProgress = () => undefined;
+  if (local && isWeightsImport(local.files)) return async () => (await importLocalWeights(local.files, noProgress)).bytes;
+  if (local) return async () => (await readLocalModel(local.files, noProgress)).bytes;
+  return () => downloadModelFiles(base, manifest, noProgress);
+}
 
 /**
  * One run on a blank image at the ratio the page starts with, batch rows at once: allocates the

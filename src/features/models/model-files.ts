@@ -11,6 +11,8 @@ import { baseName } from './model-folder.ts';
 export interface PickedFile {
   path: string;
   file: File;
+  /** the hub's SHA-256 of a downloaded file: the int8 cache's key for it (weights/int8-cache.ts) */
+  sha256?: string;
 }
 
 /** A model folder holds these: manifest.json, ONNX graphs and their external data. */

@@ -14,6 +14,8 @@ import { recordCspViolation } from '../../state/csp-log.ts';
 import { baseName } from './model-folder.ts';
 import { folderLabel, isWeightsFileName, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
 import { MODEL_ID, modelIdOf, parseModelIndex } from '../../mae/model-index.ts';
+import { storePrecision, storedPrecision } from './precision-choice.ts';
+import type { PrecisionRequest } from './weights/memory.ts';
 
 const BASE = import.meta.env.BASE_URL;
 
@@ -141,7 +143,7 @@ export class ModelSession {
     const label = folderLabel(files.map((f) => f.path)) ?? (files.length === 1 && isWeightsFileName(files[0].path) ? baseName(files[0].path) : null);
     const url = localModelUrl(++this.localCount, label);
     for (const known of this.localModels.keys()) if (known !== this.modelUrl) this.localModels.delete(known);
-    this.localModels.set(url, { name: label, files: files.map((f) => ({ path: f.path, blob: f.file })) });
+    this.localModels.set(url, { name: label, files: files.map((f) => ({ path: f.path, blob: f.file, ...(f.sha256 ? { sha256: f.sha256 } : {}) })) });
     void this.loadModel(url, useStore.getState().provider.requested);
   }
 
@@ -153,6 +155,16 @@ export class ModelSession {
     const url = useStore.getState().model.activeUrl;
     const local = url ? this.localModels.get(url) : undefined;
     return url && local && local.files.some((f) => isWeightsFileName(f.path)) ? { url, local } : null;
+  }
+
+  /**
+   * The model card's exact / fast choice: kept (precision-choice.ts), and the active model loads again
+   * in it (the current one keeps answering until then). Only imported weights have a choice.
+   */
+  setPrecision(precision: PrecisionRequest): void {
+    storePrecision(precision);
+    const url = useStore.getState().model.activeUrl;
+    if (url && this.activeImport()) void this.loadModel(url, useStore.getState().provider.requested);
   }
 
   /** The Retry button: the last load that failed, again. */
@@ -256,7 +268,7 @@ export class ModelSession {
             if (gen === this.generation) useStore.getState().setModel({ loaded, total });
           },
         },
-        { warmup, ...(threads ? { wasmThreads: threads } : {}), ...(local ? { local } : {}) },
+        { warmup, ...(threads ? { wasmThreads: threads } : {}), ...(local ? { local, precision: storedPrecision() } : {}) },
       );
       if (gen !== this.generation) return;
       // The new worker takes over.

@@ -10,7 +10,9 @@ import type { LocalModelFile } from '../../worker/messages.ts';
 import { ModelLoadError } from './model-download.ts';
 import { isWeightsFileName } from './model-files.ts';
 import type { LocalModel } from './model-local.ts';
+import { openInt8CacheDir } from './int8-opfs.ts';
 import { importedModelFiles, importWeights, WeightsError, type ImportedModel } from './weights/index.ts';
+import { loadInt8 } from './weights/int8-cache.ts';
 
 /** A pick or drop that is one weights file: the importer takes it (else: a model folder). */
 export function isWeightsImport(files: readonly LocalModelFile[]): boolean {
@@ -41,4 +43,37 @@ export async function importLocalWeights(files: readonly LocalModelFile[], onSta
     throw new ModelLoadError(`${name} could not be read (${errorText(e)}): choose the file again.`, false);
   }
   return { manifest: imported.manifest, bytes: importedModelFiles(imported) as LocalModel['bytes'], imported };
+}
+
+export interface Int8Result {
+  manifest: ImportedLocalModel['manifest'];
+  bytes: LocalModel['bytes'];
+  /** for the model card (manifest.source.int8) */
+  facts: { fromCache: boolean; quantizeMs: number; dataBytes: number; note: string | null };
+}
+
+/**
+ * The imported model in int8 (weights/int8-cache.ts): from the private file system when a checked
+ * copy of this file is there, else quantized from the file and kept. The returned bytes are the only
+ * copy in JavaScript; onnxruntime copies them into its own memory, and the load handler lets them go
+ * once the sessions exist (the float32 weights are never read into memory: Blob slices of the file).
+ */
+export async function int8ForImport(imported: ImportedLocalModel, file: LocalModelFile, onStatus: (message: string) => void, onProgress: (done: number, total: number) => void): Promise<Int8Result> {
+  const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+  const cache = await openInt8CacheDir();
+  onStatus(`Looking for the int8 copy of ${name}…`);
+  try {
+    const r = await loadInt8({ file: file.blob, name, sha256: file.sha256 ?? null }, imported.imported.weights, imported.manifest, {
+      dir: cache.dir,
+      ...(cache.dir ? {} : { noCacheWhy: cache.why }),
+      onStatus,
+      onProgress,
+    });
+    const facts = { fromCache: r.fromCache, quantizeMs: Math.round(r.quantizeMs), dataBytes: r.dataBytes, note: r.note };
+    const source = typeof r.manifest.source === 'object' && r.manifest.source !== null ? r.manifest.source : {};
+    return { manifest: { ...r.manifest, source: { ...source, int8: facts } }, bytes: r.files, facts };
+  } catch (e) {
+    if (e instanceof WeightsError) throw new ModelLoadError(e.message, false);
+    throw new ModelLoadError(`${name} could not be quantized to int8 (${errorText(e)}): choose "exact (fp32)" on the model card, or the file again.`, false);
+  }
 }

@@ -63,7 +63,7 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
   const task = useHubStore((s) => s.tasks[model.id]);
   const provider = useStore((s) => s.provider.active);
   const busy = task !== undefined && ['checking', 'downloading', 'verifying', 'loading'].includes(task.status);
-  const blocked = model.needsWebGpu && provider !== 'webgpu';
+  const int8Only = model.fp32NeedsWebGpu && provider !== 'webgpu';
   return (
     <li className="hub-model" data-testid={`hub-model-${model.id}`}>
       <div>
@@ -91,11 +91,16 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
             Cancel
           </button>
         ) : (
-          <button type="button" data-testid={`hub-download-${model.id}`} disabled={blocked} onClick={() => void controller.start(model)}>
+          <button type="button" data-testid={`hub-download-${model.id}`} onClick={() => void controller.start(model)}>
             Download
           </button>
         )}
-        {blocked && !stored && <span className="hint">needs WebGPU: about {formatBytes(estimatedRuntimeBytes(model.approxBytes / 4))} of memory to run (fp32 weights), more than WASM&apos;s 4 GB</span>}
+        {int8Only && (
+          <span className="hint" data-testid={`hub-int8-only-${model.id}`}>
+            on WASM in fast (int8) only: about {formatBytes(estimatedRuntimeBytes(model.approxBytes / 4, 'int8'))} of memory to run; exact (fp32) needs about{' '}
+            {formatBytes(estimatedRuntimeBytes(model.approxBytes / 4))}, more than WASM&apos;s 4 GB (WebGPU runs it)
+          </span>
+        )}
         {task && <Progress task={task} />}
         {task?.message && (task.status === 'error' || task.status === 'cancelled') && (
           <span className={task.status === 'error' ? 'row-error-msg' : 'hint'} role={task.status === 'error' ? 'alert' : undefined} data-testid={`hub-error-${model.id}`}>
@@ -114,7 +119,7 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
  */
 export function GetOfficialMae({ active }: { active: boolean }) {
   const modelActions = useModelActions();
-  const controller = useMemo(() => new HubController((file) => modelActions.loadLocalModel([{ path: file.name, file }])), [modelActions]);
+  const controller = useMemo(() => new HubController((file, sha256) => modelActions.loadLocalModel([{ path: file.name, file, ...(sha256 ? { sha256 } : {}) }])), [modelActions]);
   const used = useHubStore((s) => s.usedBytes);
   const storedCount = useHubStore((s) => s.stored.length);
   // What is stored is read when the panel opens (local, no request), not at every page start.

@@ -14,8 +14,8 @@ export interface HubModel {
   approxBytes: number;
   label: string;
   params: string;
-  /** ViT-H cannot run in WASM's 4 GB: offered only with WebGPU */
-  needsWebGpu: boolean;
+  /** fp32 needs WebGPU (more than WASM's 4 GB); on WASM the model runs in int8 only (weights/memory.ts) */
+  fp32NeedsWebGpu: boolean;
 }
 
 // Outside Vite (`npm run hub:check` in plain Node) there is no import.meta.env: the real hub. The
@@ -30,9 +30,9 @@ export const HUB_WHAT =
   'the official MAE pixel-target "visualize" weights (facebookresearch/mae), converted to the transformers format by Hugging Face';
 
 export const HUB_MODELS: readonly HubModel[] = [
-  { id: 'vit-mae-base', repo: 'facebook/vit-mae-base', file: 'model.safetensors', approxBytes: 448e6, label: 'ViT-B/16', params: '112 M', needsWebGpu: false },
-  { id: 'vit-mae-large', repo: 'facebook/vit-mae-large', file: 'pytorch_model.bin', approxBytes: 1.32e9, label: 'ViT-L/16', params: '330 M', needsWebGpu: false },
-  { id: 'vit-mae-huge', repo: 'facebook/vit-mae-huge', file: 'pytorch_model.bin', approxBytes: 2.63e9, label: 'ViT-H/14', params: '657 M', needsWebGpu: true },
+  { id: 'vit-mae-base', repo: 'facebook/vit-mae-base', file: 'model.safetensors', approxBytes: 448e6, label: 'ViT-B/16', params: '112 M', fp32NeedsWebGpu: false },
+  { id: 'vit-mae-large', repo: 'facebook/vit-mae-large', file: 'pytorch_model.bin', approxBytes: 1.32e9, label: 'ViT-L/16', params: '330 M', fp32NeedsWebGpu: false },
+  { id: 'vit-mae-huge', repo: 'facebook/vit-mae-huge', file: 'pytorch_model.bin', approxBytes: 2.63e9, label: 'ViT-H/14', params: '657 M', fp32NeedsWebGpu: true },
 ];
 
 /** The file itself: the hub answers with a redirect to its file CDN. */

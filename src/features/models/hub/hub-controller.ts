@@ -49,7 +49,8 @@ function watchCspBlocks(): { blocked: () => string | null; stop: () => void } {
 export class HubController {
   private readonly aborts = new Map<HubModel['id'], AbortController>();
 
-  constructor(private readonly loadFile: (file: File) => void) {}
+  /** `loadFile(file, sha256)`: the hub's SHA-256 of the file (null when it gives none) keys its int8 copy. */
+  constructor(private readonly loadFile: (file: File, sha256: string | null) => void) {}
 
   private setTask(id: HubModel['id'], task: HubTask | null): void {
     useHubStore.setState((s) => {
@@ -125,7 +126,7 @@ export class HubController {
       await keep(m, { id: m.id, repo: m.repo, file: m.file, size: info.size, sha256: info.sha256, downloadedAt: new Date().toISOString() });
       await this.refresh();
       set('loading');
-      this.loadFile(await storedFile(m));
+      this.loadFile(await storedFile(m), info.sha256);
       this.setTask(m.id, null);
     } catch (e) {
       await sink?.close().catch(() => undefined);
@@ -149,7 +150,7 @@ export class HubController {
   /** Loads a stored model (no network). */
   async use(m: HubModel): Promise<void> {
     try {
-      this.loadFile(await storedFile(m));
+      this.loadFile(await storedFile(m), useHubStore.getState().stored.find((s) => s.id === m.id)?.sha256 ?? null);
     } catch (e) {
       this.setTask(m.id, { status: 'error', progress: null, message: `The stored file could not be read: ${errorText(e)}` });
       await this.refresh();

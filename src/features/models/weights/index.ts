@@ -3,4 +3,4 @@ export { importWeights, importedModelFiles, architectureLabel, type ImportedMode
 export { WeightsError } from './errors.ts';
 export type { MaeArchitecture, WeightsLayout } from './architecture.ts';
 export type { GraphOps } from './mae-graph.ts';
-export { estimatedRuntimeBytes, memoryProblem, WASM_MEMORY_LIMIT, type ExecutionTarget } from './memory.ts';
+export { choosePrecision, estimatedRuntimeBytes, INT8_DEFAULT_PARAMS, memoryProblem, WASM_MEMORY_LIMIT, type ExecutionTarget, type Precision, type PrecisionRequest } from './memory.ts';

@@ -86,7 +86,7 @@ const ALIGN = 64;
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 const INT8_MAX = 127;
 
-class Int8GraphBuilder extends GraphBuilder {
+export class Int8GraphBuilder extends GraphBuilder {
   readonly jobs: Job[] = [];
   size = 0;
   int8Weights = 0;
@@ -250,30 +250,63 @@ async function fill(builder: Int8GraphBuilder, file: Blob, fileName: string, sch
   return data;
 }
 
+/** One graph's structure and buffer layout, before any weight is read (planInt8Graphs). */
+export interface Int8GraphPlan {
+  onnx: Uint8Array;
+  dataPath: string;
+  /** bytes of the buffer the graph's initializers point into */
+  dataBytes: number;
+  int8Weights: number;
+  builder: Int8GraphBuilder;
+}
+
+export interface Int8Plan {
+  encoder: Int8GraphPlan;
+  decoder: Int8GraphPlan;
+  scheme: Int8Scheme;
+  /** bytes of the user's file the buffers are made from */
+  readBytes: number;
+}
+
+/**
+ * The int8 graphs' structure and buffer layouts, without reading a weight: cheap (the graphs are a
+ * few hundred KB), so a cached buffer can be checked against the graph this build makes (int8-cache.ts).
+ */
+export function planInt8Graphs(weights: MaeWeights, scheme: Int8Scheme = 'per-channel'): Int8Plan {
+  const builders = { encoder: undefined as Int8GraphBuilder | undefined, decoder: undefined as Int8GraphBuilder | undefined };
+  const graphs = {
+    encoder: buildEncoderGraph(weights, 'matmul', (tensors, _chunks, ops) => (builders.encoder = new Int8GraphBuilder(tensors, ops, 'encoder.int8.bin', scheme))),
+    decoder: buildDecoderGraph(weights, 'matmul', (tensors, _chunks, ops) => (builders.decoder = new Int8GraphBuilder(tensors, ops, 'decoder.int8.bin', scheme))),
+  };
+  const part = (g: { onnx: Uint8Array }, b: Int8GraphBuilder): Int8GraphPlan => ({ onnx: g.onnx, dataPath: b.dataPath, dataBytes: b.size, int8Weights: b.int8Weights, builder: b });
+  const encoder = part(graphs.encoder, builders.encoder as Int8GraphBuilder);
+  const decoder = part(graphs.decoder, builders.decoder as Int8GraphBuilder);
+  const readBytes = [...encoder.builder.jobs, ...decoder.builder.jobs].reduce((sum, j) => sum + jobBytes(j), 0);
+  return { encoder, decoder, scheme, readBytes };
+}
+
+/** Reads and quantizes the weights a plan lays out: one buffer per graph. */
+export async function fillInt8Graphs(plan: Int8Plan, file: Blob, fileName: string, onProgress?: Int8Options['onProgress']): Promise<Int8Model> {
+  let done = 0;
+  const progress = (bytes: number) => {
+    done += bytes;
+    onProgress?.(done, plan.readBytes);
+  };
+  const result = async (p: Int8GraphPlan): Promise<Int8Graph> => ({
+    onnx: p.onnx,
+    dataPath: p.dataPath,
+    data: await fill(p.builder, file, fileName, plan.scheme, progress),
+    int8Weights: p.int8Weights,
+  });
+  const encoder = await result(plan.encoder);
+  return { encoder, decoder: await result(plan.decoder), scheme: plan.scheme };
+}
+
 /**
  * The encoder and decoder graphs with int8 Linear weights, read from `file` (the file `weights`
  * was read from, see readMaeWeights). Run each with
  * `InferenceSession.create(g.onnx, { externalData: [{ path: g.dataPath, data: g.data }] })`.
  */
 export async function buildInt8Graphs(weights: MaeWeights, file: Blob, fileName: string, options: Int8Options = {}): Promise<Int8Model> {
-  const scheme = options.scheme ?? 'per-channel';
-  const builders = { encoder: undefined as Int8GraphBuilder | undefined, decoder: undefined as Int8GraphBuilder | undefined };
-  const graphs = {
-    encoder: buildEncoderGraph(weights, 'matmul', (tensors, _chunks, ops) => (builders.encoder = new Int8GraphBuilder(tensors, ops, 'encoder.int8.bin', scheme))),
-    decoder: buildDecoderGraph(weights, 'matmul', (tensors, _chunks, ops) => (builders.decoder = new Int8GraphBuilder(tensors, ops, 'decoder.int8.bin', scheme))),
-  };
-  const encoder = builders.encoder as Int8GraphBuilder;
-  const decoder = builders.decoder as Int8GraphBuilder;
-  const total = [...encoder.jobs, ...decoder.jobs].reduce((sum, j) => sum + jobBytes(j), 0);
-  let done = 0;
-  const progress = (bytes: number) => {
-    done += bytes;
-    options.onProgress?.(done, total);
-  };
-  const result = (g: { onnx: Uint8Array }, b: Int8GraphBuilder, data: Uint8Array): Int8Graph => ({ onnx: g.onnx, dataPath: b.dataPath, data, int8Weights: b.int8Weights });
-  return {
-    encoder: result(graphs.encoder, encoder, await fill(encoder, file, fileName, scheme, progress)),
-    decoder: result(graphs.decoder, decoder, await fill(decoder, file, fileName, scheme, progress)),
-    scheme,
-  };
+  return fillInt8Graphs(planInt8Graphs(weights, options.scheme ?? 'per-channel'), file, fileName, options.onProgress);
 }
