@@ -16,6 +16,8 @@ export interface GpuAdapterInfoLike {
 export interface GpuAdapterLike {
   info?: GpuAdapterInfoLike;
   isFallbackAdapter?: boolean;
+  /** GPUSupportedFeatures: e.g. 'shader-f16', which fp16 graphs need (features/models/weights/fp16-choice.ts) */
+  features?: { has(name: string): boolean };
 }
 export interface GpuLike {
   requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
@@ -45,10 +47,20 @@ export async function probeAdapter(gpu: GpuLike | undefined): Promise<AdapterPro
       architecture: info.architecture ?? '',
       description: info.description ?? '',
       isFallback: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+      shaderF16: adapterHas(adapter, 'shader-f16'),
     };
     return { adapter, summary, why: '' };
   } catch (e) {
     return { adapter: null, summary: null, why: `requestAdapter() failed: ${errorText(e)}` };
+  }
+}
+
+/** Whether the adapter offers a WebGPU feature (false without a feature set, or if reading it throws). */
+export function adapterHas(adapter: GpuAdapterLike, feature: string): boolean {
+  try {
+    return adapter.features?.has(feature) === true;
+  } catch {
+    return false;
   }
 }
 
@@ -58,6 +70,8 @@ export interface AdapterSummary {
   description: string;
   /** adapter.info.isFallbackAdapter (or the older adapter.isFallbackAdapter). */
   isFallback: boolean;
+  /** whether the adapter has 'shader-f16' (fp16 graphs of imported weights); absent: not probed */
+  shaderF16?: boolean;
 }
 
 export interface ProviderChoice {
