@@ -12,6 +12,8 @@ import { compareHandler } from '../features/compare/compare-handler.ts';
 import { decodeHandler, forgetHandler, rowHandlers, type RowHandlerOptions } from '../features/grid/rows-handler.ts';
 import { loadHandler } from '../features/models/load-handler.ts';
 import { sweepHandlers } from '../features/sweep/sweep-handler.ts';
+import { attentionHandler } from '../features/attention/attention-handler.ts';
+import { withAttentionSource } from '../features/attention/attention-source.ts';
 import { createDispatcher, type HandlerTable } from '../worker/dispatch.ts';
 import type { WorkerResponse } from '../worker/messages.ts';
 import { WorkerRuntime } from '../worker/runtime.ts';
@@ -27,12 +29,14 @@ function post(msg: WorkerResponse | ResultMessageOf<Protocol>): void {
 /** The app's request table: one handler per request of src/worker/messages.ts. */
 export function appHandlers(rows: RowHandlerOptions): HandlerTable {
   return {
-    load: loadHandler,
+    // the load also records where the model came from, for the attention view's graphs (issue 24)
+    load: withAttentionSource(loadHandler),
     decode: decodeHandler,
     ...rowHandlers(rows),
     forget: forgetHandler,
     compare: compareHandler,
     ...sweepHandlers(),
+    attention: attentionHandler,
   };
 }
 

@@ -122,7 +122,23 @@ export interface CancelSweepRequest {
   sweepId: number;
 }
 
+/**
+ * The attention view (issue 24): one cached image's softmax weights, encoder and decoder, every
+ * block and head, under the mask its row uses. Runs the model's attention graphs (their own
+ * sessions, made at the first such request; src/worker/attention-sessions.ts).
+ */
+export interface AttentionRequest {
+  type: 'attention';
+  id: number;
+  imageId: string;
+  maskRatio: number;
+  /** Per-image seed, already resolved (as ReconstructRequest's). */
+  seed: number;
+  mask?: MaskSpec;
+}
+
 export type WorkerRequest =
+  | AttentionRequest
   | LoadRequest
   | DecodeRequest
   | ReconstructRequest
@@ -259,7 +275,44 @@ export interface CompareResult {
   decoderMs: number;
 }
 
+/** One graph's softmax weights for one image: [depth, heads, tokens, tokens] row-major, rows sum to 1. */
+export interface AttentionStackData {
+  data: Float32Array;
+  depth: number;
+  heads: number;
+  tokens: number;
+}
+
+interface AttentionKey {
+  imageId: string;
+  maskRatio: number;
+  seed: number;
+}
+
+export type AttentionResult =
+  | (AttentionKey & { available: false; reason: string })
+  | (AttentionKey & {
+      available: true;
+      provider: Provider;
+      numPatches: number;
+      gridH: number;
+      gridW: number;
+      /** the mask's kept patch ids, in token order (encoder token i + 1 is patch idsKeep[i]) */
+      idsKeep: Int32Array;
+      /** per patch, 1 = hidden */
+      hidden: Uint8Array;
+      /** tokens: cls, then the visible patches in idsKeep order */
+      encoder: AttentionStackData;
+      /** tokens: cls, then patches 0..L-1 */
+      decoder: AttentionStackData;
+      encoderMs: number;
+      decoderMs: number;
+      /** making the attention sessions (the view's first request for this model), else 0 */
+      sessionMs: number;
+    });
+
 export interface ResultMap {
+  attention: AttentionResult;
   load: LoadResult;
   decode: DecodeResult;
   reconstruct: ReconstructResult;
@@ -296,6 +349,7 @@ export type AppProtocol = {
 
 /** The news a request gets before its result (none for most). */
 interface UpdateMap extends Record<RequestType, unknown> {
+  attention: never;
   load: StatusMessage | ProgressMessage;
   decode: never;
   reconstruct: never;

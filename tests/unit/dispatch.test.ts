@@ -52,6 +52,7 @@ function setup() {
     reconstructBatch: unused,
     compare: unused,
     sweep: unused,
+    attention: unused,
     decode: {
       async run(req) {
         log.push(`start decode ${req.id}`);

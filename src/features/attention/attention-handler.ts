@@ -1,0 +1,71 @@
+/// <reference lib="webworker" />
+/**
+ * The worker's `attention` request (issue 24): the image's softmax weights under its row's mask,
+ * from the model's attention sessions (attention-sessions.ts). A model without attention graphs
+ * answers with the reason (not an error: the view shows it). On WebGPU a failing attention run is
+ * run again on WASM (the normal sessions are not involved either way).
+ */
+import { errorText } from '../../mae/error-text.ts';
+import { gridOf, gridPositions } from '../../mae/index.ts';
+import { runAttention, type AttentionRun, type AttentionSessions } from './attention-run.ts';
+import type { Handler } from '../../worker/dispatch.ts';
+import type { AttentionRequest, AttentionResult, Provider } from '../../worker/messages.ts';
+import { requestMasks } from '../../worker/row-result.ts';
+import { WorkerError } from '../../worker/runtime.ts';
+import { attentionSourceOf } from './attention-source.ts';
+import { attentionSessions, AttentionUnavailable } from './attention-sessions.ts';
+
+export const attentionHandler: Handler<AttentionRequest, AttentionResult> = {
+  async run(req, { runtime }) {
+    const m = runtime.requireModel();
+    const chw = runtime.image(req.imageId);
+    const key = { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed };
+    const masks = requestMasks(req.mask, req.seed, m.numPatches, req.maskRatio);
+    const size = m.manifest.imgSize;
+    const { gridH, gridW } = gridOf(size, size, m.numPatches);
+    const source = attentionSourceOf(m.manifest);
+
+    const attempt = async (provider: Provider): Promise<{ run: AttentionRun; sessionMs: number }> => {
+      const t0 = performance.now();
+      let got: { sessions: AttentionSessions; made: boolean };
+      try {
+        got = await attentionSessions(await runtime.runtimeFor(provider), provider, m.manifest, source);
+      } catch (e) {
+        if (e instanceof AttentionUnavailable) throw e;
+        throw new WorkerError(`The attention graphs could not be made: ${errorText(e)}`, 'model');
+      }
+      const sessionMs = got.made ? performance.now() - t0 : 0;
+      // v2 graphs take the position tables of this grid (those of the model's own sessions' source)
+      const positions = got.sessions.encoder.inputNames.includes('pos_embed')
+        ? gridPositions({ ...got.sessions, positions: m.sessions.positions }, size, size, m.numPatches)
+        : undefined;
+      const run = await runAttention(got.sessions, m.Tensor, chw, { height: size, width: size }, masks, positions);
+      return { run, sessionMs };
+    };
+
+    let out: { run: AttentionRun; sessionMs: number };
+    try {
+      out = await attempt(m.provider);
+    } catch (e) {
+      if (e instanceof AttentionUnavailable) return { ...key, available: false, reason: e.message };
+      if (m.provider !== 'webgpu' || e instanceof WorkerError) throw e;
+      out = await attempt('wasm');
+    }
+    const { run, sessionMs } = out;
+    return {
+      ...key,
+      available: true,
+      provider: m.provider,
+      numPatches: m.numPatches,
+      gridH,
+      gridW,
+      idsKeep: masks.idsKeep,
+      hidden: masks.mask,
+      encoder: run.encoder,
+      decoder: run.decoder,
+      encoderMs: run.encoderMs,
+      decoderMs: run.decoderMs,
+      sessionMs,
+    };
+  },
+};
