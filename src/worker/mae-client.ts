@@ -89,7 +89,7 @@ export class MaeClient {
   ): Promise<LoadResult> {
     // The page's app folder: the worker cannot resolve relative URLs itself (src/app-base.ts).
     const appBase = typeof document === 'undefined' ? {} : { appBase: pageAppBase() };
-    return this.wire.call(
+    const loaded = this.wire.call(
       { type: 'load', modelUrl, provider, ...appBase, ...extra },
       {
         onUpdate: (u) => {
@@ -98,6 +98,12 @@ export class MaeClient {
         },
       },
     );
+    // The warm-up's time per image is the rows' first estimate (row-scheduler.ts rowsPerCall): the
+    // first batch of a slow model is already split, before any row was measured.
+    return loaded.then((r) => {
+      if (r.warmupMs > 0) this.rows.observe(r.warmupMs / Math.max(1, extra.warmup?.batch ?? 1));
+      return r;
+    });
   }
 
   decode(imageId: string, name: string, blob: Blob): Promise<DecodeResult> {

@@ -10,6 +10,14 @@
  * ratio go to the worker as one request and run through the graphs as one batch; each keeps its
  * own promise, and cancelling one of them drops only its answer. With `leadAlone`, the first image
  * of a wave goes alone so the top row shows the new ratio after one image's time.
+ *
+ * Calls are bounded by time (issue 23 item 5): onnxruntime cannot stop a running session, so a batch
+ * is split so that each call is about `callBudgetMs` of work (rowsPerCall, from the measured
+ * ms/image of this worker's model). A slider step during a long batch then waits for at most one
+ * such call before its top row starts, on every model size (ViT-L at about 0.5-1 s per image: one
+ * row per call; the bundled ViT-Ti: the whole batch). A newer request moves its image to the back
+ * of the line, so the rows of a slider step run in the order asked (top row first), ahead of
+ * nothing older.
  */
 import type { MaskSpec } from '../mae/index.ts';
 import type { AppProtocol, ReconstructResult } from './messages.ts';
@@ -32,6 +40,21 @@ export interface SchedulerOptions {
    * batch's (the batch after it is one image smaller; docs/BENCHMARKS.md has the measurement).
    */
   leadAlone?: boolean;
+  /** About how long one worker call may take (ms of inference): batches are split to fit. Default DEFAULT_CALL_BUDGET_MS. */
+  callBudgetMs?: number;
+}
+
+/** One call's work, at most: a slider step waits for no more than this before its top row starts. */
+export const DEFAULT_CALL_BUDGET_MS = 1000;
+
+/**
+ * Images per call so that one call is about `budgetMs` of work: floor(budget / ms per image),
+ * at least 1 (one image is the least a call can do), at most maxBatch; maxBatch while nothing was
+ * measured yet.
+ */
+export function rowsPerCall(maxBatch: number, msPerImage: number | null, budgetMs: number): number {
+  if (msPerImage === null || !(msPerImage > 0)) return maxBatch;
+  return Math.max(1, Math.min(maxBatch, Math.floor(budgetMs / msPerImage)));
 }
 
 /** One image per request unless asked otherwise (see docs/BENCHMARKS.md for the measurement). */
@@ -67,8 +90,11 @@ export class RowScheduler {
   private closed = false;
   readonly maxBatch: number;
   readonly leadAlone: boolean;
-  /** The last request was a lead sent alone: the next one takes the rest as a batch. */
-  private leadWentAlone = false;
+  readonly callBudgetMs: number;
+  /** This wave's lead has gone: the next calls take the rest in batches (a new request starts a new wave). */
+  private leadSent = false;
+  /** Measured inference time per image of this worker's model (moving average over calls), or null. */
+  private msPerImage: number | null = null;
   /** Counters: reconstructions asked for, sent to the worker, and dropped as stale. */
   readonly stats = { requested: 0, dispatched: 0, superseded: 0 };
 
@@ -78,6 +104,18 @@ export class RowScheduler {
   ) {
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_MAX_BATCH));
     this.leadAlone = options.leadAlone ?? false;
+    this.callBudgetMs = options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS;
+  }
+
+  /** The current estimate of one image's inference time (null until measured). */
+  get imageMs(): number | null {
+    return this.msPerImage;
+  }
+
+  /** Records a measured time per image (a call's total over its rows): half the old estimate, half the new. */
+  observe(msPerImage: number): void {
+    if (!(msPerImage > 0) || !Number.isFinite(msPerImage)) return;
+    this.msPerImage = this.msPerImage === null ? msPerImage : (this.msPerImage + msPerImage) / 2;
   }
 
   /** Requests waiting for their turn. */
@@ -103,9 +141,12 @@ export class RowScheduler {
       if (previous) {
         this.stats.superseded += 1;
         this.settleAbort(previous, 'superseded by a newer request');
+        // to the back of the line: the rows of a slider step run in the order they were asked for
+        this.queue.delete(params.imageId);
       }
-      // Map.set on an existing key keeps the image's place in line.
       this.queue.set(params.imageId, job);
+      // a new request starts a new wave: its first waiting row goes alone (leadAlone)
+      this.leadSent = false;
       if (signal) {
         job.onAbort = () => {
           if (this.queue.get(params.imageId) === job) {
@@ -154,26 +195,35 @@ export class RowScheduler {
     });
   }
 
-  /** The jobs of the next request: the lead, and (batching) the queued images that share its ratio and mask. */
+  /** The jobs of the next request: the lead, and (batching) the queued images that share its ratio and mask, within the call's time. */
   private nextJobs(lead: Job): Job[] {
     const jobs = [lead];
-    if (this.maxBatch === 1) return jobs;
+    const limit = rowsPerCall(this.maxBatch, this.msPerImage, this.callBudgetMs);
+    if (limit === 1) {
+      this.leadSent = true;
+      return jobs;
+    }
     for (const job of this.queue.values()) {
-      if (jobs.length >= this.maxBatch) break;
+      if (jobs.length >= limit) break;
       if (job !== lead && job.params.maskRatio === lead.params.maskRatio && sameMaskSpec(job.params.mask, lead.params.mask)) jobs.push(job);
     }
-    // Lead alone, once per wave: the next pump batches what is left (`leadWentAlone`).
-    const aloneNow = this.leadAlone && jobs.length > 1 && !this.leadWentAlone;
-    if (aloneNow) jobs.length = 1;
-    this.leadWentAlone = aloneNow;
+    // Lead alone, once per wave: the next calls batch what is left (`leadSent`).
+    if (this.leadAlone && jobs.length > 1 && !this.leadSent) jobs.length = 1;
+    this.leadSent = true;
     return jobs;
+  }
+
+  /** A call's rows and their inference time: the per-image estimate learns from it. */
+  private measure(results: readonly ReconstructResult[]): void {
+    if (results.length === 0) return;
+    this.observe(results.reduce((sum, r) => sum + r.totalMs, 0) / results.length);
   }
 
   private pump(): void {
     if (this.running || this.closed) return;
     const first = this.queue.values().next();
     if (first.done) {
-      this.leadWentAlone = false; // a new wave starts with its lead alone again
+      this.leadSent = false; // a new wave starts with its lead alone again
       return;
     }
     const lead = first.value;
@@ -194,6 +244,7 @@ export class RowScheduler {
         .call({ type: 'reconstruct', imageId: lead.params.imageId, maskRatio, seed: lead.params.seed, ...(mask ? { mask } : {}) })
         .then(
           (r) => {
+            this.measure([r]);
             if (live(lead)) lead.resolve(r);
           },
           (e: unknown) => {
@@ -212,6 +263,7 @@ export class RowScheduler {
       })
       .then(
         (r) => {
+          this.measure(r.results);
           for (const job of jobs.filter(live)) {
             const ok = r.results.find((x) => x.imageId === job.params.imageId);
             const bad = r.failed.find((x) => x.imageId === job.params.imageId);
