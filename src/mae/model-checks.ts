@@ -3,9 +3,11 @@
  * ONNX model at all, and that the graphs' inputs, outputs and fixed dimensions agree with the
  * manifest and the model contract (docs/MODEL_CONTRACT.md). Each problem is one sentence naming the
  * file and what is wrong, e.g. "encoder.onnx takes 112×112 images, but manifest.json says imgSize
- * 224." Pure: the caller passes the bytes or the sessions' metadata.
+ * 224." Pure: the caller passes the bytes or the sessions' metadata. Format 2 graphs also take the
+ * position tables (pos_embed, decoder_pos_embed) and leave H, W and the patch count dynamic; their
+ * attention graphs are checked by attentionSignatureProblems.
  */
-import type { ModelManifest } from './model-contract.ts';
+import { isV2, type ModelManifest } from './model-contract.ts';
 
 /** A problem with the model files themselves; the message names the file and the problem. */
 export class ModelContractError extends Error {
@@ -123,16 +125,28 @@ export function graphSignatureProblems(m: ModelManifest, encoder: GraphSignature
   const names = (vs: readonly ValueInfo[]): string[] => vs.map((v) => v.name);
   const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
+  const v2 = isV2(m);
+  const encIn = v2 ? ['image', 'ids_keep', 'pos_embed'] : ['image', 'ids_keep'];
+  const decIn = v2 ? ['latent', 'ids_restore', 'decoder_pos_embed'] : ['latent', 'ids_restore'];
   const expect = [
-    { file: enc, what: 'inputs', got: names(encoder.inputs), want: ['image', 'ids_keep'] },
+    { file: enc, what: 'inputs', got: names(encoder.inputs), want: encIn },
     { file: enc, what: 'outputs', got: names(encoder.outputs), want: ['latent'] },
-    { file: dec, what: 'inputs', got: names(decoder.inputs), want: ['latent', 'ids_restore'] },
+    { file: dec, what: 'inputs', got: names(decoder.inputs), want: decIn },
     { file: dec, what: 'outputs', got: names(decoder.outputs), want: ['pred'] },
   ];
   for (const e of expect) {
-    if (!sameSet(e.got, e.want)) problems.push(`${e.file} ${e.what} are ${list(e.got)}; the model contract needs ${list(e.want)}.`);
+    if (sameSet(e.got, e.want)) continue;
+    const posInput = e.got.find((n) => n === 'pos_embed' || n === 'decoder_pos_embed');
+    if (!v2 && posInput) {
+      problems.push(
+        `${e.file} takes ${posInput} (a format 2 graph), but manifest.json does not say format "mae-playground/2" with a grid.`,
+      );
+    } else {
+      problems.push(`${e.file} ${e.what} are ${list(e.got)}; the model contract${v2 ? ' (format 2)' : ''} needs ${list(e.want)}.`);
+    }
   }
   if (problems.length > 0) return problems;
+  if (v2) problems.push(...v2Problems(m, encoder, decoder));
 
   const find = (vs: readonly ValueInfo[], n: string): ValueInfo | undefined => vs.find((v) => v.name === n);
   const types: [string, ValueInfo | undefined, string][] = [
@@ -155,7 +169,8 @@ export function graphSignatureProblems(m: ModelManifest, encoder: GraphSignature
     problems.push(`${enc} takes images with ${chans} channels, but manifest.json says inChans ${m.inChans}.`);
   const h = dim(image, 2);
   const w = dim(image, 3);
-  if ((h !== null && h !== m.imgSize) || (w !== null && w !== m.imgSize)) {
+  const dynamic = v2 && m.grid?.dynamic === true;
+  if (!dynamic && ((h !== null && h !== m.imgSize) || (w !== null && w !== m.imgSize))) {
     problems.push(`${enc} takes ${w ?? '?'}×${h ?? '?'} images, but manifest.json says imgSize ${m.imgSize}.`);
   }
   const encD = dim(find(encoder.outputs, 'latent'), 2);
@@ -167,12 +182,13 @@ export function graphSignatureProblems(m: ModelManifest, encoder: GraphSignature
     problems.push(`${dec} takes latents of width ${decD}, but manifest.json says encoder.embedDim ${m.encoder.embedDim}.`);
   }
   const restoreL = dim(find(decoder.inputs, 'ids_restore'), 1);
-  if (restoreL !== null && restoreL !== L) {
+  if (!dynamic && restoreL !== null && restoreL !== L) {
     problems.push(`${dec} takes ids_restore of ${restoreL} patches, but manifest.json's imgSize/patchSize give ${L}.`);
   }
   const pred = find(decoder.outputs, 'pred');
   const predL = dim(pred, 1);
-  if (predL !== null && predL !== L) problems.push(`${dec} predicts ${predL} patches, but manifest.json's imgSize/patchSize give ${L}.`);
+  if (!dynamic && predL !== null && predL !== L)
+    problems.push(`${dec} predicts ${predL} patches, but manifest.json's imgSize/patchSize give ${L}.`);
   const predD = dim(pred, 2);
   if (predD !== null && predD !== perPatch) {
     problems.push(`${dec} predicts ${predD} values per patch, but patchSize ${m.patchSize} × ${m.inChans} channels need ${perPatch}.`);
@@ -180,10 +196,122 @@ export function graphSignatureProblems(m: ModelManifest, encoder: GraphSignature
   return problems;
 }
 
-/** Checks the dims of one test run (`batch` images, K visible patches each) against the manifest; `predLength` is one image's. */
-export function testRunProblems(m: ModelManifest, k: number, latentDims: readonly number[], predLength: number, batch = 1): string[] {
+/** Format 2 signatures: the position inputs and the dims a dynamic grid must leave open. */
+function v2Problems(m: ModelManifest, encoder: GraphSignature, decoder: GraphSignature): string[] {
   const problems: string[] = [];
-  const L = (m.imgSize / m.patchSize) ** 2;
+  const enc = m.encoder.file;
+  const dec = m.decoder.file;
+  const find = (vs: readonly ValueInfo[], n: string): ValueInfo | undefined => vs.find((v) => v.name === n);
+  const fixed = (v: ValueInfo | undefined, axis: number): number | null => dim(v, axis);
+  const image = find(encoder.inputs, 'image');
+  if (m.grid?.dynamic) {
+    const h = fixed(image, 2);
+    const w = fixed(image, 3);
+    if (h !== null || w !== null) {
+      problems.push(
+        `${enc} takes only ${w ?? 'any'}×${h ?? 'any'} images, but manifest.json says grid.dynamic: format 2 needs H and W left dynamic.`,
+      );
+    }
+  }
+  const tables: [string, ValueInfo | undefined, number, string][] = [
+    [enc, find(encoder.inputs, 'pos_embed'), m.encoder.embedDim, 'encoder.embedDim'],
+    [dec, find(decoder.inputs, 'decoder_pos_embed'), m.decoder.embedDim, 'decoder.embedDim'],
+  ];
+  for (const [file, v, width, field] of tables) {
+    if (!v) continue;
+    if (v.type !== undefined && v.type !== 'float32') problems.push(`${file}: ${v.name} is ${v.type}; the model contract needs float32.`);
+    const rank = v.shape?.length ?? 0;
+    if (rank > 0 && rank !== 3) {
+      problems.push(`${file}: ${v.name} has ${rank} dimensions; the model contract needs [1, 1+L, D].`);
+      continue;
+    }
+    const rows = fixed(v, 1);
+    if (m.grid?.dynamic && rows !== null) {
+      problems.push(`${file}: ${v.name} is fixed to ${rows} rows, but manifest.json says grid.dynamic: format 2 needs 1+L left dynamic.`);
+    }
+    const d = fixed(v, 2);
+    if (d !== null && d !== width) problems.push(`${file}: ${v.name} has width ${d}, but manifest.json says ${field} ${width}.`);
+  }
+  if (m.grid?.dynamic) {
+    const restoreL = fixed(find(decoder.inputs, 'ids_restore'), 1);
+    if (restoreL !== null) {
+      problems.push(
+        `${dec}: ids_restore is fixed to ${restoreL} patches, but manifest.json says grid.dynamic: format 2 needs L left dynamic.`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Format 2 attention graphs (manifest.attention) against the contract: the same inputs as the normal
+ * graphs; encoder outputs (latent, attention [B, depth, heads, 1+K, 1+K]), decoder output (attention
+ * [B, decoderDepth, decoderHeads, 1+L, 1+L]). Fixed depth / head dims must match the manifest.
+ */
+export function attentionSignatureProblems(m: ModelManifest, encoder: GraphSignature, decoder: GraphSignature): string[] {
+  if (!m.attention) return ['manifest.json names no attention graphs (format 2 "attention"): this folder offers no attention maps.'];
+  const problems: string[] = [];
+  const names = (vs: readonly ValueInfo[]): string[] => vs.map((v) => v.name);
+  const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
+  const parts = [
+    {
+      file: m.attention.encoder.file,
+      sig: encoder,
+      inputs: ['image', 'ids_keep', 'pos_embed'],
+      outputs: ['latent', 'attention'],
+      info: m.encoder,
+      side: 'encoder',
+    },
+    {
+      file: m.attention.decoder.file,
+      sig: decoder,
+      inputs: ['latent', 'ids_restore', 'decoder_pos_embed'],
+      outputs: ['attention'],
+      info: m.decoder,
+      side: 'decoder',
+    },
+  ];
+  for (const p of parts) {
+    if (!sameSet(names(p.sig.inputs), p.inputs)) {
+      problems.push(`${p.file} inputs are ${list(names(p.sig.inputs))}; the model contract needs ${list(p.inputs)}.`);
+      continue;
+    }
+    if (!sameSet(names(p.sig.outputs), p.outputs)) {
+      problems.push(`${p.file} outputs are ${list(names(p.sig.outputs))}; the model contract needs ${list(p.outputs)}.`);
+      continue;
+    }
+    const att = p.sig.outputs.find((v) => v.name === 'attention');
+    if (att?.type !== undefined && att.type !== 'float32')
+      problems.push(`${p.file}: attention is ${att.type}; the model contract needs float32.`);
+    const rank = att?.shape?.length ?? 0;
+    if (rank > 0 && rank !== 5) {
+      problems.push(`${p.file}: attention has ${rank} dimensions; the model contract needs [B, depth, heads, tokens, tokens].`);
+      continue;
+    }
+    const depth = dim(att, 1);
+    if (depth !== null && depth !== p.info.depth) {
+      problems.push(`${p.file} returns attention of ${depth} blocks, but manifest.json says ${p.side}.depth ${p.info.depth}.`);
+    }
+    const heads = dim(att, 2);
+    if (heads !== null && p.info.numHeads !== undefined && heads !== p.info.numHeads) {
+      problems.push(`${p.file} returns attention of ${heads} heads, but manifest.json says ${p.side}.numHeads ${p.info.numHeads}.`);
+    }
+  }
+  return problems;
+}
+
+/** Checks the dims of one test run (`batch` images, K visible patches each) against the manifest; `predLength` is one image's. */
+export function testRunProblems(
+  m: ModelManifest,
+  k: number,
+  latentDims: readonly number[],
+  predLength: number,
+  batch = 1,
+  /** patches of the grid the run used (format 2 runs any grid); default the training grid's */
+  patches = (m.imgSize / m.patchSize) ** 2,
+): string[] {
+  const problems: string[] = [];
+  const L = patches;
   const perPatch = m.patchSize * m.patchSize * m.inChans;
   const [b, tokens, d] = latentDims;
   const images = batch === 1 ? '1 image' : `${batch} images`;

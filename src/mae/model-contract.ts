@@ -1,8 +1,10 @@
 /**
- * The model folder contract (mae-notes.md "The model contract"): manifest.json next to
- * encoder.onnx and decoder.onnx. parseManifest checks everything the app relies on before any
- * download of weights, so a broken folder fails with a message naming the field instead of a
- * shape error deep inside onnxruntime.
+ * The model folder contract (docs/MODEL_CONTRACT.md): manifest.json next to encoder.onnx and
+ * decoder.onnx. parseManifest checks everything the app relies on before any download of weights,
+ * so a broken folder fails with a message naming the field instead of a shape error deep inside
+ * onnxruntime. Format 2 ("mae-playground/2") adds `grid` (dynamic H x W, position tables as graph
+ * inputs: sin-cos computed by the page, or a stored table in pos-embed.bin) and `attention` (two
+ * extra graphs sharing the weights' external data); format 1 folders (or no `format`) load as before.
  */
 
 export interface GraphInfo {
@@ -12,6 +14,24 @@ export interface GraphInfo {
   depth: number;
   numHeads?: number;
   params?: number;
+}
+
+/** Format 2: how the graphs take their position tables (docs/MODEL_CONTRACT.md "grid"). */
+export interface GridInfo {
+  /** the graphs accept any gridH x gridW (H = gridH * patchSize, W = gridW * patchSize) */
+  dynamic: boolean;
+  /** 'sincos-2d': the page computes the tables for any grid; 'table': pos-embed.bin, interpolated bicubically */
+  positions: 'sincos-2d' | 'table';
+  /** 'table' only: float32 LE, encoder [1+L0, D] then decoder [1+L0, Dd] for the training grid */
+  positionsFile?: string;
+  /** the stored tables' largest difference from the computed sin-cos ones (the exporter's measurement) */
+  positionsMaxAbsDiff?: number;
+}
+
+/** Format 2: one attention graph (same inputs as its normal graph, extra `attention` output). */
+export interface AttentionGraphInfo {
+  file: string;
+  externalData?: string[];
 }
 
 export interface ModelManifest {
@@ -32,6 +52,10 @@ export interface ModelManifest {
   decoder: GraphInfo;
   opset?: number;
   files?: Record<string, { bytes: number; sha256?: string }>;
+  /** format 2 only */
+  grid?: GridInfo;
+  /** format 2 only; absent: the attention view says this folder offers no attention graphs */
+  attention?: { encoder: AttentionGraphInfo; decoder: AttentionGraphInfo };
 }
 
 export class ManifestError extends Error {
@@ -41,8 +65,11 @@ export class ManifestError extends Error {
   }
 }
 
-/** Major format this app reads; a manifest may omit `format` (older exports). */
+/** Format 1 (fixed imgSize, tables inside the graphs); a manifest may omit `format` (older exports). */
 export const MANIFEST_FORMAT = 'mae-playground/1';
+/** Format 2: dynamic grid, position tables as inputs, attention graphs (docs/MODEL_CONTRACT.md). */
+export const MANIFEST_FORMAT_V2 = 'mae-playground/2';
+const FORMATS = [MANIFEST_FORMAT, MANIFEST_FORMAT_V2];
 
 const PREFIX = 'manifest.json';
 
@@ -116,15 +143,17 @@ function stats(o: Obj, key: 'mean' | 'std', chans: number): number[] {
   return arr.slice();
 }
 
+function externalDataOf(g: Obj, key: string): string[] | undefined {
+  if (g.externalData === undefined || g.externalData === null) return undefined;
+  if (!Array.isArray(g.externalData)) fail(`${key}.externalData`, 'must be an array of file names', g.externalData);
+  return g.externalData.map((f, i) => fileName(f, `${key}.externalData[${i}]`));
+}
+
 function graph(o: Obj, key: 'encoder' | 'decoder'): GraphInfo {
   const g = o[key];
   if (!isObj(g)) fail(key, 'must be an object with file, embedDim and depth', g);
   const file = fileName(g.file, `${key}.file`);
-  let externalData: string[] | undefined;
-  if (g.externalData !== undefined && g.externalData !== null) {
-    if (!Array.isArray(g.externalData)) fail(`${key}.externalData`, 'must be an array of file names', g.externalData);
-    externalData = g.externalData.map((f, i) => fileName(f, `${key}.externalData[${i}]`));
-  }
+  const externalData = externalDataOf(g, key);
   const out: GraphInfo = { file, embedDim: posInt(g, 'embedDim', `${key}.embedDim`), depth: posInt(g, 'depth', `${key}.depth`) };
   if (externalData) out.externalData = externalData;
   const numHeads = optPosInt(g, 'numHeads', `${key}.numHeads`);
@@ -156,7 +185,7 @@ export function parseManifest(json: unknown): ModelManifest {
   const o = root;
 
   const format = optString(o, 'format');
-  if (format !== undefined && format !== MANIFEST_FORMAT) fail('format', `must be "${MANIFEST_FORMAT}"`, format);
+  if (format !== undefined && !FORMATS.includes(format)) fail('format', `must be "${MANIFEST_FORMAT}" or "${MANIFEST_FORMAT_V2}"`, format);
   const name = o.name;
   if (typeof name !== 'string' || name.trim() === '') fail('name', 'must be a non-empty string', name);
   const description = optString(o, 'description');
@@ -228,7 +257,66 @@ export function parseManifest(json: unknown): ModelManifest {
     // fromEntries defines own properties: a file named "__proto__" stays a file, not the object's prototype.
     m.files = Object.fromEntries(files);
   }
+  if (format === MANIFEST_FORMAT_V2) {
+    m.grid = gridInfo(o);
+    if (o.attention !== undefined && o.attention !== null) m.attention = attentionInfo(o.attention);
+    v2FilesListed(m);
+  } else {
+    // v1 graphs have neither: a folder that declares them but says format 1 is a mistake worth naming
+    for (const key of ['grid', 'attention'] as const) {
+      if (o[key] !== undefined && o[key] !== null) fail(key, `needs format "${MANIFEST_FORMAT_V2}" (format 1 graphs have none)`, o[key]);
+    }
+  }
   return m;
+}
+
+function gridInfo(o: Obj): GridInfo {
+  const g = o.grid;
+  if (!isObj(g)) fail('grid', `must be an object {dynamic, positions} in format "${MANIFEST_FORMAT_V2}"`, g);
+  if (typeof g.dynamic !== 'boolean') fail('grid.dynamic', 'must be true or false', g.dynamic);
+  if (g.positions !== 'sincos-2d' && g.positions !== 'table') fail('grid.positions', 'must be "sincos-2d" or "table"', g.positions);
+  const out: GridInfo = { dynamic: g.dynamic, positions: g.positions };
+  if (g.positions === 'table') {
+    out.positionsFile = fileName(g.positionsFile, 'grid.positionsFile (the stored tables of positions "table")');
+  } else if (g.positionsFile !== undefined && g.positionsFile !== null) {
+    fail('grid.positionsFile', 'belongs to positions "table" only (sin-cos tables are computed)', g.positionsFile);
+  }
+  const diff = g.positionsMaxAbsDiff;
+  if (diff !== undefined && diff !== null) {
+    if (typeof diff !== 'number' || !Number.isFinite(diff) || diff < 0) fail('grid.positionsMaxAbsDiff', 'must be a number >= 0', diff);
+    out.positionsMaxAbsDiff = diff;
+  }
+  return out;
+}
+
+function attentionInfo(a: unknown): { encoder: AttentionGraphInfo; decoder: AttentionGraphInfo } {
+  if (!isObj(a)) fail('attention', 'must be an object {encoder: {file, externalData}, decoder: {...}}', a);
+  const one = (key: 'encoder' | 'decoder'): AttentionGraphInfo => {
+    const g = a[key];
+    if (!isObj(g)) fail(`attention.${key}`, 'must be an object with file (and externalData)', g);
+    const info: AttentionGraphInfo = { file: fileName(g.file, `attention.${key}.file`) };
+    const ext = externalDataOf(g, `attention.${key}`);
+    if (ext) info.externalData = ext;
+    return info;
+  };
+  return { encoder: one('encoder'), decoder: one('decoder') };
+}
+
+/**
+ * In format 2, a `files` list (sizes and SHA-256 checked at download) must name every file the
+ * folder's graphs need: graphs, their external data, pos-embed.bin and the attention graphs. A
+ * file left out would be fetched unchecked.
+ */
+function v2FilesListed(m: ModelManifest): void {
+  if (!m.files) return;
+  for (const f of [...modelFiles(m), ...attentionFiles(m)]) {
+    if (!listedFile(m, f)) fail(`files["${f}"]`, 'is missing: format 2 lists every file it uses, with bytes and sha256', undefined);
+  }
+}
+
+/** True for a format 2 folder (dynamic grid, position inputs). */
+export function isV2(m: ModelManifest): boolean {
+  return m.format === MANIFEST_FORMAT_V2 && m.grid !== undefined;
 }
 
 /**
@@ -249,7 +337,26 @@ export function patchDim(m: ModelManifest): number {
   return m.patchSize * m.patchSize * m.inChans;
 }
 
-/** Every file the app must fetch for this model, relative to the model folder. */
+/** Every file the app must fetch to reconstruct with this model, relative to the model folder. */
 export function modelFiles(m: ModelManifest): string[] {
-  return [m.encoder.file, ...(m.encoder.externalData ?? []), m.decoder.file, ...(m.decoder.externalData ?? [])];
+  const files = [m.encoder.file, ...(m.encoder.externalData ?? []), m.decoder.file, ...(m.decoder.externalData ?? [])];
+  if (m.grid?.positionsFile) files.push(m.grid.positionsFile);
+  return files;
+}
+
+/**
+ * The attention graphs (format 2), fetched only when the attention view opens; their external data
+ * is the normal graphs' (already in modelFiles), so only the graph files themselves are new. Empty
+ * for a folder without attention graphs.
+ */
+export function attentionFiles(m: ModelManifest): string[] {
+  if (!m.attention) return [];
+  const have = new Set(modelFiles(m));
+  const out: string[] = [];
+  for (const g of [m.attention.encoder, m.attention.decoder]) {
+    for (const f of [g.file, ...(g.externalData ?? [])]) {
+      if (!have.has(f) && !out.includes(f)) out.push(f);
+    }
+  }
+  return out;
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  attentionSignatureProblems,
   graphSignatureProblems,
   onnxProblem,
   parseManifest,
@@ -15,11 +16,13 @@ import { MODEL_DIR, ROOT } from '../unit/support.ts';
 
 const TINY = `${ROOT}e2e/fixtures/models/tiny-112/`;
 const RENAMED = `${ROOT}e2e/fixtures/models/tiny-renamed/`;
+const TINY_V2 = `${ROOT}e2e/fixtures/models/tiny-112-v2/`; // the same model as tiny-112, format 2
 
 interface Folder {
   manifest: ModelManifest;
   encoder: GraphSignature;
   decoder: GraphSignature;
+  attention?: { encoder: GraphSignature; decoder: GraphSignature };
 }
 const sessions: ort.InferenceSession[] = [];
 
@@ -36,14 +39,19 @@ async function folder(dir: string): Promise<Folder> {
     sessions.push(s);
     return signature(s);
   };
-  return { manifest, encoder: await open(manifest.encoder.file), decoder: await open(manifest.decoder.file) };
+  const out: Folder = { manifest, encoder: await open(manifest.encoder.file), decoder: await open(manifest.decoder.file) };
+  if (manifest.attention) {
+    out.attention = { encoder: await open(manifest.attention.encoder.file), decoder: await open(manifest.attention.decoder.file) };
+  }
+  return out;
 }
 
 let def: Folder;
 let tiny: Folder;
 let renamed: Folder;
+let tinyV2: Folder;
 beforeAll(async () => {
-  [def, tiny, renamed] = await Promise.all([folder(MODEL_DIR), folder(TINY), folder(RENAMED)]);
+  [def, tiny, renamed, tinyV2] = await Promise.all([folder(MODEL_DIR), folder(TINY), folder(RENAMED), folder(TINY_V2)]);
 });
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.release()));
@@ -118,5 +126,87 @@ describe('testRunProblems: one run checked against the manifest', () => {
     ]);
     // and a width check still happens when the batch is right
     expect(testRunProblems(def.manifest, 49, [4, 50, 32], 196 * 768, 4)).toHaveLength(1);
+  });
+});
+
+describe('format 2 folders: position inputs, dynamic grid, attention graphs', () => {
+  it('finds nothing wrong with a real v2 export (graphs and weights in external data)', () => {
+    expect(graphSignatureProblems(tinyV2.manifest, tinyV2.encoder, tinyV2.decoder)).toEqual([]);
+    const att = tinyV2.attention;
+    expect(att).toBeDefined();
+    if (att) expect(attentionSignatureProblems(tinyV2.manifest, att.encoder, att.decoder)).toEqual([]);
+    // what the graphs themselves say (onnxruntime's metadata), not the manifest
+    expect(tinyV2.encoder.inputs.map((v) => [v.name, v.shape])).toEqual([
+      ['image', ['B', 3, 'H', 'W']],
+      ['ids_keep', ['B', 'K']],
+      ['pos_embed', [1, 'L1', 32]],
+    ]);
+    expect(att?.encoder.outputs.map((v) => [v.name, v.shape])).toEqual([
+      ['latent', ['B', 'K1', 32]],
+      ['attention', ['B', 1, 2, 'K1', 'K1']],
+    ]);
+  });
+
+  it('a v2 manifest over v1 graphs: names the missing position input', () => {
+    expect(graphSignatureProblems(tinyV2.manifest, tiny.encoder, tiny.decoder)).toEqual([
+      'encoder.onnx inputs are (image, ids_keep); the model contract (format 2) needs (image, ids_keep, pos_embed).',
+      'decoder.onnx inputs are (latent, ids_restore); the model contract (format 2) needs (latent, ids_restore, decoder_pos_embed).',
+    ]);
+  });
+
+  it('v2 graphs under a v1 manifest: says which format they need', () => {
+    expect(graphSignatureProblems(tiny.manifest, tinyV2.encoder, tinyV2.decoder)).toEqual([
+      'encoder.onnx takes pos_embed (a format 2 graph), but manifest.json does not say format "mae-playground/2" with a grid.',
+      'decoder.onnx takes decoder_pos_embed (a format 2 graph), but manifest.json does not say format "mae-playground/2" with a grid.',
+    ]);
+  });
+
+  it('names a table width that differs from the manifest, and a grid the graph fixes', () => {
+    const wide = { ...tinyV2.manifest, encoder: { ...tinyV2.manifest.encoder, embedDim: 64 } };
+    expect(graphSignatureProblems(wide, tinyV2.encoder, tinyV2.decoder)).toContain(
+      'encoder.onnx: pos_embed has width 32, but manifest.json says encoder.embedDim 64.',
+    );
+    // the same graph's metadata with H, W, the table rows and L fixed (as a fixed-size export would say)
+    const fix = (sig: GraphSignature, name: string, shape: (number | string)[]): GraphSignature => ({
+      ...sig,
+      inputs: sig.inputs.map((v) => (v.name === name ? { ...v, shape } : v)),
+    });
+    const enc = fix(fix(tinyV2.encoder, 'image', ['B', 3, 112, 112]), 'pos_embed', [1, 50, 32]);
+    const dec = fix(tinyV2.decoder, 'ids_restore', ['B', 49]);
+    expect(graphSignatureProblems(tinyV2.manifest, enc, dec)).toEqual([
+      'encoder.onnx takes only 112×112 images, but manifest.json says grid.dynamic: format 2 needs H and W left dynamic.',
+      'encoder.onnx: pos_embed is fixed to 50 rows, but manifest.json says grid.dynamic: format 2 needs 1+L left dynamic.',
+      'decoder.onnx: ids_restore is fixed to 49 patches, but manifest.json says grid.dynamic: format 2 needs L left dynamic.',
+    ]);
+  });
+
+  it('attention graphs: swapped files, wrong head counts, none offered', () => {
+    const att = tinyV2.attention;
+    if (!att) throw new Error('tiny-112-v2 has attention graphs');
+    expect(attentionSignatureProblems(tinyV2.manifest, att.decoder, att.encoder)).toEqual([
+      'encoder-attention.onnx inputs are (latent, ids_restore, decoder_pos_embed); the model contract needs (image, ids_keep, pos_embed).',
+      'decoder-attention.onnx inputs are (image, ids_keep, pos_embed); the model contract needs (latent, ids_restore, decoder_pos_embed).',
+    ]);
+    const fourHeads = { ...tinyV2.manifest, encoder: { ...tinyV2.manifest.encoder, numHeads: 4, depth: 3 } };
+    expect(attentionSignatureProblems(fourHeads, att.encoder, att.decoder)).toEqual([
+      'encoder-attention.onnx returns attention of 1 blocks, but manifest.json says encoder.depth 3.',
+      'encoder-attention.onnx returns attention of 2 heads, but manifest.json says encoder.numHeads 4.',
+    ]);
+    // the normal encoder offered as an attention graph: it has no attention output
+    expect(attentionSignatureProblems(tinyV2.manifest, tinyV2.encoder, att.decoder)).toEqual([
+      'encoder-attention.onnx outputs are (latent); the model contract needs (latent, attention).',
+    ]);
+    const { attention: _none, ...withoutAttention } = tinyV2.manifest;
+    expect(attentionSignatureProblems(withoutAttention, att.encoder, att.decoder)).toEqual([
+      'manifest.json names no attention graphs (format 2 "attention"): this folder offers no attention maps.',
+    ]);
+  });
+
+  it("testRunProblems judges a run on another grid by that grid's patch count", () => {
+    // 112 x 160 px at patch 16: a 7 x 10 grid, 70 patches, 17 kept at 0.75
+    expect(testRunProblems(tinyV2.manifest, 17, [1, 18, 32], 70 * 768, 1, 70)).toEqual([]);
+    expect(testRunProblems(tinyV2.manifest, 17, [1, 18, 32], 49 * 768, 1, 70)).toEqual([
+      'decoder.onnx returned 37632 values for 1 image; 70 patches × 768 values need 53760.',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ManifestError, modelFiles, numPatches, parseManifest, patchDim } from '../../src/mae/index.ts';
-import { MODEL_DIR } from './support.ts';
+import { ManifestError, attentionFiles, isV2, modelFiles, numPatches, parseManifest, patchDim } from '../../src/mae/index.ts';
+import { MODEL_DIR, ROOT } from './support.ts';
 
 const raw = JSON.parse(readFileSync(`${MODEL_DIR}manifest.json`, 'utf8')) as Record<string, unknown>;
 
@@ -138,9 +138,9 @@ describe('parseManifest', () => {
     [
       'format unknown',
       (m) => {
-        m.format = 'mae-playground/2';
+        m.format = 'mae-playground/3';
       },
-      'manifest.json: format must be "mae-playground/1" (got "mae-playground/2")',
+      'manifest.json: format must be "mae-playground/1" or "mae-playground/2" (got "mae-playground/3")',
     ],
     [
       'encoder missing',
@@ -234,5 +234,169 @@ describe('parseManifest', () => {
     );
     expect('extra' in m).toBe(false);
     expect(m.source).toEqual({ kind: 'test', heldOut: { mse: 0.4 } });
+  });
+});
+
+// Format 2 (docs/MODEL_CONTRACT.md): a real export (e2e/fixtures/models/tiny-112-v2, written by
+// python/mae_playground/export_onnx.py) and its format 1 twin (tiny-112), which must load as before.
+describe('parseManifest: format 2', () => {
+  const v2raw = JSON.parse(readFileSync(`${ROOT}e2e/fixtures/models/tiny-112-v2/manifest.json`, 'utf8')) as Draft;
+  const v1raw = JSON.parse(readFileSync(`${ROOT}e2e/fixtures/models/tiny-112/manifest.json`, 'utf8')) as Draft;
+  const v2 = (change: (m: Draft) => void): unknown => {
+    const m = structuredClone(v2raw);
+    change(m);
+    return m;
+  };
+
+  it('reads grid, attention and every file of a v2 export', () => {
+    const m = parseManifest(v2raw);
+    expect(isV2(m)).toBe(true);
+    expect(m.grid).toEqual({ dynamic: true, positions: 'sincos-2d', positionsMaxAbsDiff: 0 });
+    expect(m.attention).toEqual({
+      encoder: { file: 'encoder-attention.onnx', externalData: ['encoder.onnx.data'] },
+      decoder: { file: 'decoder-attention.onnx', externalData: ['decoder.onnx.data'] },
+    });
+    expect(modelFiles(m)).toEqual(['encoder.onnx', 'encoder.onnx.data', 'decoder.onnx', 'decoder.onnx.data']);
+    // the attention graphs reuse the normal graphs' data: only the two graph files are new
+    expect(attentionFiles(m)).toEqual(['encoder-attention.onnx', 'decoder-attention.onnx']);
+    for (const f of [...modelFiles(m), ...attentionFiles(m)]) expect(m.files?.[f]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('still reads a v1 folder, which has no grid and no attention graphs', () => {
+    const m = parseManifest(v1raw);
+    expect(m.format).toBe('mae-playground/1');
+    expect(isV2(m)).toBe(false);
+    expect(m.grid).toBeUndefined();
+    expect(attentionFiles(m)).toEqual([]);
+    expect(modelFiles(m)).toEqual(['encoder.onnx', 'decoder.onnx']);
+  });
+
+  it('a learned table: pos-embed.bin is one of the files to fetch', () => {
+    const m = parseManifest(
+      v2((x) => {
+        x.grid = { dynamic: true, positions: 'table', positionsFile: 'pos-embed.bin', positionsMaxAbsDiff: 0.3 };
+        (x.files as Record<string, unknown>)['pos-embed.bin'] = { bytes: 9664, sha256: '0'.repeat(64) };
+      }),
+    );
+    expect(m.grid?.positionsFile).toBe('pos-embed.bin');
+    expect(modelFiles(m)).toContain('pos-embed.bin');
+  });
+
+  it('a v2 folder without attention graphs loads (the view then says why it is unavailable)', () => {
+    const m = parseManifest(
+      v2((x) => {
+        Reflect.deleteProperty(x, 'attention');
+      }),
+    );
+    expect(m.attention).toBeUndefined();
+    expect(attentionFiles(m)).toEqual([]);
+  });
+
+  const bad: [string, (m: Draft) => void, string][] = [
+    [
+      'no grid',
+      (m) => Reflect.deleteProperty(m, 'grid'),
+      'manifest.json: grid must be an object {dynamic, positions} in format "mae-playground/2" (got nothing)',
+    ],
+    [
+      'unknown positions',
+      (m) => {
+        m.grid = { dynamic: true, positions: 'learned' };
+      },
+      'manifest.json: grid.positions must be "sincos-2d" or "table" (got "learned")',
+    ],
+    [
+      'dynamic not boolean',
+      (m) => {
+        m.grid = { dynamic: 'yes', positions: 'sincos-2d' };
+      },
+      'manifest.json: grid.dynamic must be true or false (got "yes")',
+    ],
+    [
+      'table without its file',
+      (m) => {
+        m.grid = { dynamic: true, positions: 'table' };
+      },
+      'manifest.json: grid.positionsFile (the stored tables of positions "table") must be a non-empty file name (got nothing)',
+    ],
+    [
+      'table file outside the folder',
+      (m) => {
+        m.grid = { dynamic: true, positions: 'table', positionsFile: '../pos.bin' };
+      },
+      'manifest.json: grid.positionsFile (the stored tables of positions "table") must be a relative file name inside the model folder (got "../pos.bin")',
+    ],
+    [
+      'sin-cos with a table file',
+      (m) => {
+        m.grid = { dynamic: true, positions: 'sincos-2d', positionsFile: 'pos-embed.bin' };
+      },
+      'manifest.json: grid.positionsFile belongs to positions "table" only (sin-cos tables are computed) (got "pos-embed.bin")',
+    ],
+    [
+      'negative difference',
+      (m) => {
+        m.grid = { dynamic: true, positions: 'sincos-2d', positionsMaxAbsDiff: -1 };
+      },
+      'manifest.json: grid.positionsMaxAbsDiff must be a number >= 0 (got -1)',
+    ],
+    [
+      'attention not an object',
+      (m) => {
+        m.attention = 'encoder-attention.onnx';
+      },
+      'manifest.json: attention must be an object {encoder: {file, externalData}, decoder: {...}} (got "encoder-attention.onnx")',
+    ],
+    [
+      'attention decoder missing',
+      (m) => {
+        m.attention = { encoder: { file: 'encoder-attention.onnx' } };
+      },
+      'manifest.json: attention.decoder must be an object with file (and externalData) (got nothing)',
+    ],
+    [
+      'attention graph outside the folder',
+      (m) => {
+        m.attention = { encoder: { file: '/etc/a.onnx' }, decoder: { file: 'decoder-attention.onnx' } };
+      },
+      'manifest.json: attention.encoder.file must be a relative file name inside the model folder (got "/etc/a.onnx")',
+    ],
+    [
+      'attention data not a list',
+      (m) => {
+        m.attention = { encoder: { file: 'encoder-attention.onnx', externalData: 'encoder.onnx.data' }, decoder: { file: 'd.onnx' } };
+      },
+      'manifest.json: attention.encoder.externalData must be an array of file names (got "encoder.onnx.data")',
+    ],
+    [
+      'an attention graph not in files',
+      (m) => {
+        Reflect.deleteProperty(m.files as object, 'decoder-attention.onnx');
+      },
+      'manifest.json: files["decoder-attention.onnx"] is missing: format 2 lists every file it uses, with bytes and sha256 (got nothing)',
+    ],
+    [
+      'the weights not in files',
+      (m) => {
+        Reflect.deleteProperty(m.files as object, 'encoder.onnx.data');
+      },
+      'manifest.json: files["encoder.onnx.data"] is missing: format 2 lists every file it uses, with bytes and sha256 (got nothing)',
+    ],
+  ];
+  for (const [label, change, message] of bad) {
+    it(`rejects: ${label}`, () => {
+      expect(errorOf(v2(change))).toBe(message);
+    });
+  }
+
+  it('rejects v2 fields under format 1, naming the format they need', () => {
+    const m = structuredClone(v1raw);
+    m.grid = { dynamic: true, positions: 'sincos-2d' };
+    expect(errorOf(m)).toBe(
+      'manifest.json: grid needs format "mae-playground/2" (format 1 graphs have none) (got {"dynamic":true,"positions":"sincos-2d"})',
+    );
+    const n = structuredClone(v1raw);
+    n.attention = { encoder: { file: 'e.onnx' }, decoder: { file: 'd.onnx' } };
+    expect(errorOf(n)).toMatch(/^manifest\.json: attention needs format "mae-playground\/2"/);
   });
 });
