@@ -14,7 +14,7 @@ interface ImportedSource {
   license: string;
   layout: string;
   /** set by the worker's load (load-handler.ts): what runs, and why */
-  precision?: Precision;
+  precision?: Precision | 'fp16';
   precisionReason?: string;
   int8?: { fromCache: boolean; quantizeMs: number; dataBytes: number; note: string | null };
 }
@@ -63,7 +63,8 @@ function PrecisionChoice({ source }: { source: ImportedSource }) {
           </span>
         ) : (
           <span data-testid="precision-choice" data-precision={precision}>
-            exact (fp32)
+            {/* WebGPU: fp16 where the adapter has shader-f16, else exact (weights/fp16-choice.ts) */}
+            {precision === 'fp16' ? 'fp16' : 'exact (fp32)'}
           </span>
         )}
         <span className="hint" data-testid="precision-reason">

@@ -24,6 +24,8 @@ import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-downl
 import { readLocalModel, type LocalModel } from './model-local.ts';
 import { importLocalWeights, int8ForImport, isWeightsImport, type ImportedLocalModel } from './weights-local.ts';
 import { choosePrecision, memoryProblem } from './weights/index.ts';
+import { chooseGpuPrecision, fp16FailedChoice } from './weights/fp16-choice.ts';
+import { fp16Import } from './weights/fp16-import.ts';
 import type * as ort from 'onnxruntime-web';
 
 /** Inputs and outputs of a session as the model checks read them. */
@@ -102,13 +104,19 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
       filesMs += performance.now() - tDownload;
     }
     // Before anything heavy: will it fit where it is about to run, in the precision it will run in?
-    // (ViT-H on WASM: only in int8.) Then, for int8, the quantized copy (cached, or made now).
+    // (ViT-H on WASM: only in int8.) Then, for int8, the quantized copy (cached, or made now). On
+    // WebGPU: fp16 graphs where the adapter has shader-f16, exact fp32 where not (weights/fp16-choice.ts).
+    /** fp16 only: the exact graphs, should the fp16 session fail on this adapter */
+    let fp32Graphs: ((why: string) => { manifest: ModelManifest; bytes: ModelBytes }) | null = null;
     if (imported && req.local) {
       const card = imported.imported.card;
       const target = choice.provider === 'webgpu' ? 'webgpu' : 'wasm';
       const params = card.encoderParams + card.decoderParams;
-      const precision = choosePrecision(req.precision ?? 'auto', target, params);
-      const problem = memoryProblem(card.label, params, target, undefined, precision.precision);
+      const precision =
+        target === 'webgpu'
+          ? chooseGpuPrecision(req.precision ?? 'auto', probe.summary?.shaderF16 === true, probe.summary ? describeAdapter(probe.summary) : 'unknown adapter')
+          : choosePrecision(req.precision ?? 'auto', target, params);
+      const problem = memoryProblem(card.label, params, target, undefined, precision.precision === 'int8' ? 'int8' : 'fp32');
       if (problem) throw new WorkerError(problem, 'model');
       const precisionFacts = { precision: precision.precision, precisionReason: precision.reason };
       if (precision.precision === 'int8') {
@@ -125,6 +133,19 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
         manifest = { ...int8.manifest, source: { ...(int8.manifest.source as object), ...precisionFacts } };
         bytes = int8.bytes;
         filesMs += performance.now() - tInt8;
+      } else if (precision.precision === 'fp16') {
+        const tFp16 = performance.now();
+        const file = req.local.files[0];
+        const [fp32Manifest, fp32Bytes] = [manifest, bytes];
+        fp32Graphs = (why) => {
+          const c = fp16FailedChoice(why);
+          return { manifest: { ...fp32Manifest, source: { ...(fp32Manifest.source as object), precision: c.precision, precisionReason: c.reason } }, bytes: fp32Bytes };
+        };
+        post({ type: 'status', id: req.id, phase: 'downloading', message: 'Rounding the weights to fp16…' });
+        const fp16 = await asModelError(() => fp16Import(fp32Manifest, imported.imported.weights, file.blob, file.path, (done, total) => progress(done, total, file.path)));
+        manifest = { ...fp16.manifest, source: { ...(fp16.manifest.source as object), ...precisionFacts } };
+        bytes = fp16.files;
+        filesMs += performance.now() - tFp16;
       } else {
         manifest = { ...manifest, source: { ...(manifest.source as object), ...precisionFacts } };
       }
@@ -166,13 +187,27 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
       const bad = contractError(e);
       if (bad) throw bad;
       if (choice.provider === 'wasm') throw new WorkerError(`Could not create the WASM session: ${errorText(e)}`, 'model');
-      // WebGPU can fail late (device lost, missing op, limits): say so and run on WASM instead.
-      choice.reason = `WebGPU session failed (${errorText(e)}): using WASM`;
-      choice.provider = 'wasm';
-      try {
-        sessions = await createChecked();
-      } catch (e2) {
-        throw contractError(e2) ?? new WorkerError(`Could not create the WASM session: ${errorText(e2)}`, 'model');
+      let failure = e;
+      let exact: MaeSessions | null = null;
+      if (fp32Graphs) {
+        // fp16 failed on this adapter: the exact graphs on it first, then WASM (in fp32)
+        ({ manifest, bytes } = fp32Graphs(errorText(e)));
+        exact = await createChecked().catch((e2: unknown) => {
+          failure = e2;
+          return null;
+        });
+      }
+      if (exact) {
+        sessions = exact;
+      } else {
+        // WebGPU can fail late (device lost, missing op, limits): say so and run on WASM instead.
+        choice.reason = `WebGPU session failed (${errorText(failure)}): using WASM`;
+        choice.provider = 'wasm';
+        try {
+          sessions = await createChecked();
+        } catch (e2) {
+          throw contractError(e2) ?? new WorkerError(`Could not create the WASM session: ${errorText(e2)}`, 'model');
+        }
       }
     }
     const t2 = performance.now();
@@ -201,12 +236,21 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
 /**
  * How a WebGPU model gets its files again after a GPU loss (runtime.ts Model.reload), made outside
  * the handler so that it holds nothing of the load but the request (the user's files are Blobs, not
- * copies) and where the model came from. Imported weights come back as fp32 Blob slices of the file.
+ * copies) and where the model came from. Imported weights come back as fp32 Blob slices of the file
+ * (or, for fp16 graphs, as the float16 buffers made again from it).
  */
 function reloader(req: LoadRequest, base: URL, manifest: ModelManifest): () => Promise<ModelBytes> {
   const local = req.local;
   const noProgress = () => undefined;
-  if (local && isWeightsImport(local.files)) return async () => (await importLocalWeights(local.files, noProgress)).bytes;
+  if (local && isWeightsImport(local.files)) {
+    return async () => {
+      const imported = await importLocalWeights(local.files, noProgress);
+      // an fp16 model (WebGPU with shader-f16) moves to WASM as the same fp16 graphs (onnxruntime's CPU kernels cast around what they lack)
+      if ((manifest.source as { precision?: string } | undefined)?.precision !== 'fp16') return imported.bytes;
+      const file = local.files[0];
+      return (await fp16Import(imported.manifest, imported.imported.weights, file.blob, file.path)).files;
+    };
+  }
   if (local) return async () => (await readLocalModel(local.files, noProgress)).bytes;
   return () => downloadModelFiles(base, manifest, noProgress);
 }
