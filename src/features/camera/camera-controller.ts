@@ -41,8 +41,12 @@ export interface CameraDebug {
   counts: FrameCounts & { reconstructed: number };
   fps: number | null;
   msPerFrame: number | null;
+  /** The shown frame's mask: ratio, visible patches, strategy (null before the first frame). */
+  mask: { maskRatio: number; visible: number; strategy: string } | null;
   /** readyState of the tracks of the latest camera stream ('ended' once released). */
   tracks: MediaStreamTrackState[];
+  /** readyState of every camera track this page opened, oldest first (a switch releases the old one). */
+  allTracks: MediaStreamTrackState[];
   /** A video file's object URL is held (revoked on stop). */
   objectUrl: boolean;
   devices: number;
@@ -58,6 +62,7 @@ export class CameraController implements CameraActions {
   private video: HTMLVideoElement | null = null;
   private stream: MediaStream | null = null;
   private lastTracks: MediaStreamTrack[] = [];
+  private readonly openedTracks: MediaStreamTrack[] = [];
   private objectUrl: string | null = null;
   private container: HTMLElement | null = null;
   private canvas: OffscreenCanvas | null = null;
@@ -97,6 +102,7 @@ export class CameraController implements CameraActions {
     }
     this.stream = stream;
     this.lastTracks = stream.getTracks();
+    this.openedTracks.push(...this.lastTracks);
     const track = stream.getVideoTracks()[0];
     if (!track) {
       this.stop(cameraErrorMessage({ name: 'NotFoundError' }));
@@ -180,7 +186,9 @@ export class CameraController implements CameraActions {
       counts: { ...this.gate.snapshot(), reconstructed: this.reconstructed },
       fps: s.fps,
       msPerFrame: s.msPerFrame,
+      mask: s.result ? { maskRatio: s.result.maskRatio, visible: s.result.visible, strategy: s.result.maskStrategy ?? 'random' } : null,
       tracks: this.lastTracks.map((t) => t.readyState),
+      allTracks: this.openedTracks.map((t) => t.readyState),
       objectUrl: this.objectUrl !== null,
       devices: s.devices.length,
     };
