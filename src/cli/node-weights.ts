@@ -92,7 +92,8 @@ export async function createImportedSessions(
 export async function loadNodeWeights(path: string, opts: WeightsLoadOptions = {}): Promise<NodeWeightsModel> {
   const imported = await importWeights(await openWeightsFile(path), basename(path), opts);
   const { encoder, decoder } = await createImportedSessions(imported, opts.threads ?? 0, path);
-  const sessions = { encoder, decoder };
+  // contract v2 graphs: reconstruct() feeds them the position tables this model declares
+  const sessions = { encoder, decoder, positions: imported.positions };
   return {
     manifest: imported.manifest,
     imported,

@@ -122,7 +122,7 @@ export interface GridManifest {
   patchSize: number;
   encoder: { embedDim: number };
   decoder: { embedDim: number };
-  grid?: { positions?: string };
+  grid?: { positions?: string; positionsFile?: string };
 }
 
 /**

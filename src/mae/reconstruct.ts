@@ -53,6 +53,29 @@ export function takesPositions(sessions: MaeSessions): boolean {
   return sessions.encoder.inputNames.includes(GRAPH_NAMES.posEmbed);
 }
 
+/**
+ * The position inputs of v2 graphs for images of `size` cut into `numPatches` patches, for code that
+ * runs the two sessions itself: spread `encoder` into the encoder's feeds and `decoder` into the
+ * decoder's. Both empty for v1 graphs (their tables are inside).
+ */
+export function positionFeeds(
+  sessions: MaeSessions,
+  TensorCtor: typeof Tensor,
+  size: ImageSize,
+  numPatches: number,
+): { encoder: Record<string, Tensor>; decoder: Record<string, Tensor> } {
+  if (!takesPositions(sessions)) return { encoder: {}, decoder: {} };
+  const { height, width } = sizeOf(size);
+  const t = gridPositions(sessions, height, width, numPatches);
+  const rows = numPatches + 1;
+  return {
+    encoder: { [GRAPH_NAMES.posEmbed]: new TensorCtor('float32', t.encoder, [1, rows, t.encoderDim]) },
+    decoder: sessions.decoder.inputNames.includes(GRAPH_NAMES.decoderPosEmbed)
+      ? { [GRAPH_NAMES.decoderPosEmbed]: new TensorCtor('float32', t.decoder, [1, rows, t.decoderDim]) }
+      : {},
+  };
+}
+
 /** Row-major [rows.length, rows[0].length] int64 from int32 rows. */
 function toInt64(rows: readonly Int32Array[]): BigInt64Array {
   const n = rows.length === 0 ? 0 : rows[0].length;

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createImportedSessions, loadNodeWeights, type NodeWeightsModel } from '../../src/cli/node-weights.ts';
 import { ort } from '../../src/cli/node-model.ts';
 import { importWeights } from '../../src/features/models/weights/index.ts';
+import { gridPositions, type MaeSessions } from '../../src/mae/index.ts';
 import { FIXTURE_HEADS, LAYOUTS, WEIGHTS, f32, fixture, references } from '../unit/weights-support.ts';
 
 function worstError(got: Float32Array, want: Float32Array): { maxAbsDiff: number; bound: number } {
@@ -24,6 +25,15 @@ function worstError(got: Float32Array, want: Float32Array): { maxAbsDiff: number
 }
 
 const ids = (rows: number[][]) => new ort.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
+
+/** Contract v2 graphs take the position tables as inputs: those the model declares, for the image's grid. */
+function positionFeeds(sessions: MaeSessions, imageShape: number[], numPatches: number) {
+  const t = gridPositions(sessions, imageShape[2], imageShape[3], numPatches);
+  return {
+    pos_embed: new ort.Tensor('float32', t.encoder, [1, numPatches + 1, t.encoderDim]),
+    decoder_pos_embed: new ort.Tensor('float32', t.decoder, [1, numPatches + 1, t.decoderDim]),
+  };
+}
 
 describe('imported weights reproduce PyTorch through onnxruntime-node', () => {
   const loaded: NodeWeightsModel[] = [];
@@ -40,11 +50,16 @@ describe('imported weights reproduce PyTorch through onnxruntime-node', () => {
       const ref = references.models[file];
       const image = new ort.Tensor('float32', f32(ref.image), ref.imageShape);
       for (const c of ref.cases) {
-        const { latent } = await model.sessions.encoder.run({ image, ids_keep: ids(c.idsKeep) });
+        const pos = positionFeeds(model.sessions, ref.imageShape, c.idsRestore[0].length);
+        const { latent } = await model.sessions.encoder.run({ image, ids_keep: ids(c.idsKeep), pos_embed: pos.pos_embed });
         expect(latent.dims).toEqual(c.latentShape);
         const l = worstError(latent.data as Float32Array, f32(c.latent));
         expect(l.maxAbsDiff, `latent at ratio ${c.maskRatio}`).toBeLessThanOrEqual(l.bound);
-        const { pred } = await model.sessions.decoder.run({ latent, ids_restore: ids(c.idsRestore) });
+        const { pred } = await model.sessions.decoder.run({
+          latent,
+          ids_restore: ids(c.idsRestore),
+          decoder_pos_embed: pos.decoder_pos_embed,
+        });
         expect(pred.dims).toEqual(c.predShape);
         const p = worstError(pred.data as Float32Array, f32(c.pred));
         expect(p.maxAbsDiff, `pred at ratio ${c.maskRatio}`).toBeLessThanOrEqual(p.bound);
@@ -60,6 +75,7 @@ describe('imported weights reproduce PyTorch through onnxruntime-node', () => {
     const { latent } = await sessions.encoder.run({
       image: new ort.Tensor('float32', f32(ref.image), ref.imageShape),
       ids_keep: ids(c.idsKeep),
+      pos_embed: positionFeeds({ ...sessions, positions: imported.positions }, ref.imageShape, c.idsRestore[0].length).pos_embed,
     });
     const l = worstError(latent.data as Float32Array, f32(c.latent));
     expect(l.maxAbsDiff).toBeGreaterThan(100 * l.bound);
@@ -87,8 +103,8 @@ describe('the graphs are valid ONNX for the reference implementation (Python onn
         '    print(f, [i.name for i in m.graph.input], [o.name for o in m.graph.output], m.opset_import[0].version)',
       ].join('\n');
       const out = execFileSync(python, ['-c', script, dir], { encoding: 'utf8' });
-      expect(out).toContain("encoder ['image', 'ids_keep'] ['latent'] 17");
-      expect(out).toContain("decoder ['latent', 'ids_restore'] ['pred'] 17");
+      expect(out).toContain("encoder ['image', 'ids_keep', 'pos_embed'] ['latent'] 17");
+      expect(out).toContain("decoder ['latent', 'ids_restore', 'decoder_pos_embed'] ['pred'] 17");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

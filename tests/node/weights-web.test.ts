@@ -8,6 +8,7 @@ import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { importLocalWeights } from '../../src/features/models/weights-local.ts';
 import { importWeights, importedModelFiles } from '../../src/features/models/weights/index.ts';
+import { gridPositions, positionSourceFromManifest, type GridManifest } from '../../src/mae/index.ts';
 import { ROOT } from '../unit/support.ts';
 import { FIXTURE_HEADS, f32, fixture, references } from '../unit/weights-support.ts';
 
@@ -55,11 +56,22 @@ describe('onnxruntime-web (WASM) with Blob external data', () => {
       const c = ref.cases[0];
       const ids = (rows: number[][]) =>
         new ortWeb.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
+      // contract v2: the position tables the manifest declares (this fixture's are random: 'table', from pos-embed.bin)
+      const grid = (m as GridManifest).grid;
+      expect(grid?.positions).toBe('table');
+      const positions = positionSourceFromManifest(m, files.get(grid?.positionsFile ?? '') as Uint8Array);
+      const L = c.idsRestore[0].length;
+      const t = gridPositions({ encoder, decoder, positions }, ref.imageShape[2], ref.imageShape[3], L);
       const { latent } = await encoder.run({
         image: new ortWeb.Tensor('float32', f32(ref.image), ref.imageShape),
         ids_keep: ids(c.idsKeep),
+        pos_embed: new ortWeb.Tensor('float32', t.encoder, [1, L + 1, t.encoderDim]),
       });
-      const { pred } = await decoder.run({ latent, ids_restore: ids(c.idsRestore) });
+      const { pred } = await decoder.run({
+        latent,
+        ids_restore: ids(c.idsRestore),
+        decoder_pos_embed: new ortWeb.Tensor('float32', t.decoder, [1, L + 1, t.decoderDim]),
+      });
       expect(pred.dims).toEqual(c.predShape);
       const l = maxError(latent.data as Float32Array, f32(c.latent));
       const p = maxError(pred.data as Float32Array, f32(c.pred));

@@ -18,6 +18,8 @@ import { looksLikeSafetensors, readSafetensors } from './safetensors.ts';
 import type { TensorTable } from './tensors.ts';
 import { looksLikeLegacyTorch, readTorchCheckpoint } from './torch-checkpoint.ts';
 import { looksLikeZip } from './zip.ts';
+import { importedPositions, positionsFileBytes } from './positions.ts';
+import type { PositionSource } from '../../../mae/grid-positions.ts';
 
 export interface ImportProgress {
   stage: 'reading' | 'building' | 'done';
@@ -43,6 +45,8 @@ export interface ImportedModel {
   chunks: ExternalChunk[];
   /** what the file is, for the model card */
   card: ModelCardFacts;
+  /** the position tables the v2 graphs are fed (sessions.positions): sin-cos, or the file's tables resized */
+  positions: PositionSource;
   /** the file's tensors and architecture (what the int8 builder, quantize-int8.ts, reads) */
   weights: MaeWeights;
 }
@@ -60,6 +64,9 @@ export interface ModelCardFacts {
   decoderParams: number;
   license: string;
 }
+
+/** the contract's name for a 'table' model's stored position tables */
+const POSITIONS_FILE = 'pos-embed.bin';
 
 const OFFICIAL_LICENSE = 'CC BY-NC 4.0 (facebookresearch/mae): for non-commercial use; the app never bundles or re-serves these weights';
 
@@ -114,6 +121,8 @@ export async function importWeights(file: Blob, name: string, options: ImportOpt
   const ops = options.graphOps ?? DEFAULT_GRAPH_OPS;
   const encoder = buildEncoderGraph(weights, ops);
   const decoder = buildDecoderGraph(weights, ops);
+  const positions = await importedPositions(file, name, weights);
+  const positionsFile = positions.source.kind === 'table' ? positionsFileBytes(positions.source) : undefined;
 
   const official = /^mae_(visualize|pretrain)_vit_/.test(stem);
   const license =
@@ -137,8 +146,15 @@ export async function importWeights(file: Blob, name: string, options: ImportOpt
   };
   const chunkFiles = (chunks: ExternalChunk[]) => Object.fromEntries(chunks.map((c) => [c.path, { bytes: c.end - c.start }]));
   const variant = /ganloss/.test(stem) ? ', trained with a GAN loss (sharper pictures, higher masked MSE)' : '';
-  const manifest: ModelManifest = {
-    format: 'mae-playground/1',
+  // contract v2: the graphs take the position tables for any patch grid (positions.ts decides which)
+  const grid = {
+    dynamic: true,
+    positions: positions.source.kind,
+    positionsMaxAbsDiff: positions.maxAbsDiff,
+    ...(positionsFile ? { positionsFile: POSITIONS_FILE } : {}),
+  };
+  const manifest: ModelManifest & { grid: typeof grid } = {
+    format: 'mae-playground/2',
     name: `MAE ${label} (${name})`,
     description:
       `Imported from ${name} (${formatBytes(file.size)}, ${weights.layout === 'official' ? 'facebookresearch/mae names' : 'Hugging Face ViTMAEForPreTraining names'}): ` +
@@ -176,11 +192,13 @@ export async function importWeights(file: Blob, name: string, options: ImportOpt
       'decoder.onnx': { bytes: decoder.onnx.length },
       ...chunkFiles(encoder.chunks),
       ...chunkFiles(decoder.chunks),
+      ...(positionsFile ? { [POSITIONS_FILE]: { bytes: positionsFile.length } } : {}),
     },
+    grid,
   };
   const externalData = [...encoder.chunks, ...decoder.chunks].map((c) => ({ path: c.path, data: file.slice(c.start, c.end) }));
   progress({ stage: 'done', detail: `${label}: ${formatBytes(file.size)} of weights ready` });
-  return { manifest, encoder: encoder.onnx, decoder: decoder.onnx, externalData, chunks: [...encoder.chunks, ...decoder.chunks], card, weights };
+  return { manifest, encoder: encoder.onnx, decoder: decoder.onnx, externalData, chunks: [...encoder.chunks, ...decoder.chunks], card, positions: positions.source, weights };
 }
 
 /**
@@ -196,5 +214,6 @@ export function importedModelFiles(model: ImportedModel): Map<string, Uint8Array
     [model.manifest.decoder.file, model.decoder],
   ]);
   for (const { path, data } of model.externalData) files.set(path, data);
+  if (model.positions.kind === 'table') files.set(POSITIONS_FILE, positionsFileBytes(model.positions));
   return files;
 }

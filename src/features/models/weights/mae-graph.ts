@@ -218,10 +218,6 @@ export class GraphBuilder {
   }
 }
 
-function floatBytes(t: TensorEntry): number {
-  return t.byteLength / t.shape.reduce((a, b) => a * b, 1);
-}
-
 /** Makes the builder a graph is written with: GraphBuilder itself, or quantize-int8.ts's. */
 export type BuilderFactory = (tensors: Map<string, TensorEntry>, chunkOf: Map<TensorEntry, ExternalChunk>, ops: GraphOps) => GraphBuilder;
 const plainBuilder: BuilderFactory = (tensors, chunkOf, ops) => new GraphBuilder(tensors, chunkOf, ops);
@@ -257,15 +253,22 @@ function build(
   return { onnx, chunks: chunks.filter((c) => locations.has(c.path)) };
 }
 
+/** Rows [from, to) of a [1, N, dim] graph value along axis 1 (Number.MAX_SAFE_INTEGER: to the end). */
+function rows(g: GraphBuilder, x: string, from: number, to: number): string {
+  return g.node('Slice', [x, g.constInt64([from]), g.constInt64([to]), g.constInt64([1])]);
+}
+
+/**
+ * Contract v2 (docs/MODEL_CONTRACT.md): image [B, C, H, W] of any H, W that are multiples of the patch
+ * size, and the position table for that grid as the input `pos_embed` [1, 1+L, D] (the page computes
+ * it: sin-cos, or the file's table resized; see positions.ts). The file's own pos_embed is not in the graph.
+ */
 export function buildEncoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_GRAPH_OPS, makeBuilder: BuilderFactory = plainBuilder): BuiltGraph {
-  const names = [...weights.tensors.keys()].filter((n) => !(n.startsWith('decoder_') || n === 'mask_token'));
+  const names = [...weights.tensors.keys()].filter((n) => !(n.startsWith('decoder_') || n === 'mask_token' || n === 'pos_embed'));
   return build(weights, 'encoder', ops, names, makeBuilder, (g, a) => {
     const D = a.embedDim;
-    const L = (a.imgSize / a.patchSize) ** 2;
-    const pos = weights.tensors.get('pos_embed') as TensorEntry;
-    const rowBytes = D * floatBytes(pos);
-    const posCls = g.weight('pos_embed', [1, 1, D], [0, rowBytes]);
-    const posPatches = g.weight('pos_embed', [1, L, D], [rowBytes, (L + 1) * rowBytes]);
+    const posCls = rows(g, 'pos_embed', 0, 1);
+    const posPatches = rows(g, 'pos_embed', 1, Number.MAX_SAFE_INTEGER);
     const conv = g.node(
       'Conv',
       ['image', g.weight('patch_embed.proj.weight'), g.weight('patch_embed.proj.bias')],
@@ -287,8 +290,9 @@ export function buildEncoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_G
     if (gemm) latent = g.node('Reshape', [latent, g.batchShape(batch, [-1, D])]);
     return {
       inputs: [
-        { name: 'image', elemType: TensorType.FLOAT, shape: ['B', a.inChans, a.imgSize, a.imgSize] },
+        { name: 'image', elemType: TensorType.FLOAT, shape: ['B', a.inChans, 'H', 'W'] },
         { name: 'ids_keep', elemType: TensorType.INT64, shape: ['B', 'K'] },
+        { name: 'pos_embed', elemType: TensorType.FLOAT, shape: [1, 'L1', D] },
       ],
       outputs: [{ name: 'latent', elemType: TensorType.FLOAT, shape: ['B', 'K1', D] }],
       output: latent,
@@ -296,43 +300,45 @@ export function buildEncoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_G
   });
 }
 
+/** Contract v2: ids_restore [B, L] for any L, the position table as the input `decoder_pos_embed` [1, 1+L, Dd]. */
 export function buildDecoderGraph(weights: MaeWeights, ops: GraphOps = DEFAULT_GRAPH_OPS, makeBuilder: BuilderFactory = plainBuilder): BuiltGraph {
-  const names = [...weights.tensors.keys()].filter((n) => n.startsWith('decoder_') || n === 'mask_token');
+  const names = [...weights.tensors.keys()].filter((n) => (n.startsWith('decoder_') || n === 'mask_token') && n !== 'decoder_pos_embed');
   return build(weights, 'decoder', ops, names, makeBuilder, (g, a) => {
     const D = a.embedDim;
     const Dd = a.decoderEmbedDim;
-    const L = (a.imgSize / a.patchSize) ** 2;
     const pp3 = a.patchSize * a.patchSize * a.inChans;
     const gemm = g.ops === 'gemm';
     const batch = g.node('Shape', ['latent'], { start: 0, end: 1 });
     const y = gemm
       ? g.node('Reshape', [g.linear(g.node('Reshape', ['latent', g.constInt64([-1, D])]), 'decoder_embed'), g.batchShape(batch, [-1, Dd])])
       : g.linear('latent', 'decoder_embed');
-    const cls = g.node('Slice', [y, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])]);
-    const visible = g.node('Slice', [y, g.constInt64([1]), g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
-    // L - K mask tokens: K + 1 tokens came in, L + 1 go on
+    const cls = rows(g, y, 0, 1);
+    const visible = rows(g, y, 1, Number.MAX_SAFE_INTEGER);
+    // L - K mask tokens: K + 1 tokens came in, L + 1 go on (L: ids_restore's length, any grid)
     const tokensIn = g.node('Shape', [y], { start: 1, end: 2 });
-    const maskCount = g.node('Sub', [g.constInt64([L + 1]), tokensIn]);
+    const patchCount = g.node('Shape', ['ids_restore'], { start: 1, end: 2 });
+    const maskCount = g.node('Sub', [g.node('Add', [patchCount, g.constInt64([1])]), tokensIn]);
     const maskTokens = g.node('Expand', [g.weight('mask_token'), g.node('Concat', [batch, maskCount, g.constInt64([1])], { axis: 0 })]);
     const shuffled = g.node('Concat', [visible, maskTokens], { axis: 1 });
     const index = g.node('Expand', [g.node('Unsqueeze', ['ids_restore', g.constInt64([-1])]), g.constInt64([1, 1, Dd])]);
     const unshuffled = g.node('GatherElements', [shuffled, index], { axis: 1 });
-    let x = g.node('Add', [g.node('Concat', [cls, unshuffled], { axis: 1 }), g.weight('decoder_pos_embed')]);
+    let x = g.node('Add', [g.node('Concat', [cls, unshuffled], { axis: 1 }), 'decoder_pos_embed']);
     if (gemm) x = g.node('Reshape', [x, g.constInt64([-1, Dd])]);
     for (let i = 0; i < a.decoderDepth; i++) x = g.block(x, `decoder_blocks.${i}`, Dd, a.decoderNumHeads, batch);
     let normed = g.layerNorm(x, 'decoder_norm');
-    if (gemm) normed = g.node('Reshape', [normed, g.constInt64([-1, L + 1, Dd])]);
+    if (gemm) normed = g.node('Reshape', [normed, g.batchShape(batch, [-1, Dd])]);
     // drop the cls token before the prediction head: the contract's pred has the L patches only
-    let patches = g.node('Slice', [normed, g.constInt64([1]), g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
+    let patches = rows(g, normed, 1, Number.MAX_SAFE_INTEGER);
     if (gemm) patches = g.node('Reshape', [patches, g.constInt64([-1, Dd])]);
     let pred = g.linear(patches, 'decoder_pred');
-    if (gemm) pred = g.node('Reshape', [pred, g.constInt64([-1, L, pp3])]);
+    if (gemm) pred = g.node('Reshape', [pred, g.batchShape(batch, [-1, pp3])]);
     return {
       inputs: [
         { name: 'latent', elemType: TensorType.FLOAT, shape: ['B', 'K1', D] },
-        { name: 'ids_restore', elemType: TensorType.INT64, shape: ['B', L] },
+        { name: 'ids_restore', elemType: TensorType.INT64, shape: ['B', 'L'] },
+        { name: 'decoder_pos_embed', elemType: TensorType.FLOAT, shape: [1, 'L1', Dd] },
       ],
-      outputs: [{ name: 'pred', elemType: TensorType.FLOAT, shape: ['B', L, pp3] }],
+      outputs: [{ name: 'pred', elemType: TensorType.FLOAT, shape: ['B', 'L', pp3] }],
       output: pred,
     };
   });
