@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { AttentionWorkerContext } from '../features/attention/attention-actions.ts';
 import { CameraActionsContext } from '../features/camera/camera-actions.ts';
 import { CompareActionsContext } from '../features/compare/compare-actions.ts';
 import { RowActionsContext } from '../features/grid/row-actions.ts';
@@ -18,7 +19,9 @@ export function PageProviders({ engine, children }: { engine: Engine; children: 
       <RowActionsContext.Provider value={engine.rows}>
         <SweepActionsContext.Provider value={engine.sweep}>
           <CompareActionsContext.Provider value={engine.compare}>
-            <CameraActionsContext.Provider value={engine.camera}>{children}</CameraActionsContext.Provider>
+            <CameraActionsContext.Provider value={engine.camera}>
+              <AttentionWorkerContext.Provider value={engine.session}>{children}</AttentionWorkerContext.Provider>
+            </CameraActionsContext.Provider>
           </CompareActionsContext.Provider>
         </SweepActionsContext.Provider>
       </RowActionsContext.Provider>

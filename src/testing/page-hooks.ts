@@ -13,6 +13,7 @@ import type { ModelSession } from '../features/models/model-session.ts';
 import type { CameraDebug } from '../features/camera/camera-controller.ts';
 import { useStore } from '../state/store.ts';
 import { useSweep } from '../features/sweep/sweep-controller.ts';
+import { attentionSnapshot } from '../features/attention/attention-store.ts';
 import { rowPaints } from '../features/grid/row-paints.ts';
 import { paintMarks, recordPaint, type PaintMark } from './paint-log.ts';
 import { ADAPTER_FAULTS, testWire, type AdapterFault } from './test-protocol.ts';
@@ -127,6 +128,8 @@ export interface MaeDebug {
   sweep(): ReturnType<typeof sweepSnapshot>;
   /** The live camera row: status, frame counts (arrived / started / dropped / paused / reconstructed), tracks' readyState. */
   camera(): CameraDebug;
+  /** The attention view: status, reason, and the shown map's numbers (per patch, null = not a key), selection, shares. */
+  attention(): ReturnType<typeof attentionSnapshot>;
 }
 
 declare global {
@@ -243,6 +246,7 @@ export function installPageHooks(engine: { readonly session: ModelSession; reado
     },
     sweep: () => sweepSnapshot(),
     camera: () => engine.camera.debug(),
+    attention: () => attentionSnapshot(),
     compare: () => {
       const c = useCompareStore.getState();
       return {

@@ -11,6 +11,8 @@ import { ROW_PANELS } from '../export/row-panels.ts';
 import { rowPaints } from './row-paints.ts';
 import { downloadRowPng } from '../export/export-png.ts';
 import { SweepPanel } from '../sweep/SweepPanel.tsx';
+import { AttentionPanel } from '../attention/AttentionPanel.tsx';
+import { openAttention } from '../attention/attention-store.ts';
 import { useDelayedFlag } from '../../ui/use-delayed-flag.ts';
 import { useOnScreen } from '../../ui/use-on-screen.ts';
 
@@ -67,6 +69,15 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
         <button
           type="button"
           className="row-action"
+          data-testid="attention-row"
+          disabled={!result || row.status === 'error'}
+          onClick={() => openAttention(row.id)}
+        >
+          Attention
+        </button>
+        <button
+          type="button"
+          className="row-action"
           data-testid="download-row"
           disabled={!result || row.status !== 'done'}
           onClick={() =>
@@ -113,6 +124,7 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
         </>
       )}
       <SweepPanel rowId={row.id} />
+      <AttentionPanel row={row} />
     </article>
   );
 });
