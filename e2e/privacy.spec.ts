@@ -104,11 +104,13 @@ test('CSP: the built site sends a strict policy, runs under it with no violation
   // The test site runs the test build's policy: the stand-in hub's two origins instead of the real hub's hosts.
   expect(res?.headers()['content-security-policy']).toBe(E2E_CONTENT_SECURITY_POLICY);
   // The policy: nothing but this origin, except connect-src, which adds exactly the hub's hosts (the
-  // opt-in download); WebAssembly compilation, no eval, no inline code.
+  // opt-in download), and media-src, exactly blob: (a video file the person drops plays from an
+  // object URL in the camera row); WebAssembly compilation, no eval, no inline code.
+  expect(CSP_DIRECTIVES['media-src']).toBe('blob:');
   for (const policy of [CONTENT_SECURITY_POLICY, E2E_CONTENT_SECURITY_POLICY]) {
-    const withoutConnect = policy.replace(/connect-src [^;]*;/, '');
+    const withoutConnect = policy.replace(/connect-src [^;]*;/, '').replace(/media-src blob:;/, '');
     expect(withoutConnect).not.toMatch(/'unsafe-inline'|'unsafe-eval'|https?:|\*|blob:/);
-    expect(policy).not.toMatch(/'unsafe-inline'|'unsafe-eval'|blob:/);
+    expect(policy.replace(/media-src blob:;/, '')).not.toMatch(/'unsafe-inline'|'unsafe-eval'|blob:/);
   }
   // Exactly the hub and the subdomains of its two domains, where its redirects lead (hub-hosts.ts).
   expect(CSP_DIRECTIVES['connect-src']).toBe("'self' https://huggingface.co https://*.hf.co https://*.huggingface.co");
