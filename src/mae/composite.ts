@@ -87,15 +87,19 @@ export function compositePanels(args: {
   imageChw: Float32Array;
   predPatches: Float32Array;
   mask: Uint8Array;
+  /** the image's height (and width, unless `width` is given) */
   imgSize: number;
+  /** the image's width for a non-square image (whole photos) */
+  width?: number;
   patchSize: number;
   mean: readonly number[];
   std: readonly number[];
   normPixLoss?: boolean;
 }): Panels {
   const { imageChw, mask, imgSize, patchSize: p, mean, std } = args;
-  const g = imgSize / p;
-  const numPatches = g * g;
+  const W = args.width ?? imgSize;
+  const g = W / p;
+  const numPatches = g * (imgSize / p);
   const patchDim = p * p * 3;
   if (mask.length !== numPatches) throw new RangeError(`mask has ${mask.length} entries, expected ${numPatches}`);
   if (args.predPatches.length !== numPatches * patchDim) {
@@ -104,12 +108,12 @@ export function compositePanels(args: {
 
   let pred = args.predPatches;
   const normPix = args.normPixLoss === true;
-  if (normPix) pred = denormalizeNormPix(pred.slice(), patchify(imageChw, imgSize, p), patchDim);
+  if (normPix) pred = denormalizeNormPix(pred.slice(), patchify(imageChw, imgSize, p, 3, W), patchDim);
 
-  const original = fromNormalizedChw(imageChw, imgSize, imgSize, mean, std);
-  const reconstruction = fromNormalizedChw(unpatchify(pred, imgSize, p), imgSize, imgSize, mean, std);
-  const masked: RgbaImage = { width: imgSize, height: imgSize, data: original.data.slice() };
-  const reconstructionWithVisible: RgbaImage = { width: imgSize, height: imgSize, data: reconstruction.data.slice() };
+  const original = fromNormalizedChw(imageChw, W, imgSize, mean, std);
+  const reconstruction = fromNormalizedChw(unpatchify(pred, imgSize, p, 3, W), W, imgSize, mean, std);
+  const masked: RgbaImage = { width: W, height: imgSize, data: original.data.slice() };
+  const reconstructionWithVisible: RgbaImage = { width: W, height: imgSize, data: reconstruction.data.slice() };
   for (let n = 0; n < numPatches; n++) {
     const x0 = (n % g) * p;
     const y0 = Math.floor(n / g) * p;

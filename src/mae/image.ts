@@ -259,6 +259,54 @@ export function resizeShorterSideCenterCrop(img: RgbaImage, size: number): RgbaI
   return { width: size, height: size, data };
 }
 
+/**
+ * Resizes the whole image to width×height (bicubic, Pillow-exact as above; no crop): the whole-photo
+ * preprocessing, Pillow's `img.resize((width, height), BICUBIC)`. The same size is a copy, as in Pillow.
+ */
+export function resizeBicubic(img: RgbaImage, width: number, height: number): RgbaImage {
+  assertImage(img, 'resizeBicubic');
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`the size must be positive whole numbers (got ${width}×${height})`);
+  }
+  const needH = width !== img.width;
+  const needV = height !== img.height;
+  if (!needH && !needV) return { width, height, data: img.data.slice() };
+  const vc = needV ? precomputeCoeffs(img.height, height, 0, height) : null;
+  let rowFrom = 0;
+  let rows = img.height;
+  if (vc) {
+    rowFrom = vc.start[0];
+    rows = vc.start[height - 1] + vc.count[height - 1] - rowFrom;
+  }
+  const cur = needH
+    ? resampleHorizontal(img.data, img.width, rowFrom, rows, precomputeCoeffs(img.width, width, 0, width))
+    : img.data.slice(rowFrom * img.width * 4, (rowFrom + rows) * img.width * 4);
+  const data = vc ? resampleVertical(cur, width, rowFrom, vc) : cur;
+  return { width, height, data };
+}
+
+/** The size a whole photo is resized to, in pixels and in patches. */
+export interface WholePhotoSize {
+  width: number;
+  height: number;
+  gridH: number;
+  gridW: number;
+}
+
+/**
+ * Whole photo: scaled so its long side is at most `maxSide` (never enlarged), each side then rounded
+ * to a whole number of patches (at least one), so the patch grid keeps the photo's aspect ratio to
+ * within half a patch. A 341×256 photo, patch 16, maxSide 448: 21×16 patches, 336×256 px.
+ */
+export function wholePhotoSize(width: number, height: number, patchSize: number, maxSide: number): WholePhotoSize {
+  if (!(width > 0 && height > 0)) throw new RangeError(`the photo has no pixels (${width}×${height})`);
+  if (!(patchSize > 0 && maxSide >= patchSize)) throw new RangeError(`the long side bound ${maxSide} must hold a ${patchSize}-pixel patch`);
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  const gridW = Math.min(Math.floor(maxSide / patchSize), Math.max(1, Math.round((width * scale) / patchSize)));
+  const gridH = Math.min(Math.floor(maxSide / patchSize), Math.max(1, Math.round((height * scale) / patchSize)));
+  return { width: gridW * patchSize, height: gridH * patchSize, gridH, gridW };
+}
+
 function assertStats(mean: readonly number[], std: readonly number[]): void {
   if (mean.length !== 3 || std.length !== 3) throw new RangeError('mean and std must have 3 entries (RGB)');
 }

@@ -31,8 +31,23 @@ function randInt(next: () => number, lo: number, hi: number): number {
   return lo + Math.floor(next() * (hi - lo + 1));
 }
 
+/**
+ * Patches per row of the grid: `gridW` for a non-square (whole-photo) grid of numPatches / gridW
+ * rows, else the side of the square grid. A width that does not divide the count says so.
+ */
+function gridWidth(numPatches: number, gridW: number | undefined): { rows: number; cols: number } {
+  if (gridW === undefined) {
+    const side = gridSide(numPatches);
+    return { rows: side, cols: side };
+  }
+  if (!Number.isInteger(gridW) || gridW <= 0 || numPatches % gridW !== 0) {
+    throw new RangeError(`${numPatches} patches do not make rows of ${gridW}`);
+  }
+  return { rows: numPatches / gridW, cols: gridW };
+}
+
 /** Hides patches bordering the hidden ones, one ring per sweep, so a top-up keeps the blocks together. */
-function topUpNextToHidden(hidden: Uint8Array, side: number, count: number): void {
+function topUpNextToHidden(hidden: Uint8Array, rowsN: number, side: number, count: number): void {
   let added = 0;
   // With nothing hidden yet there is no block to grow: start one at the first patch.
   if (count > 0 && !hidden.includes(1)) {
@@ -47,7 +62,7 @@ function topUpNextToHidden(hidden: Uint8Array, side: number, count: number): voi
       const c = p % side;
       const touches =
         (r > 0 && hidden[p - side] === 1) ||
-        (r < side - 1 && hidden[p + side] === 1) ||
+        (r < rowsN - 1 && hidden[p + side] === 1) ||
         (c > 0 && hidden[p - 1] === 1) ||
         (c < side - 1 && hidden[p + 1] === 1);
       if (touches) {
@@ -65,10 +80,11 @@ function topUpNextToHidden(hidden: Uint8Array, side: number, count: number): voi
  * BEiT-style block-wise masking: hide random rectangles (area between a small minimum and a
  * quarter of the grid, aspect ratio log-uniform in [0.3, 1/0.3]) as long as a rectangle adds at
  * most the patches still to hide; after too many misses, hide the patches bordering the blocks
- * until the exact count is reached. Seeded with mulberry32.
+ * until the exact count is reached. Seeded with mulberry32. `gridW`: patches per row of a
+ * non-square grid (default: the square grid's side).
  */
-export function blockMasking(seed: number, numPatches: number, maskRatio: number): MaskIds {
-  const side = gridSide(numPatches);
+export function blockMasking(seed: number, numPatches: number, maskRatio: number, gridW?: number): MaskIds {
+  const { rows: rowsN, cols: side } = gridWidth(numPatches, gridW);
   const target = numPatches - lenKeep(numPatches, maskRatio);
   const hidden = new Uint8Array(numPatches);
   const next = mulberry32(seed);
@@ -81,9 +97,9 @@ export function blockMasking(seed: number, numPatches: number, maskRatio: number
     const remaining = target - count;
     const area = randInt(next, Math.min(minArea, remaining), Math.max(1, Math.min(maxArea, remaining)));
     const aspect = Math.exp(logAspect + next() * -2 * logAspect);
-    const h = Math.max(1, Math.min(side, Math.round(Math.sqrt(area * aspect))));
+    const h = Math.max(1, Math.min(rowsN, Math.round(Math.sqrt(area * aspect))));
     const w = Math.max(1, Math.min(side, Math.round(Math.sqrt(area / aspect))));
-    const top = randInt(next, 0, side - h);
+    const top = randInt(next, 0, rowsN - h);
     const left = randInt(next, 0, side - w);
     let added = 0;
     for (let r = top; r < top + h; r++) for (let c = left; c < left + w; c++) if (!hidden[r * side + c]) added++;
@@ -95,7 +111,7 @@ export function blockMasking(seed: number, numPatches: number, maskRatio: number
     count += added;
     misses = 0;
   }
-  if (count < target) topUpNextToHidden(hidden, side, target - count);
+  if (count < target) topUpNextToHidden(hidden, rowsN, side, target - count);
   return maskFromHidden(hidden);
 }
 
@@ -122,19 +138,20 @@ function bayerMatrix(n: number): Int32Array {
 /**
  * Grid-wise sampling: keep the lenKeep patches with the lowest rank in a Bayer matrix laid over
  * the grid. At 75% on an even grid that is exactly one kept patch per 2×2 cell; at other ratios
- * an evenly spread pattern with the exact count. The seed shifts the pattern's phase.
+ * an evenly spread pattern with the exact count. The seed shifts the pattern's phase. `gridW`:
+ * patches per row of a non-square grid (default: the square grid's side).
  */
-export function gridMasking(seed: number, numPatches: number, maskRatio: number): MaskIds {
-  const side = gridSide(numPatches);
+export function gridMasking(seed: number, numPatches: number, maskRatio: number, gridW?: number): MaskIds {
+  const { rows: rowsN, cols: side } = gridWidth(numPatches, gridW);
   const keep = lenKeep(numPatches, maskRatio);
   let n = 2;
-  while (n < side) n *= 2;
+  while (n < Math.max(rowsN, side)) n *= 2;
   const bayer = bayerMatrix(n);
   const s = seed >>> 0;
   const dy = s % n;
   const dx = Math.floor(s / n) % n;
   const rank = new Int32Array(numPatches);
-  for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) rank[r * side + c] = bayer[((r + dy) % n) * n + ((c + dx) % n)];
+  for (let r = 0; r < rowsN; r++) for (let c = 0; c < side; c++) rank[r * side + c] = bayer[((r + dy) % n) * n + ((c + dx) % n)];
   // ranks are distinct (a shifted window of a permutation), so the order is total
   const order = Array.from({ length: numPatches }, (_, i) => i).sort((a, b) => rank[a] - rank[b]);
   const hidden = new Uint8Array(numPatches).fill(1);
@@ -142,16 +159,19 @@ export function gridMasking(seed: number, numPatches: number, maskRatio: number)
   return maskFromHidden(hidden);
 }
 
-/** The mask a request asks for; `spec` absent = random (the official sampling). */
-export function masksFor(spec: MaskSpec | undefined, seed: number, numPatches: number, maskRatio: number): MaskIds {
+/**
+ * The mask a request asks for; `spec` absent = random (the official sampling). `gridW`: patches per
+ * row of a non-square (whole-photo) grid; the shaped strategies need it, random does not.
+ */
+export function masksFor(spec: MaskSpec | undefined, seed: number, numPatches: number, maskRatio: number, gridW?: number): MaskIds {
   if (!spec) return randomMasking(seed, numPatches, maskRatio);
   switch (spec.strategy) {
     case 'random':
       return randomMasking(seed, numPatches, maskRatio);
     case 'block':
-      return blockMasking(seed, numPatches, maskRatio);
+      return blockMasking(seed, numPatches, maskRatio, gridW);
     case 'grid':
-      return gridMasking(seed, numPatches, maskRatio);
+      return gridMasking(seed, numPatches, maskRatio, gridW);
     case 'paint': {
       const hidden = spec.hidden;
       if (hidden.length !== numPatches) throw new RangeError(`the painted mask has ${hidden.length} patches, the model ${numPatches}`);

@@ -125,7 +125,10 @@ export function reconstructionMetrics(args: {
   imageChw: Float32Array;
   predPatches: Float32Array;
   mask: Uint8Array;
+  /** the image's height (and width, unless `width` is given) */
   imgSize: number;
+  /** the image's width for a non-square image (whole photos) */
+  width?: number;
   patchSize: number;
   mean: readonly number[];
   std: readonly number[];
@@ -134,7 +137,7 @@ export function reconstructionMetrics(args: {
   const { imageChw, mask, imgSize, patchSize, mean, std } = args;
   const chans = mean.length;
   const dim = patchSize * patchSize * chans;
-  const target = patchify(imageChw, imgSize, patchSize, chans);
+  const target = patchify(imageChw, imgSize, patchSize, chans, args.width ?? imgSize);
   const pred = args.normPixLoss ? denormalizeNormPix(args.predPatches.slice(), target, dim) : args.predPatches;
   return {
     maskedMse: maskedPatchMse(pred, target, mask, dim),
