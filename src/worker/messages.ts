@@ -65,6 +65,8 @@ export interface ReconstructRequest {
   seed: number;
   /** Mask strategy (absent = random); for paint, maskRatio is the painted mask's. */
   mask?: MaskSpec;
+  /** Reconstruct the whole photo (DecodeResult.whole) instead of the centre crop. */
+  whole?: boolean;
 }
 
 /**
@@ -78,6 +80,8 @@ export interface ReconstructBatchRequest {
   items: { imageId: string; seed: number }[];
   /** One strategy for every item (absent = random). */
   mask?: MaskSpec;
+  /** Whole photos (DecodeResult.whole) instead of centre crops; rows of one grid share a call. */
+  whole?: boolean;
 }
 
 /**
@@ -113,6 +117,8 @@ export interface SweepRequest {
   seeds: number[];
   /** Seeded mask strategy (absent = random); a painted mask has one ratio only, so it is never swept. */
   strategy?: 'random' | 'block' | 'grid';
+  /** Sweep the whole photo (DecodeResult.whole) instead of the centre crop. */
+  whole?: boolean;
 }
 
 /** Stops a running sweep (handled at once, not queued behind it). */
@@ -186,6 +192,19 @@ export interface DecodeResult {
   transparentOn: 'white' | null;
   /** GIF: frames in the file (the first one is used); null otherwise. */
   frames: number | null;
+  /**
+   * The whole photo as the worker keeps it besides the centre crop, for models whose graphs take any
+   * patch grid (contract v2): its size and grid. null: the model has a fixed grid (centre crop only).
+   */
+  whole?: WholeGeometry | null;
+}
+
+/** A whole photo's size in pixels and in patches (src/mae/image.ts wholePhotoSize). */
+export interface WholeGeometry {
+  width: number;
+  height: number;
+  gridH: number;
+  gridW: number;
 }
 
 export interface PanelImages {
@@ -227,6 +246,8 @@ export interface ReconstructResult {
   /** The strategy that made the mask, and the mask itself (per patch, 1 = hidden). */
   maskStrategy?: MaskStrategy;
   hiddenMask?: Uint8Array;
+  /** A whole photo's patch grid (rows × columns); absent: the model's square grid (centre crop). */
+  grid?: { gridH: number; gridW: number };
 }
 
 export interface ReconstructBatchResult {
