@@ -85,7 +85,7 @@ export class MaeClient {
     modelUrl: string,
     provider: ProviderRequest,
     callbacks: LoadCallbacks = {},
-    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup' | 'local' | 'precision'> = {},
+    extra: Pick<LoadRequest, 'wasmThreads' | 'warmup' | 'local' | 'precision' | 'threadsBySize'> = {},
   ): Promise<LoadResult> {
     // The page's app folder: the worker cannot resolve relative URLs itself (src/app-base.ts).
     const appBase = typeof document === 'undefined' ? {} : { appBase: pageAppBase() };

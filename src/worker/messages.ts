@@ -24,7 +24,7 @@ export interface LoadRequest {
    * Run the graphs once on a blank image at load, at this ratio and batch size, so the first real
    * request finds its kernels compiled and its buffers allocated.
    */
-  warmup?: { maskRatio: number; batch: number };
+  warmup?: { maskRatio: number; batch: number; runs?: number };
   /**
    * A model folder from the user's disk (picker or drop): the worker reads these files instead of
    * fetching modelUrl (src/worker/model-local.ts). `name` is the folder's name, if it had one.
@@ -36,6 +36,11 @@ export interface LoadRequest {
    * src/features/models/weights/memory.ts choosePrecision. Absent = auto.
    */
   precision?: 'auto' | 'fp32' | 'int8';
+  /**
+   * WASM threads measured best per model size class (ort-config.ts sizeClass), remembered by the
+   * page (src/features/models/thread-calibration.ts); used when wasmThreads is not given.
+   */
+  threadsBySize?: Record<string, number>;
 }
 
 /** One chosen file; `path` as the browser gave it ("my-model/encoder.onnx" or "encoder.onnx"). */
@@ -174,6 +179,12 @@ export interface LoadResult {
   compileMs: number;
   /** The warm-up run (0 when none was asked for). */
   warmupMs: number;
+  /** Each warm-up run's time, when several were asked for (warmup.runs): the thread calibration reads them. */
+  warmupRunsMs?: number[];
+  /** The model's size class (ort-config.ts sizeClass), the key of its measured thread count. */
+  sizeClass?: string;
+  /** Where the thread count came from: ?threads=N, the page's measurement for this size, or the default. */
+  threadsSource?: 'asked' | 'measured' | 'default';
 }
 
 export interface DecodeResult {

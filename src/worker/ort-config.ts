@@ -37,3 +37,42 @@ export function configureOrt<R extends OrtRuntime>(rt: R, settings: { appBase: s
   rt.env.logLevel = 'error';
   return rt;
 }
+
+/**
+ * Thread counts worth measuring on a machine that reports `cores` (issue 23 item 4): 1, onnxruntime's
+ * own default min(4, ceil(cores / 2)), and every core up to 8 (the page's default before a
+ * measurement). A 2-core machine measures 1 and 2; 4 cores: 1, 2, 4; 16 cores: 1, 4, 8.
+ */
+export function threadCandidates(cores: number): number[] {
+  const n = Math.max(1, Math.floor(cores) || 1);
+  return [...new Set([1, Math.min(4, Math.ceil(n / 2)), Math.min(8, n)])].sort((a, b) => a - b);
+}
+
+/** Within this fraction of the fastest, fewer threads win: they leave cores to the page and the other rows. */
+export const THREADS_TOLERANCE = 0.1;
+
+/**
+ * The thread count to use from measured ms per image by count: the fewest threads whose time is
+ * within THREADS_TOLERANCE of the fastest (null when nothing was measured).
+ */
+export function chooseThreads(msByThreads: Readonly<Record<number, number>>): number | null {
+  const runs = Object.entries(msByThreads)
+    .map(([t, ms]) => ({ threads: Number(t), ms }))
+    .filter((r) => r.threads >= 1 && Number.isFinite(r.ms) && r.ms > 0)
+    .sort((a, b) => a.threads - b.threads);
+  if (runs.length === 0) return null;
+  const best = Math.min(...runs.map((r) => r.ms));
+  return (runs.find((r) => r.ms <= best * (1 + THREADS_TOLERANCE)) as { threads: number }).threads;
+}
+
+/**
+ * A model's size class, for remembering its measured thread count (a ViT-B measured once serves
+ * every ViT-B-sized model): by parameters, the official sizes' boundaries.
+ */
+export function sizeClass(params: number): 'tiny' | 'small' | 'base' | 'large' | 'huge' {
+  if (params <= 15e6) return 'tiny'; // the bundled ViT-Ti models (6-11 M)
+  if (params <= 50e6) return 'small'; // ViT-S (25 M)
+  if (params <= 200e6) return 'base'; // ViT-B (112 M)
+  if (params <= 450e6) return 'large'; // ViT-L (330 M)
+  return 'huge'; // ViT-H (657 M)
+}

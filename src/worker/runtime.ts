@@ -89,6 +89,28 @@ export class WorkerRuntime {
     this.wasmThreads = wasmThreadsFor(self.crossOriginIsolated, navigator.hardwareConcurrency, this.threadsAsked);
   }
 
+  /** The thread count came from the page's measurement for this model's size (useMeasuredThreads). */
+  threadsMeasured = false;
+
+  /**
+   * The page's measured thread count for this model's size (issue 23 item 4), once the model is
+   * known and before the WASM backend starts; `?threads=N` wins. Returns whether it is used.
+   */
+  useMeasuredThreads(threads: number | undefined): boolean {
+    if (this.backendStarted || this.threadsAsked !== null || threads === undefined || !(threads >= 1) || !self.crossOriginIsolated)
+      return false;
+    this.wasmThreads = Math.floor(threads);
+    this.threadsMeasured = true;
+    // a runtime imported already (the GPU probe's) has been configured with the old count
+    for (const rt of this.runtimes.values()) rt.env.wasm.numThreads = this.wasmThreads;
+    return true;
+  }
+
+  /** Where the thread count came from, for the page. */
+  get threadsSource(): 'asked' | 'measured' | 'default' {
+    return this.threadsAsked !== null ? 'asked' : this.threadsMeasured ? 'measured' : 'default';
+  }
+
   /** The page's app folder (see appBase); ignored once onnxruntime has been given its file paths. */
   useAppBase(base: string | undefined): void {
     if (base && this.runtimes.size === 0) this.appBase = new URL(base).href;
@@ -105,6 +127,7 @@ export class WorkerRuntime {
     if (threads > 1) return { threads, why: null };
     let why: string;
     if (this.threadsAsked === 1) why = 'asked for 1 with ?threads=1';
+    else if (this.threadsMeasured) why = 'measured fastest for this model size here';
     else if (!self.crossOriginIsolated) why = 'the page is not cross-origin isolated';
     else if (typeof SharedArrayBuffer === 'undefined') why = 'this browser has no SharedArrayBuffer';
     else if ((navigator.hardwareConcurrency || 1) <= 1) why = 'the browser reports one core';

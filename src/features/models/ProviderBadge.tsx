@@ -1,16 +1,19 @@
 import { useOfflineStore } from '../offline/offline-store.ts';
 import { useStore } from '../../state/store.ts';
+import { describeMeasurement, useThreadCalibration } from './thread-calibration.ts';
 
 const LABEL = { webgpu: 'WebGPU', wasm: 'WASM' } as const;
 
 /**
  * Which execution provider really runs, and why; on WASM, the threads onnxruntime really uses (read
- * back from it after the session was created, not what was asked for) and, when only one, why.
+ * back from it after the session was created, not what was asked for) and, when only one, why; and
+ * whether that count was measured for this model size (thread-calibration.ts), or is being.
  */
 export function ProviderBadge() {
   const provider = useStore((s) => s.provider);
   const phase = useStore((s) => s.model.phase);
   const isolationWhy = useOfflineStore((s) => s.isolationWhy);
+  const calibration = useThreadCalibration();
   const text = provider.active ? LABEL[provider.active] : phase === 'error' ? 'none' : '…';
   const n = provider.active === 'wasm' ? provider.wasmThreads : null;
   // The page knows more than the worker about why it is not isolated (service workers off, the
@@ -33,6 +36,19 @@ export function ProviderBadge() {
             <span data-testid="wasm-threads" data-threads={n}>
               {` · ${n} thread${n > 1 ? 's' : ''}`}
               {why && ` (${why})`}
+            </span>
+          )}
+          {n !== null && (
+            <span className="hint" data-testid="threads-measured" data-source={calibration.source ?? ''} data-best={calibration.result?.threads ?? ''}>
+              {calibration.result && (calibration.source === 'measured' || calibration.result.threads === n)
+                ? ` (measured for this model size: ${describeMeasurement(calibration.result)})`
+                : calibration.measuring
+                  ? ' · measuring the best thread count…'
+                  : calibration.result
+                    ? ` · measured ${describeMeasurement(calibration.result)}: ${calibration.result.threads} from the next load`
+                    : calibration.skipped
+                      ? ` · threads ${calibration.skipped}`
+                      : ''}
             </span>
           )}
         </span>

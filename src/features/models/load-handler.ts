@@ -18,6 +18,7 @@ import {
 } from '../../mae/index.ts';
 import type { Handler } from '../../worker/dispatch.ts';
 import type { LoadRequest, LoadResult } from '../../worker/messages.ts';
+import { sizeClass } from '../../worker/ort-config.ts';
 import { chooseProvider, describeAdapter, probeAdapter } from '../../worker/provider.ts';
 import { WorkerError, type ModelBytes, type OrtRuntime } from '../../worker/runtime.ts';
 import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-download.ts';
@@ -150,6 +151,10 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
         manifest = { ...manifest, source: { ...(manifest.source as object), ...precisionFacts } };
       }
     }
+    // The page's measured thread count for a model of this size (issue 23 item 4), before the
+    // backend starts (?threads=N wins).
+    const modelSize = sizeClass(manifestParams(manifest));
+    runtime.useMeasuredThreads(req.threadsBySize?.[modelSize]);
     // Who "does not fit its manifest" in a contract error.
     const where = imported ? `The model built from ${imported.imported.card.file}` : local ? 'The folder' : `The model at ${base.pathname}`;
     const t1 = performance.now();
@@ -163,6 +168,7 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
     // Release the previous model before building the next one.
     await runtime.releaseModel();
     let warmupMs = 0;
+    let warmupRunsMs: number[] = [];
     const createChecked = async (): Promise<MaeSessions> => {
       const both = await runtime.createSessions(rt, choice.provider, manifest, bytes);
       try {
@@ -171,7 +177,8 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
         if (problems.length > 0) throw new ModelContractError(problems.join(' '));
         // A WebGPU problem may only show at the first run: warm up (and check the output dims)
         // inside the fallback's reach.
-        warmupMs = await warmUp(both, rt.Tensor, manifest, req.warmup?.maskRatio ?? 0.75, req.warmup?.batch ?? 1);
+        warmupRunsMs = await warmUp(both, rt.Tensor, manifest, req.warmup?.maskRatio ?? 0.75, req.warmup?.batch ?? 1, req.warmup?.runs ?? 1);
+        warmupMs = warmupRunsMs.reduce((a, b) => a + b, 0);
         return both;
       } catch (e) {
         await Promise.allSettled([both.encoder.release(), both.decoder.release()]);
@@ -228,7 +235,10 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
       filesMs,
       probeMs,
       compileMs: t2 - t1 - warmupMs,
-      warmupMs,
+      warmupMs: warmupRunsMs[0] ?? 0,
+      ...(warmupRunsMs.length > 1 ? { warmupRunsMs } : {}),
+      sizeClass: modelSize,
+      threadsSource: runtime.threadsSource,
     };
   },
 };
@@ -255,11 +265,24 @@ function reloader(req: LoadRequest, base: URL, manifest: ModelManifest): () => P
   return () => downloadModelFiles(base, manifest, noProgress);
 }
 
+/** Parameters of a model, from its manifest (or, where it does not say, about 12 × depth × width² per side). */
+function manifestParams(m: ModelManifest): number {
+  const side = (g: ModelManifest['encoder']) => g.params ?? 12 * g.depth * g.embedDim * g.embedDim;
+  return side(m.encoder) + side(m.decoder);
+}
+
 /**
- * One run on a blank image at the ratio the page starts with, batch rows at once: allocates the
- * buffers and (WebGPU) compiles the kernels for these shapes before the first real request.
+ * Runs on a blank image at the ratio the page starts with, batch rows at once: allocates the
+ * buffers and (WebGPU) compiles the kernels for these shapes before the first real request. More
+ * than one run: the later ones time the model as it runs (the thread calibration). Each run's ms.
  */
-async function warmUp(sessions: MaeSessions, Tensor: OrtRuntime['Tensor'], manifest: ModelManifest, maskRatio: number, batch: number) {
+async function warmUp(sessions: MaeSessions, Tensor: OrtRuntime['Tensor'], manifest: ModelManifest, maskRatio: number, batch: number, runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(1, Math.min(5, Math.floor(runs))); i++) times.push(await warmUpOnce(sessions, Tensor, manifest, maskRatio, batch));
+  return times;
+}
+
+async function warmUpOnce(sessions: MaeSessions, Tensor: OrtRuntime['Tensor'], manifest: ModelManifest, maskRatio: number, batch: number) {
   const t = performance.now();
   const L = manifestNumPatches(manifest);
   const image = new Float32Array(3 * manifest.imgSize * manifest.imgSize);

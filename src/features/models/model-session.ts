@@ -15,9 +15,21 @@ import { baseName } from './model-folder.ts';
 import { folderLabel, isWeightsFileName, isLocalModelUrl, localModelLabel, localModelUrl, type PickedFile } from './model-files.ts';
 import { MODEL_ID, modelIdOf, parseModelIndex } from '../../mae/model-index.ts';
 import { storePrecision, storedPrecision } from './precision-choice.ts';
-import type { PrecisionRequest } from './weights/memory.ts';
+import { calibrate, CALIBRATION_MEMORY_LIMIT, rememberThreads, storedMeasurement, threadsBySize, useThreadCalibration } from './thread-calibration.ts';
+import { estimatedRuntimeBytes, type PrecisionRequest } from './weights/memory.ts';
+import { formatBytes } from '../../mae/format-bytes.ts';
+import type { LoadResult } from '../../worker/messages.ts';
 
 const BASE = import.meta.env.BASE_URL;
+
+/**
+ * The thread measurement runs by itself on every build but the end-to-end test build, whose specs
+ * count workers and rows and would see the extra workers; there `?calibrate` turns it on
+ * (e2e/threads.spec.ts). The production build (e2e/pages.spec.ts) measures as a person's page does.
+ */
+function autoCalibrate(): boolean {
+  return import.meta.env.MODE !== 'e2e' || new URLSearchParams(globalThis.location?.search ?? '').has('calibrate');
+}
 
 /**
  * Rows per inference call when a slider move asks for every row at once. Measured (see
@@ -60,6 +72,8 @@ export class ModelSession {
   private readonly localModels = new Map<string, NonNullable<LoadRequest['local']>>();
   private localCount = 0;
   private readonly clientSetups: ((client: MaeClient) => void)[] = [];
+  /** A thread measurement is under way (thread-calibration.ts): one at a time. */
+  private calibrating = false;
   /** Called when a newly loaded worker takes over (its rows must be decoded again). */
   onTakeOver: (client: MaeClient) => void = () => undefined;
 
@@ -226,6 +240,69 @@ export class ModelSession {
     });
   }
 
+  /** Resolves once `client` has had no rows to run for two checks in a row (at most a minute). */
+  private async idle(client: MaeClient): Promise<void> {
+    let quiet = 0;
+    for (let waited = 0; quiet < 2 && waited < 60_000; waited += 300) {
+      await new Promise((r) => setTimeout(r, 300));
+      quiet = client.busy ? 0 : quiet + 1;
+    }
+  }
+
+  /**
+   * The first load of a model of a size class on WASM with no remembered thread count and no
+   * ?threads=N: measures the candidates in extra workers once the grid is idle, and remembers the
+   * choice for the next load (thread-calibration.ts). The model that runs now keeps its threads.
+   */
+  private measureThreads(client: MaeClient, url: string, r: LoadResult, local: NonNullable<LoadRequest['local']> | undefined): void {
+    const sizeClass = r.sizeClass ?? null;
+    useThreadCalibration.setState({ source: r.threadsSource ?? null, sizeClass, measuring: false, result: sizeClass ? storedMeasurement(sizeClass) : null, skipped: null });
+    const cores = (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
+    if (this.calibrating || r.provider !== 'wasm' || this.options.wasmThreads || !sizeClass || storedMeasurement(sizeClass) || !autoCalibrate()) return;
+    if (!globalThis.crossOriginIsolated || cores <= 1) return;
+    const m = r.manifest;
+    const params = (m.encoder.params ?? 0) + (m.decoder.params ?? 0);
+    const int8 = (m.source as { precision?: string } | undefined)?.precision === 'int8';
+    const need = estimatedRuntimeBytes(params, int8 ? 'int8' : 'fp32');
+    if (need > CALIBRATION_MEMORY_LIMIT) {
+      useThreadCalibration.setState({ skipped: `not measured for a model this large (a second copy would need about ${formatBytes(need)})` });
+      return;
+    }
+    this.calibrating = true;
+    const ratio = useStore.getState().maskRatio;
+    void (async () => {
+      try {
+        await this.idle(client);
+        if (this.client !== client) return;
+        useThreadCalibration.setState({ measuring: true });
+        const measured = await calibrate(cores, async (threads) => {
+          await this.idle(client);
+          if (this.client !== client) return null;
+          const probe = this.newClient({ maxBatch: 1 });
+          try {
+            const res = await probe.load(url, 'wasm', {}, {
+              wasmThreads: threads,
+              warmup: { maskRatio: ratio, batch: 1, runs: 3 },
+              ...(local ? { local, precision: storedPrecision() } : {}),
+            });
+            // the first run allocates; the faster of the two after it is the model's time
+            const warm = (res.warmupRunsMs ?? []).slice(1);
+            return res.wasmThreads === threads && warm.length > 0 ? Math.min(...warm) : null;
+          } catch {
+            return null;
+          } finally {
+            probe.terminate();
+          }
+        });
+        if (measured) rememberThreads(sizeClass, measured);
+        if (this.client === client) useThreadCalibration.setState({ measuring: false, result: measured });
+      } finally {
+        this.calibrating = false;
+        if (this.client === client) useThreadCalibration.setState({ measuring: false });
+      }
+    })();
+  }
+
   /**
    * Loads `url` with `provider` in a fresh worker. The active worker (if any) keeps answering until
    * the new one is ready; then the new one takes over and every row is decoded and run again. If
@@ -268,7 +345,11 @@ export class ModelSession {
             if (gen === this.generation) useStore.getState().setModel({ loaded, total });
           },
         },
-        { warmup, ...(threads ? { wasmThreads: threads } : {}), ...(local ? { local, precision: storedPrecision() } : {}) },
+        {
+          warmup,
+          ...(threads ? { wasmThreads: threads } : { threadsBySize: threadsBySize() }),
+          ...(local ? { local, precision: storedPrecision() } : {}),
+        },
       );
       if (gen !== this.generation) return;
       // The new worker takes over.
@@ -300,6 +381,7 @@ export class ModelSession {
       else this.modelReady = Promise.resolve(true);
       if (old !== null) this.options.onActiveModel?.(url);
       this.onTakeOver(client);
+      this.measureThreads(client, url, r, local);
     } catch (e) {
       if (gen !== this.generation || isAbortError(e)) return;
       client.terminate();
