@@ -16,8 +16,13 @@ async function init({ threads, modelUrl, matmulBytes, ratio }) {
   const manifest = await (await fetch(new URL('manifest.json', modelUrl))).json();
   // The app's session options (src/worker/runtime.ts).
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
-  const encoder = await ort.InferenceSession.create(new URL(manifest.encoder.file, modelUrl).href, options);
-  const decoder = await ort.InferenceSession.create(new URL(manifest.decoder.file, modelUrl).href, options);
+  // weights in external data files (contract v2) are fetched by onnxruntime from their URLs
+  const withData = (part) => ({
+    ...options,
+    externalData: (part.externalData ?? []).map((f) => ({ path: f, data: new URL(f, modelUrl).href })),
+  });
+  const encoder = await ort.InferenceSession.create(new URL(manifest.encoder.file, modelUrl).href, withData(manifest.encoder));
+  const decoder = await ort.InferenceSession.create(new URL(manifest.decoder.file, modelUrl).href, withData(manifest.decoder));
   model = { encoder, decoder, manifest, ratio };
   matmul = { session: await ort.InferenceSession.create(new Uint8Array(matmulBytes), options), feeds: matmulInputs(ort.Tensor) };
   return { threads: ort.env.wasm.numThreads, crossOriginIsolated: self.crossOriginIsolated };

@@ -8,9 +8,11 @@ can build its graphs, fp32 or int8, from the very weights the bundled model runs
 - `mae.<name>` initializers are the parameters themselves;
 - each Linear weight is the MatMul's initializer (torch.onnx.export stores it transposed, [in, out]);
   the node's name (`/blocks.3/mlp/fc1/MatMul`) says which Linear it is;
-- the encoder's position embedding of the patches is a constant (`pos_embed[:, 1:]`), and the class
-  token arrives folded as `cls_token + pos_embed[:, :1]`: pos_embed is the fixed sin-cos table (its
-  class row is zeros; the rest is checked against get_2d_sincos_pos_embed within float16 rounding).
+- format 1: the encoder's position embedding of the patches is a constant (`pos_embed[:, 1:]`), and the
+  class token arrives folded as `cls_token + pos_embed[:, :1]`: pos_embed is the fixed sin-cos table (its
+  class row is zeros; the rest is checked against get_2d_sincos_pos_embed within float16 rounding);
+- format 2: the tables are graph inputs (the manifest's grid.positions "sincos-2d": the page computes the
+  exact table), so pos_embed / decoder_pos_embed are the exact sin-cos tables and cls_token is named.
 
 The state dict must load strictly into mae_vit_tiny_patch16_dec128d4b; tests/node/weights-int8.test.ts
 then checks that the importer's fp32 graphs of this file reproduce tests/reference/default.
@@ -59,7 +61,15 @@ def state_dict_from_onnx(folder: Path) -> dict[str, torch.Tensor]:
     sd = {**enc, **dec}
     grid = int(model.patch_embed.num_patches**0.5)
     pos = get_2d_sincos_pos_embed(want["pos_embed"].shape[-1], grid, True)[None]
-    # the two encoder constants that are not parameters: pos_embed[:, 1:] and cls_token + pos_embed[:, :1]
+    if "cls_token" in sd:
+        # format 2 (docs/MODEL_CONTRACT.md): the tables are graph inputs (grid.positions "sincos-2d": the page
+        # computes them exactly), and the class token is a parameter of its own
+        sd["pos_embed"] = pos
+        sd["decoder_pos_embed"] = get_2d_sincos_pos_embed(want["decoder_pos_embed"].shape[-1], grid, True)[None]
+        out = {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in sd.items()}
+        model.load_state_dict(out, strict=True)
+        return {k: out[k] for k in want}
+    # format 1: the two encoder constants that are not parameters: pos_embed[:, 1:] and cls_token + pos_embed[:, :1]
     by_shape = {v.shape: (k, v) for k, v in enc_rest.items() if v.dtype == np.float32 and v.ndim == 3}
     _, patches_pos = by_shape[(1, pos.shape[1] - 1, pos.shape[2])]
     _, cls_plus_pos = by_shape[(1, 1, pos.shape[2])]

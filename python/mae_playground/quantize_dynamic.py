@@ -15,7 +15,9 @@ the patch-embedding Conv stay float32.
     PYTHONPATH=python /usr/bin/python3 -m mae_playground.quantize_dynamic models/default .cache/quant/default-int8 [--per-tensor]
 
 Writes encoder.onnx, decoder.onnx and a manifest.json (files' sizes and SHA-256 updated, a
-"quantization" note) into the output folder.
+"quantization" note) into the output folder. A format 2 folder (docs/MODEL_CONTRACT.md) gives a format 2
+folder: the int8 weights in encoder.onnx.data / decoder.onnx.data, and the attention graphs quantised the
+same way (the same int8 tensors, so they point into the same data files: nothing stored twice).
 """
 
 from __future__ import annotations
@@ -89,6 +91,49 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def quantize_v1(src: Path, out: Path, manifest: dict, per_channel: bool) -> dict:
+    files = {}
+    for part in ("encoder", "decoder"):
+        name = manifest[part]["file"]
+        model = onnx.load(str(src / name))
+        model, n = quantize_model(model, per_channel=per_channel)
+        onnx.checker.check_model(model)
+        onnx.save(model, str(out / name))
+        files[name] = {"bytes": (out / name).stat().st_size, "sha256": sha256(out / name)}
+        print(f"{part}: {n} MatMuls quantised, {(src / name).stat().st_size / 1e6:.1f} MB -> {files[name]['bytes'] / 1e6:.1f} MB")
+    return files
+
+
+def quantize_v2(src: Path, out: Path, manifest: dict, per_channel: bool) -> dict:
+    """Each graph and its attention twin quantised alike; the twin's tensors point into the graph's new data file."""
+    from .onnx_graphs import save_sharing, save_with_data
+
+    names = []
+    for part in ("encoder", "decoder"):
+        name = manifest[part]["file"]
+        model, n = quantize_model(onnx.load(str(src / name), load_external_data=True), per_channel=per_channel)
+        onnx.checker.check_model(model)
+        stored = save_with_data(model, out / name)
+        names += [name, name + ".data"]
+        manifest[part]["externalData"] = [name + ".data"]
+        print(f"{part}: {n} MatMuls quantised, {sum((src / f).stat().st_size for f in [name, name + '.data']) / 1e6:.1f} MB"
+              f" -> {sum((out / f).stat().st_size for f in [name, name + '.data']) / 1e6:.1f} MB")
+        att = (manifest.get("attention") or {}).get(part)
+        if att:
+            amodel, an = quantize_model(onnx.load(str(src / att["file"]), load_external_data=True), per_channel=per_channel)
+            onnx.checker.check_model(amodel)
+            shared = save_sharing(amodel, out / att["file"], name + ".data", stored)
+            att["externalData"] = [name + ".data"]
+            names.append(att["file"])
+            print(f"{att['file']}: {an} MatMuls quantised; {shared['shared']} tensors in {name}.data, "
+                  f"{shared['inline']} inline ({shared['inlineBytes']} bytes)")
+    positions_file = (manifest.get("grid") or {}).get("positionsFile")
+    if positions_file:
+        shutil.copyfile(src / positions_file, out / positions_file)
+        names.append(positions_file)
+    return {f: {"bytes": (out / f).stat().st_size, "sha256": sha256(out / f)} for f in names}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("src", type=Path, help="model folder (manifest.json, encoder.onnx, decoder.onnx)")
@@ -96,18 +141,13 @@ def main() -> None:
     ap.add_argument("--per-tensor", action="store_true", help="one weight scale per matrix (default: per output column)")
     args = ap.parse_args()
     manifest = json.loads((args.src / "manifest.json").read_text())
-    if manifest["encoder"].get("externalData") or manifest["decoder"].get("externalData"):
-        raise SystemExit("external-data models are not supported here")
     args.out.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for part in ("encoder", "decoder"):
-        name = manifest[part]["file"]
-        model = onnx.load(str(args.src / name))
-        model, n = quantize_model(model, per_channel=not args.per_tensor)
-        onnx.checker.check_model(model)
-        onnx.save(model, str(args.out / name))
-        files[name] = {"bytes": (args.out / name).stat().st_size, "sha256": sha256(args.out / name)}
-        print(f"{part}: {n} MatMuls quantised, {(args.src / name).stat().st_size / 1e6:.1f} MB -> {files[name]['bytes'] / 1e6:.1f} MB")
+    if manifest.get("format") == "mae-playground/2":
+        files = quantize_v2(args.src, args.out, manifest, per_channel=not args.per_tensor)
+    elif manifest["encoder"].get("externalData") or manifest["decoder"].get("externalData"):
+        raise SystemExit("format 1 folders with external data are not supported here")
+    else:
+        files = quantize_v1(args.src, args.out, manifest, per_channel=not args.per_tensor)
     source_files = manifest.get("files", {})
     manifest["name"] = f"{manifest['name']}, int8"
     manifest["description"] = (manifest.get("description", "") + " Weights quantised to int8 (dynamic quantisation): "

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   encodePatchFeatures,
+  positionFeeds,
   maskFromHidden,
   numPatches,
   reconstruct,
@@ -39,7 +40,12 @@ describe('encodePatchFeatures', () => {
     // kept patches: reversed ids must give the same tokens, reversed.
     const reversed = Array.from({ length: L }, (_, i) => L - 1 - i);
     const ids = new ort.Tensor('int64', BigInt64Array.from(reversed.map(BigInt)), [1, L]);
-    const out = await model.sessions.encoder.run({ image: new ort.Tensor('float32', chw, [1, 3, m.imgSize, m.imgSize]), ids_keep: ids });
+    const pos = positionFeeds(model.sessions, ort.Tensor, m.imgSize, L).encoder; // contract v2 graphs take their table
+    const out = await model.sessions.encoder.run({
+      image: new ort.Tensor('float32', chw, [1, 3, m.imgSize, m.imgSize]),
+      ids_keep: ids,
+      ...pos,
+    });
     const latent = out.latent.data as Float32Array;
     let worst = 0;
     for (let k = 0; k < L; k++) {

@@ -59,10 +59,17 @@ describe.each(ref.meta.cases)('reference case $key', (c) => {
 
     // reconstruct() returns pred only; the latent is checked by running the encoder alone.
     const latentRef = ref.float32(`${c.key}/latent`);
-    const enc = await model.sessions.encoder.run({
+    const feeds: Record<string, ort.Tensor> = {
       image: new ort.Tensor('float32', image, [1, 3, ref.meta.imgSize, ref.meta.imgSize]),
       ids_keep: new ort.Tensor('int64', BigInt64Array.from(masks.idsKeep, BigInt), [1, masks.idsKeep.length]),
-    });
+    };
+    // A format 2 encoder takes its position table as an input: the reference's for the training grid.
+    if (model.sessions.encoder.inputNames.includes('pos_embed')) {
+      const g = ref.meta.imgSize / model.manifest.patchSize;
+      const table = `grid/${g}x${g}/pos_embed`;
+      feeds.pos_embed = new ort.Tensor('float32', ref.float32(table), ref.shape(table));
+    }
+    const enc = await model.sessions.encoder.run(feeds);
     const lat = compare(enc.latent.data as Float32Array, latentRef);
     for (const t of Object.values(enc)) t.dispose();
     expect(lat.maxAbsDiff).toBeLessThanOrEqual(1e-4 * Math.max(1, maxAbs(latentRef)));

@@ -102,8 +102,9 @@ describe('graphSignatureProblems: graphs against manifest and contract', () => {
     expect(graphSignatureProblems(wide, def.encoder, def.decoder)).toContain(
       'encoder.onnx outputs latents of width 192, but manifest.json says encoder.embedDim 256.',
     );
-    // The other folder's decoder: wrong latent width and patch count for this encoder's manifest.
-    const mixed = graphSignatureProblems(def.manifest, def.encoder, tiny.decoder);
+    // Another folder's decoder (of the same format as the default): wrong latent width for this manifest.
+    const other = def.manifest.format === tinyV2.manifest.format ? tinyV2 : tiny;
+    const mixed = graphSignatureProblems(def.manifest, def.encoder, other.decoder);
     expect(mixed).toContain('decoder.onnx takes latents of width 32, but manifest.json says encoder.embedDim 192.');
   });
 });
