@@ -53,7 +53,12 @@ const array = (name) => {
   return { dtype: a.dtype, shape: a.shape, b64: refBin.subarray(a.offset, a.offset + a.bytes).toString('base64') };
 };
 const KEY = 'goldfinch/r0.75/s0';
+const has = (name) => refJson.arrays.some((x) => x.name === name);
+const gridSide = refJson.imgSize / JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')).patchSize;
+const grid = `grid/${gridSide}x${gridSide}`;
 const reference = {
+  // contract v2 folders take the position tables as inputs (the reference holds them per grid)
+  ...(has(`${grid}/pos_embed`) ? { posEmbed: array(`${grid}/pos_embed`), decoderPosEmbed: array(`${grid}/decoder_pos_embed`) } : {}),
   image: array('goldfinch/image'),
   idsKeep: array(`${KEY}/ids_keep`),
   idsRestore: array(`${KEY}/ids_restore`),
@@ -80,8 +85,10 @@ window.runBench = async (build, iters, ref) => {
   const features = adapter ? [...adapter.features] : [];
   const opts = { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
   const manifest = await (await fetch('/model/manifest.json')).json();
-  const encoder = await ort.InferenceSession.create('/model/' + manifest.encoder.file, opts);
-  const decoder = await ort.InferenceSession.create('/model/' + manifest.decoder.file, opts);
+  const create = (part) =>
+    ort.InferenceSession.create('/model/' + part.file, { ...opts, externalData: (part.externalData ?? []).map((p) => ({ path: p, data: '/model/' + p })) });
+  const encoder = await create(manifest.encoder);
+  const decoder = await create(manifest.decoder);
   const createMs = performance.now() - t0;
   const f32 = (a) => new Float32Array(b64(a.b64).buffer);
   const i64 = (a) => new BigInt64Array(b64(a.b64).buffer);
@@ -89,9 +96,13 @@ window.runBench = async (build, iters, ref) => {
     const image = new ort.Tensor('float32', f32(ref.image), ref.image.shape);
     const ids_keep = new ort.Tensor('int64', i64(ref.idsKeep), ref.idsKeep.shape);
     const ids_restore = new ort.Tensor('int64', i64(ref.idsRestore), ref.idsRestore.shape);
+    const pos = encoder.inputNames.includes('pos_embed') ? { pos_embed: new ort.Tensor('float32', f32(ref.posEmbed), ref.posEmbed.shape) } : {};
+    const dpos = decoder.inputNames.includes('decoder_pos_embed')
+      ? { decoder_pos_embed: new ort.Tensor('float32', f32(ref.decoderPosEmbed), ref.decoderPosEmbed.shape) }
+      : {};
     const t = performance.now();
-    const { latent } = await encoder.run({ image, ids_keep });
-    const { pred } = await decoder.run({ latent, ids_restore });
+    const { latent } = await encoder.run({ image, ids_keep, ...pos });
+    const { pred } = await decoder.run({ latent, ids_restore, ...dpos });
     const data = pred.data;
     return { ms: performance.now() - t, pred: data };
   };
