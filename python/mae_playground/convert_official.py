@@ -3,8 +3,11 @@
     PYTHONPATH=python /usr/bin/python3 -m mae_playground.convert_official mae_visualize_vit_large.pth --out models/mae-vit-large-visualize
 
 Reads the `model` entry (or a bare state dict) through checkpoints.py, which infers the architecture from
-the tensor shapes and loads it strictly into our MaskedAutoencoderViT (same parameter names); exports encoder.onnx,
-decoder.onnx and manifest.json (ONNX external data for graphs over 2 GB, e.g. ViT-H).
+the tensor shapes and loads it strictly into our MaskedAutoencoderViT (same parameter names); exports a format 2
+folder (docs/MODEL_CONTRACT.md, export_onnx.export): encoder.onnx / decoder.onnx for any patch grid with their
+weights in encoder.onnx.data / decoder.onnx.data, the attention graphs sharing those files, manifest.json with
+grid.positions "sincos-2d" (the official files store the sin-cos tables) or "table" + pos-embed.bin, and replays
+them through onnxruntime-node (the self-check).
 Only checkpoints with decoder weights can reconstruct: the `mae_visualize_vit_*.pth` files (pixel
 targets) and the `mae_pretrain_vit_*_full.pth` files (norm-pix targets).
 """
