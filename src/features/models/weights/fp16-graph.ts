@@ -6,16 +6,27 @@
  * input goes through a Cast to float16 where it enters, and the output is cast back to float32 as
  * the last node, so the page's code around the sessions does not change.
  *
- * Two precisions:
+ * Three precisions:
  * - 'fp16' (what WebGPU with shader-f16 runs): every activation and weight is float16, except where
- *   `fp32Ops` keeps an op in float32 (Cast in, float32 op, Cast out): LayerNormalization's mean and
- *   variance are the sums most at risk (a trained ViT-L/H has residual-stream values in the hundreds,
- *   whose squares overflow float16's 65504), so they stay float32 by default; Softmax is left in
- *   float16 (its inputs are the scaled scores, max-subtracted inside the op). The choice was measured
- *   in Node (tests/node/weights-fp16.test.ts, docs/BENCHMARKS.md "fp16").
+ *   `fp32Ops` keeps an op in float32 (Cast in, float32 op, Cast out). LayerNormalization stays
+ *   float32 by default: its variance sums squares, and trained weights put values in the hundreds
+ *   into the residual stream. Measured on the bundled trained ViT-Ti (PyTorch hooks, the two
+ *   reference images): the largest LayerNorm input is 226 (the final norm; 209-216 in block 11),
+ *   whose square alone is 51,000 of float16's 65,504, and a sum of 192 such squares overflows; random
+ *   weights stay near 11 (the Node test logs it for ViT-B). Cost: two Casts per LayerNorm. Softmax runs in float16 (its
+ *   inputs are the scaled scores, max-subtracted inside the op; its outputs are at most 1).
  * - 'fp16-weights' (every runtime): weights stored as float16, Cast to float32 (folded into float32
- *   constants when the session loads), float32 arithmetic: the error of rounding the weights alone,
- *   which is the part of the fp16 error that can be computed exactly on a CPU.
+ *   constants when the session loads), float32 arithmetic: the error of rounding the weights alone.
+ * - 'fp16-emulated' (every runtime): fp16-weights plus every float value rounded to float16 where
+ *   the 'fp16' graph would store it (graph inputs, constants, each arithmetic op's output, through
+ *   Cast pairs that onnxruntime keeps), with float32 arithmetic inside each op.
+ * Why the last two: onnxruntime's CPU kernels (WASM and native) have few float16 kernels. It runs an
+ * 'fp16' graph by inserting Casts to float32 around the ops that lack one and then removes the Cast
+ * pairs it inserted itself, so on a CPU an 'fp16' graph computes nearly everything in float32 (seen
+ * in its optimised graph) and shows little of a GPU's float16 error. What a CPU can compute is the
+ * rounding of storage (fp16-emulated); a GPU that also accumulates inside MatMul in float16 adds
+ * error on top, which needs a real GPU to measure. Measured in tests/node/weights-fp16.test.ts and
+ * docs/BENCHMARKS.md ("fp16 on WebGPU").
  *
  * Storage: as the int8 graphs, each graph gets one buffer (`encoder.fp16.bin`, `decoder.fp16.bin`)
  * holding the float16 weights (and the float32 copies of the tensors kept float32: LayerNorm's
