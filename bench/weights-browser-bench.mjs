@@ -1,4 +1,4 @@
-// npm run bench:weights-browser [-- --models vit-b16,vit-l16,vit-h14] [--eps wasm,webgpu] [--precisions fp32,int8] [--iters 4] [--json]
+// npm run bench:weights-browser [-- --models vit-b16,vit-l16,vit-h14] [--eps wasm,webgpu] [--precisions fp32,int8,fp16] [--iters 4] [--json]
 //
 // An official-layout weights file dropped into the real page (headless Debian Chromium, the built
 // test site under `vite preview`, the e2e flags; WebGPU is SwiftShader here), next to
@@ -15,7 +15,9 @@
 //     drop of the same file on a new page (the int8 copy read back from storage);
 //   - ms/image at batch 1 (the worker's time for one row) and with 8 rows (seed change → all 8 rows
 //     done, wall time / 8: the page's batching and its time-bounded calls included);
-//   - onnxruntime-node fp32 and int8 (the same int8 graphs, quantize-int8.ts) on the same file.
+//   - onnxruntime-node fp32 and int8 (the same int8 graphs, quantize-int8.ts) on the same file;
+//   - fp16 (WebGPU only, fp16-graph.ts): timed only where the adapter has shader-f16 (the card says
+//     fp16); elsewhere (SwiftShader here) the row says why it was not run.
 // Random weights of the official sizes come from Python into .cache/weights/ on first use (never
 // committed; ViT-L is 1.3 GB and takes a minute to write).
 import { execFileSync } from 'node:child_process';
@@ -118,10 +120,12 @@ try {
     for (const ep of eps) {
       for (const precision of precisions) {
         if (precision === 'int8' && ep !== 'wasm') continue; // int8 runs on WASM only
+        if (precision === 'fp16' && ep !== 'webgpu') continue; // fp16 runs on WebGPU with shader-f16 only
         log(`${name} (${fileMb} MB) on ${ep}, ${precision} ...`);
         const context = await browser.newContext();
         // the model card's choice, as a person who picked it before would have it
-        await context.addInitScript((p) => localStorage.setItem('mae-playground-precision', p), precision);
+        // (fp16 is not a stored choice: 'auto' lets the worker pick it where the adapter has shader-f16)
+        await context.addInitScript((p) => localStorage.setItem('mae-playground-precision', p), precision === 'fp16' ? 'auto' : precision);
         const memory = sampleRendererRss(100);
         const drop = async () => {
           const page = await context.newPage();
@@ -152,6 +156,13 @@ try {
         };
         const first = await drop();
         let page = first.page;
+        if (precision === 'fp16' && (await page.getByTestId('precision-choice').getAttribute('data-precision')) !== 'fp16') {
+          // no shader-f16 here: the page ran fp32, which the fp32 row measures already
+          log(`${name} on ${ep}: fp16 not run (${first.card})`);
+          results.push({ model: name, fileMb, ep, precision, notRun: first.card });
+          await context.close();
+          continue;
+        }
         let cached = null;
         if (precision === 'int8') {
           // the same file again on a new page: the int8 copy from the private file system
@@ -222,6 +233,10 @@ else {
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
+    if (r.notRun) {
+      console.log(`| ${r.model} | ${r.fileMb} MB | ${r.ep} | fp16 | not run: ${r.notRun} | | | | | | |`);
+      continue;
+    }
     const drop = `${(r.dropToFirstMs / 1000).toFixed(1)} s${r.cachedDropToFirstMs === null ? '' : ` / ${(r.cachedDropToFirstMs / 1000).toFixed(1)} s`}`;
     console.log(
       `| ${r.model} | ${r.fileMb} MB | ${r.provider}${r.threads ? ` (${r.threads} threads)` : ''} | ${r.precision} | ${drop} | ${r.pageMsPerImage} | ${r.page8RowsMsPerImage} (calls of ${[...new Set(r.batchSizes)].join('/')}) | ${r.nativeMsPerImage} | ${r.nativeInt8MsPerImage ?? 'n/a'} | ${r.ratioToNativeFp32}x | ${r.rendererPeakMb} MB |`,
