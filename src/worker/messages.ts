@@ -49,6 +49,8 @@ export interface LocalModelFile {
   blob: Blob;
   /** the hub's SHA-256 of a downloaded file (checked at download): the int8 cache's key for it */
   sha256?: string;
+  /** a hub download whose fp32 file was freed: only its stored int8 copy (found by sha256) can run; `blob` is empty */
+  int8Only?: boolean;
 }
 
 /** Decode an encoded image (file, sample) in the worker and cache its normalised CHW tensor. */

@@ -17,6 +17,8 @@ interface ImportedSource {
   precision?: Precision | 'fp16';
   precisionReason?: string;
   int8?: { fromCache: boolean; quantizeMs: number; dataBytes: number; note: string | null };
+  /** a hub download whose fp32 file was freed: only its int8 copy runs (exact needs the file again) */
+  fp32Freed?: boolean;
 }
 
 function isImported(source: unknown): source is ImportedSource {
@@ -53,7 +55,7 @@ function PrecisionChoice({ source }: { source: ImportedSource }) {
                   name="precision"
                   value={o.value}
                   checked={precision === o.value}
-                  disabled={busy}
+                  disabled={busy || (o.value === 'fp32' && source.fp32Freed === true)}
                   data-testid={`precision-${o.value}`}
                   onChange={() => modelActions.setPrecision(o.value)}
                 />{' '}
@@ -75,8 +77,14 @@ function PrecisionChoice({ source }: { source: ImportedSource }) {
               ? `; int8 copy (${formatBytes(int8.dataBytes)}) from this browser's storage`
               : `; quantized in ${(int8.quantizeMs / 1000).toFixed(1)} s (${formatBytes(int8.dataBytes)})`
             : ''}
-          {precision === 'int8' ? '. Exact reads the weights file again (fp32, about 4x the memory).' : ''}
+          {precision === 'int8' && !source.fp32Freed ? '. Exact reads the weights file again (fp32, about 4x the memory).' : ''}
         </span>
+        {source.fp32Freed && (
+          <span className="hint" data-testid="precision-freed">
+            {' '}
+            Exact (fp32) needs the weights file, which was freed to save space: download it again (Official MAE from the hub) to use it.
+          </span>
+        )}
         {int8?.note && (
           <span className="hint" role="status" data-testid="precision-note">
             {' '}

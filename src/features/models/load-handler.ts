@@ -23,7 +23,7 @@ import { chooseProvider, describeAdapter, probeAdapter } from '../../worker/prov
 import { WorkerError, type ModelBytes, type OrtRuntime } from '../../worker/runtime.ts';
 import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-download.ts';
 import { readLocalModel, type LocalModel } from './model-local.ts';
-import { importLocalWeights, int8ForImport, isWeightsImport, type ImportedLocalModel } from './weights-local.ts';
+import { importLocalWeights, int8ForImport, int8OnlyModel, isWeightsImport, type ImportedLocalModel } from './weights-local.ts';
 import { choosePrecision, memoryProblem } from './weights/index.ts';
 import { chooseGpuPrecision, fp16FailedChoice } from './weights/fp16-choice.ts';
 import { fp16Import } from './weights/fp16-import.ts';
@@ -58,7 +58,19 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
     // A folder from the user's disk is read and checked before anything heavy (GPU probe, runtime).
     let local: LocalModel | null = null;
     let imported: ImportedLocalModel | null = null;
-    if (req.local && isWeightsImport(req.local.files)) {
+    // A hub download whose fp32 file was freed: its stored int8 copy only (WASM; exact needs the file).
+    const freed = req.local?.files.length === 1 && req.local.files[0].int8Only ? req.local.files[0] : null;
+    if (freed) {
+      const name = freed.path.slice(freed.path.lastIndexOf('/') + 1);
+      if (req.precision === 'fp32') {
+        throw new WorkerError(
+          `Exact (fp32) needs the weights file ${name}, which was freed to save space: download it again (Models → Official MAE from the hub), or choose fast (int8).`,
+          'model',
+        );
+      }
+      post({ type: 'status', id: req.id, phase: 'downloading', message: `Reading the int8 copy of ${name}…` });
+      local = await asModelError(() => int8OnlyModel(freed));
+    } else if (req.local && isWeightsImport(req.local.files)) {
       // One weights file: parsed by byte ranges, its graphs built here; the weights stay in the file.
       const files = req.local.files;
       post({ type: 'status', id: req.id, phase: 'downloading', message: 'Reading the weights file…' });
@@ -76,6 +88,10 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
     post({ type: 'status', id: req.id, phase: 'probing', message: 'Looking for a GPU…' });
     const probe = await probeAdapter(runtime.gpu());
     const choice = { ...chooseProvider(req.provider, probe.summary, probe.why) };
+    if (freed && choice.provider === 'webgpu') {
+      choice.provider = 'wasm';
+      choice.reason = 'the fp32 file was freed: its int8 copy runs on WASM only';
+    }
     // The JSEP build also runs the WASM fallback, should the WebGPU session fail.
     const rt = await runtime.runtimeFor(choice.provider);
     if (choice.provider === 'webgpu' && probe.adapter) {

@@ -13,6 +13,8 @@ export interface PickedFile {
   file: File;
   /** the hub's SHA-256 of a downloaded file: the int8 cache's key for it (weights/int8-cache.ts) */
   sha256?: string;
+  /** a hub download whose fp32 file was freed: its stored int8 copy only (`file` is empty) */
+  int8Only?: boolean;
 }
 
 /** A model folder holds these: manifest.json, ONNX graphs and their external data. */

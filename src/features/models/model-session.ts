@@ -157,7 +157,8 @@ export class ModelSession {
     const label = folderLabel(files.map((f) => f.path)) ?? (files.length === 1 && isWeightsFileName(files[0].path) ? baseName(files[0].path) : null);
     const url = localModelUrl(++this.localCount, label);
     for (const known of this.localModels.keys()) if (known !== this.modelUrl) this.localModels.delete(known);
-    this.localModels.set(url, { name: label, files: files.map((f) => ({ path: f.path, blob: f.file, ...(f.sha256 ? { sha256: f.sha256 } : {}) })) });
+    this.localModels.set(url, { name: label, files: files.map((f) => ({ path: f.path, blob: f.file, ...(f.sha256 ? { sha256: f.sha256 } : {}), ...(f.int8Only ? { int8Only: true } : {}) })),
+    });
     void this.loadModel(url, useStore.getState().provider.requested);
   }
 

@@ -12,7 +12,7 @@ import { isWeightsFileName } from './model-files.ts';
 import type { LocalModel } from './model-local.ts';
 import { openInt8CacheDir } from './int8-opfs.ts';
 import { importedModelFiles, importWeights, WeightsError, type ImportedModel } from './weights/index.ts';
-import { loadInt8 } from './weights/int8-cache.ts';
+import { int8KeyForSha, loadInt8, readInt8Entry } from './weights/int8-cache.ts';
 
 /** A pick or drop that is one weights file: the importer takes it (else: a model folder). */
 export function isWeightsImport(files: readonly LocalModelFile[]): boolean {
@@ -76,4 +76,29 @@ export async function int8ForImport(imported: ImportedLocalModel, file: LocalMod
     if (e instanceof WeightsError) throw new ModelLoadError(e.message, false);
     throw new ModelLoadError(`${name} could not be quantized to int8 (${errorText(e)}): choose "exact (fp32)" on the model card, or the file again.`, false);
   }
+}
+
+/**
+ * A hub download whose fp32 file was freed to save space: its int8 copy, found by the hub's SHA-256
+ * (weights/int8-cache.ts int8KeyForSha) and checked (sizes, SHA-256) as always; there is no file to
+ * check its graph against or to quantize again, so a missing or damaged copy asks for the download.
+ */
+export async function int8OnlyModel(file: LocalModelFile): Promise<Int8Result> {
+  const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+  const again = 'download it again (Models → Official MAE from the hub)';
+  if (!file.sha256) throw new ModelLoadError(`${name} has no weights file and no SHA-256 to find its int8 copy by: ${again}.`, false);
+  const cache = await openInt8CacheDir();
+  if (!cache.dir) throw new ModelLoadError(`The int8 copy of ${name} cannot be read (${cache.why}), and its fp32 file was freed: ${again}.`, false);
+  const read = await readInt8Entry(cache.dir, int8KeyForSha(file.sha256));
+  if (!read.entry) {
+    const what = read.why ? `was damaged (${read.why}) and has been removed` : 'is not stored any more';
+    throw new ModelLoadError(`The int8 copy of ${name} ${what}, and its fp32 file was freed: ${again}.`, false);
+  }
+  const facts = { fromCache: true, quantizeMs: 0, dataBytes: read.entry.dataBytes, note: null };
+  const source = typeof read.entry.manifest.source === 'object' && read.entry.manifest.source !== null ? read.entry.manifest.source : {};
+  const manifest = {
+    ...read.entry.manifest,
+    source: { ...source, int8: facts, fp32Freed: true, precision: 'int8', precisionReason: 'fast (int8): the fp32 file was freed to save space' },
+  };
+  return { manifest, bytes: read.entry.files, facts };
 }

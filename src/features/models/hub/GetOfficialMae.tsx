@@ -84,7 +84,16 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
             <button type="button" data-testid={`hub-remove-${model.id}`} onClick={() => void controller.remove(model)}>
               Remove
             </button>
-            <span className="hint">stored on this device as {storedName(model)}</span>
+            {stored.int8Bytes !== undefined && !stored.fp32Freed && (
+              <button type="button" data-testid={`hub-free-${model.id}`} onClick={() => void controller.free(model)}>
+                Free the fp32 file ({formatBytes(stored.size)}), keep fast (int8)
+              </button>
+            )}
+            <span className="hint" data-testid={`hub-stored-${model.id}`}>
+              {stored.fp32Freed
+                ? `fp32 file freed: runs fast (int8) only, from its int8 copy (${formatBytes(stored.int8Bytes ?? 0)}); exact (fp32) needs it again: Remove, then Download`
+                : `stored on this device as ${storedName(model)}${stored.int8Bytes !== undefined ? `, with its int8 copy (${formatBytes(stored.int8Bytes)})` : ''}`}
+            </span>
           </>
         ) : busy ? (
           <button type="button" data-testid={`hub-cancel-${model.id}`} onClick={() => controller.cancel(model)}>
@@ -119,13 +128,17 @@ function ModelEntry({ model, controller }: { model: HubModel; controller: HubCon
  */
 export function GetOfficialMae({ active }: { active: boolean }) {
   const modelActions = useModelActions();
-  const controller = useMemo(() => new HubController((file, sha256) => modelActions.loadLocalModel([{ path: file.name, file, ...(sha256 ? { sha256 } : {}) }])), [modelActions]);
+  const controller = useMemo(() => new HubController((file, sha256, int8Only) =>
+        modelActions.loadLocalModel([{ path: file.name, file, ...(sha256 ? { sha256 } : {}), ...(int8Only ? { int8Only: true } : {}) }]),
+      ), [modelActions]);
   const used = useHubStore((s) => s.usedBytes);
   const storedCount = useHubStore((s) => s.stored.length);
-  // What is stored is read when the panel opens (local, no request), not at every page start.
+  // What is stored is read when the panel opens (local, no request), not at every page start, and
+  // again when a model finished loading (its int8 copy may have just been written).
+  const activeUrl = useStore((s) => s.model.activeUrl);
   useEffect(() => {
     if (active) void controller.refresh();
-  }, [controller, active]);
+  }, [controller, active, activeUrl]);
   return (
     <div className="hub-panel" data-testid="hub-panel">
       <p className="hint">

@@ -10,7 +10,20 @@ import { importWeights } from '../weights/index.ts';
 import { download, DownloadError, type DownloadProgress } from './download.ts';
 import { fetchJsonWithRetry } from './hub-fetch.ts';
 import { fileInfoFromTree, HUB_MODELS, resolveUrl, treeUrl, type HubFileInfo, type HubModel } from './hub-catalog.ts';
-import { fileSha256, freeSpace, keep, partialBlob, partialFile, readStorage, removePartial, removeStored, storedFile, type StoredModel } from './hub-storage.ts';
+import {
+  fileSha256,
+  freeFp32,
+  freeSpace,
+  keep,
+  partialBlob,
+  partialFile,
+  readStorage,
+  removePartial,
+  removeStored,
+  storedFile,
+  storedName,
+  type StoredModel,
+} from './hub-storage.ts';
 import type { PartFile } from './part-file.ts';
 import { formatBytes } from '../../../mae/format-bytes.ts';
 
@@ -49,8 +62,11 @@ function watchCspBlocks(): { blocked: () => string | null; stop: () => void } {
 export class HubController {
   private readonly aborts = new Map<HubModel['id'], AbortController>();
 
-  /** `loadFile(file, sha256)`: the hub's SHA-256 of the file (null when it gives none) keys its int8 copy. */
-  constructor(private readonly loadFile: (file: File, sha256: string | null) => void) {}
+  /**
+   * `loadFile(file, sha256, int8Only)`: the hub's SHA-256 of the file (null when it gives none) keys its
+   * int8 copy; int8Only: the fp32 file was freed (`file` is an empty stand-in with the stored name).
+   */
+  constructor(private readonly loadFile: (file: File, sha256: string | null, int8Only: boolean) => void) {}
 
   private setTask(id: HubModel['id'], task: HubTask | null): void {
     useHubStore.setState((s) => {
@@ -126,7 +142,7 @@ export class HubController {
       await keep(m, { id: m.id, repo: m.repo, file: m.file, size: info.size, sha256: info.sha256, downloadedAt: new Date().toISOString() });
       await this.refresh();
       set('loading');
-      this.loadFile(await storedFile(m), info.sha256);
+      this.loadFile(await storedFile(m), info.sha256, false);
       this.setTask(m.id, null);
     } catch (e) {
       await sink?.close().catch(() => undefined);
@@ -147,18 +163,32 @@ export class HubController {
     this.aborts.get(m.id)?.abort();
   }
 
-  /** Loads a stored model (no network). */
+  /** Loads a stored model (no network); one whose fp32 file was freed, from its int8 copy. */
   async use(m: HubModel): Promise<void> {
+    const record = useHubStore.getState().stored.find((s) => s.id === m.id);
     try {
-      this.loadFile(await storedFile(m), useHubStore.getState().stored.find((s) => s.id === m.id)?.sha256 ?? null);
+      if (record?.fp32Freed) this.loadFile(new File([], storedName(m)), record.sha256, true);
+      else this.loadFile(await storedFile(m), record?.sha256 ?? null, false);
     } catch (e) {
       this.setTask(m.id, { status: 'error', progress: null, message: `The stored file could not be read: ${errorText(e)}` });
       await this.refresh();
     }
   }
 
+  /** Frees the fp32 file of a model whose int8 copy is kept (it keeps running in int8). */
+  async free(m: HubModel): Promise<void> {
+    const record = useHubStore.getState().stored.find((s) => s.id === m.id);
+    if (!record?.sha256 || record.int8Bytes === undefined) return;
+    try {
+      await freeFp32(m, record);
+    } catch (e) {
+      this.setTask(m.id, { status: 'error', progress: null, message: `The file could not be removed: ${errorText(e)}` });
+    }
+    await this.refresh();
+  }
+
   async remove(m: HubModel): Promise<void> {
-    await removeStored(m);
+    await removeStored(m, useHubStore.getState().stored.find((s) => s.id === m.id)?.sha256 ?? null);
     this.setTask(m.id, null);
     await this.refresh();
   }

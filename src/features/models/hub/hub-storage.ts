@@ -9,6 +9,8 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { HubModel } from './hub-catalog.ts';
 import { DownloadError } from './hub-fetch.ts';
 import { openPartFile, type PartFile } from './part-file.ts';
+import { INT8_CACHE_DIR } from '../int8-opfs.ts';
+import { int8KeyForSha } from '../weights/int8-cache.ts';
 
 const DIR = 'hub-models';
 
@@ -19,6 +21,10 @@ export interface StoredModel {
   size: number;
   sha256: string | null;
   downloadedAt: string;
+  /** the weights file was removed to save space; its int8 copy (found by sha256) is kept and runs */
+  fp32Freed?: boolean;
+  /** bytes of its int8 copy in the private file system, when there is one (readStorage fills it in) */
+  int8Bytes?: number;
 }
 
 async function folder(): Promise<FileSystemDirectoryHandle> {
@@ -109,8 +115,11 @@ export async function readStorage(): Promise<{ stored: StoredModel[]; usedBytes:
     if (!name.endsWith('.json')) continue;
     try {
       const record = JSON.parse(await file.text()) as StoredModel;
-      // a record without its file (removed halfway) or with another size: not listed
-      if (files.get(name.slice(0, -'.json'.length))?.size === record.size) stored.push(record);
+      // a record without its file (removed halfway) or with another size: not listed, unless the file
+      // was freed on purpose and its int8 copy is still there
+      const int8 = record.sha256 ? await int8CopyBytes(record.sha256) : null;
+      if (int8 !== null) record.int8Bytes = int8;
+      if (files.get(name.slice(0, -'.json'.length))?.size === record.size || (record.fp32Freed && int8 !== null)) stored.push(record);
     } catch {
       /* not a record this app wrote */
     }
@@ -125,12 +134,57 @@ export async function storedFile(m: HubModel): Promise<File> {
   return (await dir.getFileHandle(storedName(m))).getFile();
 }
 
-export async function removeStored(m: HubModel): Promise<void> {
+export async function removeStored(m: HubModel, sha256: string | null = null): Promise<void> {
   const dir = await folder();
   const name = storedName(m);
   await dir.removeEntry(`${name}.json`).catch(() => undefined);
   await dir.removeEntry(name).catch(() => undefined);
   await dir.removeEntry(`${name}.part`).catch(() => undefined);
+  // its int8 copy too (weights/int8-cache.ts: the record goes first, then the files)
+  if (sha256) {
+    const int8 = await int8Folder();
+    const key = int8KeyForSha(sha256);
+    if (int8) for (const f of [`${key}.json`, `${key}.encoder.onnx`, `${key}.encoder.bin`, `${key}.decoder.onnx`, `${key}.decoder.bin`]) await int8.removeEntry(f).catch(() => undefined);
+  }
+}
+
+async function int8Folder(): Promise<FileSystemDirectoryHandle | null> {
+  try {
+    return await (await navigator.storage.getDirectory()).getDirectoryHandle(INT8_CACHE_DIR);
+  } catch {
+    return null;
+  }
+}
+
+/** Bytes of the int8 copy of the hub file with this SHA-256 (int8-cache.ts), or null when there is none. */
+export async function int8CopyBytes(sha256: string): Promise<number | null> {
+  const int8 = await int8Folder();
+  if (!int8) return null;
+  const key = int8KeyForSha(sha256);
+  let total = 0;
+  try {
+    for (const f of [`${key}.json`, `${key}.encoder.onnx`, `${key}.encoder.bin`, `${key}.decoder.onnx`, `${key}.decoder.bin`]) {
+      total += (await (await int8.getFileHandle(f)).getFile()).size;
+    }
+  } catch {
+    return null; // no copy, or an unfinished one
+  }
+  return total;
+}
+
+/**
+ * Removes the weights file of a downloaded model whose int8 copy is kept: the record stays, marked,
+ * so the model is still listed and runs in int8; exact (fp32) needs a new download.
+ */
+export async function freeFp32(m: HubModel, record: StoredModel): Promise<void> {
+  const dir = await folder();
+  const name = storedName(m);
+  const json = await dir.getFileHandle(`${name}.json`, { create: true });
+  const w = await json.createWritable();
+  const { int8Bytes: _, ...kept } = record;
+  await w.write(JSON.stringify({ ...kept, fp32Freed: true }));
+  await w.close();
+  await dir.removeEntry(name).catch(() => undefined);
 }
 
 /** Room the browser gives this site now (quota minus what it uses), or null if it does not say. */

@@ -78,10 +78,15 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return bytesToHex(nobleSha256(bytes));
 }
 
+/** The cache key of a hub download (its SHA-256): known without reading the file, so a freed file's int8 copy can still be found. */
+export function int8KeyForSha(sha256: string, scheme: Int8Scheme = 'per-channel'): string {
+  return `int8-v${INT8_CACHE_VERSION}-${scheme}-sha-${sha256}`;
+}
+
 /** The cache key of `source` with `scheme` (see the header for what it covers). */
 export async function int8CacheKey(source: Int8Source, scheme: Int8Scheme): Promise<string> {
   const prefix = `int8-v${INT8_CACHE_VERSION}-${scheme}`;
-  if (source.sha256 && /^[0-9a-f]{64}$/.test(source.sha256)) return `${prefix}-sha-${source.sha256}`;
+  if (source.sha256 && /^[0-9a-f]{64}$/.test(source.sha256)) return int8KeyForSha(source.sha256, scheme);
   const f = source.file;
   const lastModified = (f as Partial<File>).lastModified ?? 0;
   const head = new Uint8Array(await f.slice(0, Math.min(f.size, MIB)).arrayBuffer());
