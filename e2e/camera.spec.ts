@@ -40,6 +40,7 @@ interface CameraDebug {
   fps: number | null;
   msPerFrame: number | null;
   mask: { maskRatio: number; visible: number; strategy: string } | null;
+  stages: { encodeMs: number; decodeMs: number; reconstructMs: number } | null;
   tracks: string[];
   allTracks: string[];
   objectUrl: boolean;
@@ -115,7 +116,7 @@ test.describe('portrait clip as the camera', () => {
     // intervals of the clip (15 fps), some must have been.
     if ((c.msPerFrame ?? 0) > 2 * (1000 / 15)) expect(c.counts.dropped).toBeGreaterThan(0);
     await expect(page.getByTestId('live-fps')).toHaveText(/fps · \d+ ms\/frame/);
-    console.log(`[camera] ${JSON.stringify(c.counts)} fps ${c.fps?.toFixed(1)} ms/frame ${c.msPerFrame?.toFixed(0)}`);
+    console.log(`[camera] ${JSON.stringify(c.counts)} fps ${c.fps?.toFixed(1)} ms/frame ${c.msPerFrame?.toFixed(0)} stages ${JSON.stringify(c.stages)}`);
 
     // The model's input is the frame's centre square: rows 38..261 of the 224 × 300 frame.
     const original = await livePanel(page, 'original');

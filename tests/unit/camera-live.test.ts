@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameGate } from '../../src/features/camera/frame-gate.ts';
 import { FpsMeter } from '../../src/features/camera/fps-meter.ts';
 import { liveFrameSize } from '../../src/features/camera/frame-size.ts';
+import { rgbaToBmp } from '../../src/features/camera/frame-bmp.ts';
 import { CAMERA_ENDED, cameraErrorMessage, videoErrorMessage } from '../../src/features/camera/camera-errors.ts';
 
 describe('FrameGate: one frame computing, the rest dropped, never queued', () => {
@@ -120,5 +121,29 @@ describe('camera messages', () => {
     expect(videoErrorMessage('a.mkv', 4)).toMatch(/^Could not play “a.mkv”: this browser cannot play its format/);
     expect(videoErrorMessage('b.webm', 3)).toMatch(/could not be decoded/);
     expect(videoErrorMessage('c.mp4', null)).toMatch(/could not be read/);
+  });
+});
+
+describe('rgbaToBmp', () => {
+  it('writes a 24-bit bottom-up BMP with rows padded to 4 bytes (bytes worked out by hand)', () => {
+    // 3 × 2: top row red, green, blue; bottom row white, black, (10, 20, 30); alpha ignored.
+    const rgba = [255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255, 0, 0, 0, 255, 10, 20, 30, 128];
+    const b = rgbaToBmp(3, 2, rgba);
+    // stride: 3 px × 3 bytes = 9 → 12; pixels 24 bytes; file 14 + 40 + 24 = 78
+    const header = [
+      ...[0x42, 0x4d, 78, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0], // BM, size 78, reserved, offset 54
+      ...[40, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0], // info header 40, width 3, height 2, 1 plane, 24 bpp
+      ...[0, 0, 0, 0, 24, 0, 0, 0, 0x13, 0x0b, 0, 0, 0x13, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // BI_RGB, 24 bytes, 2835 px/m
+    ];
+    const pixels = [
+      ...[255, 255, 255, 0, 0, 0, 30, 20, 10, 0, 0, 0], // bottom row first, BGR, 3 bytes of padding
+      ...[0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 0, 0], // then the top row
+    ];
+    expect(Array.from(b)).toEqual([...header, ...pixels]);
+  });
+
+  it('refuses data of the wrong length', () => {
+    expect(() => rgbaToBmp(2, 2, new Uint8Array(15))).toThrow(/RGBA data of 15 bytes/);
+    expect(() => rgbaToBmp(0, 2, new Uint8Array(0))).toThrow(/Bad BMP size/);
   });
 });

@@ -17,6 +17,7 @@ import type { CameraActions } from './camera-actions.ts';
 import { CAMERA_ENDED, cameraErrorMessage, RELEASED_HIDDEN, videoErrorMessage } from './camera-errors.ts';
 import { initialCameraState, useCameraStore, type CameraState } from './camera-store.ts';
 import { FpsMeter } from './fps-meter.ts';
+import { rgbaToBmp } from './frame-bmp.ts';
 import { FrameGate, type FrameCounts } from './frame-gate.ts';
 import { liveFrameSize } from './frame-size.ts';
 
@@ -41,6 +42,10 @@ export interface CameraDebug {
   counts: FrameCounts & { reconstructed: number };
   fps: number | null;
   msPerFrame: number | null;
+  /** The shown frame's times in the worker: encoder + decoder, and the whole request (null before the first frame). */
+  worker: { modelMs: number; totalMs: number } | null;
+  /** The shown frame's stages on the page's clock: drawn and encoded, decoded in the worker, reconstructed. */
+  stages: FrameStages | null;
   /** The shown frame's mask: ratio, visible patches, strategy (null before the first frame). */
   mask: { maskRatio: number; visible: number; strategy: string } | null;
   /** readyState of the tracks of the latest camera stream ('ended' once released). */
@@ -50,6 +55,12 @@ export interface CameraDebug {
   /** A video file's object URL is held (revoked on stop). */
   objectUrl: boolean;
   devices: number;
+}
+
+export interface FrameStages {
+  encodeMs: number;
+  decodeMs: number;
+  reconstructMs: number;
 }
 
 const set = (patch: Partial<CameraState>): void => useCameraStore.setState(patch);
@@ -66,6 +77,7 @@ export class CameraController implements CameraActions {
   private objectUrl: string | null = null;
   private container: HTMLElement | null = null;
   private canvas: OffscreenCanvas | null = null;
+  private stages: FrameStages | null = null;
   /** The page's visibilitychange / pagehide listeners are installed (a source is open). */
   private watchingPage = false;
   private readonly onVisibility = (): void => {
@@ -186,6 +198,8 @@ export class CameraController implements CameraActions {
       counts: { ...this.gate.snapshot(), reconstructed: this.reconstructed },
       fps: s.fps,
       msPerFrame: s.msPerFrame,
+      stages: this.stages,
+      worker: s.result ? { modelMs: s.result.encoderMs + s.result.decoderMs, totalMs: s.result.totalMs } : null,
       mask: s.result ? { maskRatio: s.result.maskRatio, visible: s.result.visible, strategy: s.result.maskStrategy ?? 'random' } : null,
       tracks: this.lastTracks.map((t) => t.readyState),
       allTracks: this.openedTracks.map((t) => t.readyState),
@@ -228,6 +242,7 @@ export class CameraController implements CameraActions {
     this.objectUrl = null;
     this.gate.reset();
     this.meter.reset();
+    this.stages = null;
   }
 
   private newVideo(): HTMLVideoElement {
@@ -293,8 +308,10 @@ export class CameraController implements CameraActions {
     const t0 = performance.now();
     try {
       const size = liveFrameSize(width, height);
-      const blob = await this.frameBlob(video, size.width, size.height);
+      const blob = this.frameBmp(video, size.width, size.height);
+      const t1 = performance.now();
       await client.decode(LIVE_IMAGE_ID, 'live frame', blob);
+      const t2 = performance.now();
       const s = useStore.getState();
       const result = await client.reconstruct({
         imageId: LIVE_IMAGE_ID,
@@ -302,8 +319,9 @@ export class CameraController implements CameraActions {
         ...maskRequest(s, modelPatches(s)),
       });
       if (gen !== this.generation) return;
-      const t1 = performance.now();
-      this.meter.add(t1, t1 - t0);
+      const t3 = performance.now();
+      this.stages = { encodeMs: t1 - t0, decodeMs: t2 - t1, reconstructMs: t3 - t2 };
+      this.meter.add(t3, t3 - t0);
       this.reconstructed += 1;
       set({ result, frameError: null, frameSize: { width, height }, reconstructed: this.reconstructed, ...this.meter.reading() });
     } catch (e) {
@@ -312,12 +330,29 @@ export class CameraController implements CameraActions {
     }
   }
 
-  private async frameBlob(source: HTMLVideoElement, width: number, height: number): Promise<Blob> {
+  private draw(
+    source: HTMLVideoElement,
+    width: number,
+    height: number,
+  ): { canvas: OffscreenCanvas; ctx: OffscreenCanvasRenderingContext2D } {
     if (this.canvas?.width !== width || this.canvas.height !== height) this.canvas = new OffscreenCanvas(width, height);
-    const ctx = this.canvas.getContext('2d');
+    // Read back every frame: a CPU-backed canvas makes getImageData cheap.
+    const ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('No 2D canvas in this browser.');
+    ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(source, 0, 0, width, height);
-    return this.canvas.convertToBlob({ type: 'image/png' });
+    return { canvas: this.canvas, ctx };
+  }
+
+  /** A live frame for the worker: an uncompressed BMP (frame-bmp.ts: a PNG took far longer to write). */
+  private frameBmp(source: HTMLVideoElement, width: number, height: number): Blob {
+    const { ctx } = this.draw(source, width, height);
+    return new Blob([rgbaToBmp(width, height, ctx.getImageData(0, 0, width, height).data)], { type: 'image/bmp' });
+  }
+
+  /** A snapshot: a PNG at the frame's full size (a file the person may keep). */
+  private frameBlob(source: HTMLVideoElement, width: number, height: number): Promise<Blob> {
+    return this.draw(source, width, height).canvas.convertToBlob({ type: 'image/png' });
   }
 
   private async listDevices(media: MediaDevices, gen: number): Promise<void> {
