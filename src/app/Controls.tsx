@@ -3,6 +3,7 @@ import { MaskStrategyControl } from '../features/mask/MaskStrategyControl.tsx';
 import { RatioSlider } from '../features/mask/RatioSlider.tsx';
 import { SeedControls } from '../features/mask/SeedControls.tsx';
 import { UploadButton } from '../features/grid/UploadButton.tsx';
+import { PhotoModeControl } from '../features/grid/PhotoModeControl.tsx';
 
 export function Controls() {
   return (
@@ -10,6 +11,7 @@ export function Controls() {
       <MaskStrategyControl />
       <RatioSlider />
       <SeedControls />
+      <PhotoModeControl />
       <UploadButton />
       <CameraControl />
     </section>

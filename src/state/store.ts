@@ -75,6 +75,13 @@ export interface AppState {
   maskStrategy: MaskStrategy;
   /** The painted mask shared by every row (per patch, 1 = hidden); null until paint is first used. */
   paintedMask: Uint8Array | null;
+  /**
+   * The patch grid the painted mask was painted on, when it is a whole photo's (rows × columns);
+   * null: the model's square grid. Rows on another grid get it resampled (mask-resample.ts).
+   */
+  paintedGrid: { gridH: number; gridW: number } | null;
+  /** Rows show whole photos at their own aspect ratio (models with a dynamic grid) instead of the centre crop. */
+  wholePhotos: boolean;
   rows: Row[];
   nextSeedIndex: number;
   /** Page-level notice (e.g. "pasted clipboard had no image"). */
@@ -91,7 +98,9 @@ export interface AppState {
   setSameMaskForAll: (same: boolean) => void;
   setMaskStrategy: (strategy: MaskStrategy) => void;
   /** A new painted mask (always a new array, so subscribers see the change). */
-  setPaintedMask: (mask: Uint8Array | null) => void;
+  /** The painted mask, and the whole photo's grid it was painted on (absent: the model's square grid). */
+  setPaintedMask: (mask: Uint8Array | null, grid?: { gridH: number; gridW: number } | null) => void;
+  setWholePhotos: (whole: boolean) => void;
   addRow: (row: Pick<Row, 'id' | 'name' | 'origin'>, atTop?: boolean) => Row;
   updateRow: (id: string, patch: Partial<Row>) => void;
   removeRow: (id: string) => void;
@@ -136,6 +145,8 @@ export const useStore = create<AppState>()(
     sameMaskForAll: false,
     maskStrategy: 'random',
     paintedMask: null,
+    paintedGrid: null,
+    wholePhotos: false,
     rows: [],
     nextSeedIndex: 0,
     notice: null,
@@ -148,7 +159,8 @@ export const useStore = create<AppState>()(
     setSeed: (seed) => set({ seed: normaliseSeed(seed) }),
     setSameMaskForAll: (same) => set({ sameMaskForAll: same }),
     setMaskStrategy: (maskStrategy) => set({ maskStrategy }),
-    setPaintedMask: (paintedMask) => set({ paintedMask }),
+    setPaintedMask: (paintedMask, paintedGrid = null) => set({ paintedMask, paintedGrid }),
+    setWholePhotos: (wholePhotos) => set({ wholePhotos }),
     addRow: (partial, atTop = false) => {
       const row: Row = {
         ...partial,

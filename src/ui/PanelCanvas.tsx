@@ -21,7 +21,15 @@ export function PanelCanvas({ image, label, panel, busy }: Props) {
   const dim = useDelayedFlag(busy, BUSY_DIM_DELAY_MS);
   return (
     <figure className={`panel${image ? '' : ' panel-empty'}${dim ? ' panel-busy' : ''}`}>
-      <PixelCanvas image={image} width={224} height={224} data-panel={panel} aria-label={label} />
+      <PixelCanvas
+        image={image}
+        width={image?.width ?? 224}
+        height={image?.height ?? 224}
+        // a whole photo keeps its aspect ratio (the crop is square, as the stylesheet says)
+        style={image && image.width !== image.height ? { aspectRatio: `${image.width} / ${image.height}` } : undefined}
+        data-panel={panel}
+        aria-label={label}
+      />
       <figcaption>{label}</figcaption>
     </figure>
   );

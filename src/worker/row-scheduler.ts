@@ -29,6 +29,8 @@ export interface ReconstructParams {
   seed: number;
   /** Mask strategy (absent = random). */
   mask?: MaskSpec;
+  /** The whole photo instead of the centre crop (whole-photo rows batch only with each other). */
+  whole?: boolean;
 }
 
 export interface SchedulerOptions {
@@ -205,7 +207,13 @@ export class RowScheduler {
     }
     for (const job of this.queue.values()) {
       if (jobs.length >= limit) break;
-      if (job !== lead && job.params.maskRatio === lead.params.maskRatio && sameMaskSpec(job.params.mask, lead.params.mask)) jobs.push(job);
+      if (
+        job !== lead &&
+        job.params.maskRatio === lead.params.maskRatio &&
+        sameMaskSpec(job.params.mask, lead.params.mask) &&
+        job.params.whole === lead.params.whole
+      )
+        jobs.push(job);
     }
     // Lead alone, once per wave: the next calls batch what is left (`leadSent`).
     if (this.leadAlone && jobs.length > 1 && !this.leadSent) jobs.length = 1;
@@ -238,10 +246,17 @@ export class RowScheduler {
       if (this.running === running) this.running = null;
       this.pump();
     };
-    const { maskRatio, mask } = lead.params;
+    const { maskRatio, mask, whole } = lead.params;
     if (jobs.length === 1) {
       this.wire
-        .call({ type: 'reconstruct', imageId: lead.params.imageId, maskRatio, seed: lead.params.seed, ...(mask ? { mask } : {}) })
+        .call({
+          type: 'reconstruct',
+          imageId: lead.params.imageId,
+          maskRatio,
+          seed: lead.params.seed,
+          ...(mask ? { mask } : {}),
+          ...(whole ? { whole } : {}),
+        })
         .then(
           (r) => {
             this.measure([r]);
@@ -260,6 +275,7 @@ export class RowScheduler {
         maskRatio,
         items: jobs.map((j) => ({ imageId: j.params.imageId, seed: j.params.seed })),
         ...(mask ? { mask } : {}),
+        ...(whole ? { whole } : {}),
       })
       .then(
         (r) => {

@@ -22,13 +22,23 @@ describe('errorText', () => {
 });
 
 describe('maskSettingsChanged', () => {
-  const base: MaskSettings = { maskRatio: 0.75, seed: 0, sameMaskForAll: false, maskStrategy: 'random', paintedMask: null };
+  const base: MaskSettings = {
+    maskRatio: 0.75,
+    seed: 0,
+    sameMaskForAll: false,
+    maskStrategy: 'random',
+    paintedMask: null,
+    paintedGrid: null,
+    wholePhotos: false,
+  };
   it('is true exactly when a setting that decides the masks changes', () => {
     expect(maskSettingsChanged(base, { ...base })).toBe(false);
     expect(maskSettingsChanged({ ...base, maskRatio: 0.5 }, base)).toBe(true);
     expect(maskSettingsChanged({ ...base, seed: 1 }, base)).toBe(true);
     expect(maskSettingsChanged({ ...base, sameMaskForAll: true }, base)).toBe(true);
     expect(maskSettingsChanged({ ...base, maskStrategy: 'grid' }, base)).toBe(true);
+    expect(maskSettingsChanged({ ...base, wholePhotos: true }, base)).toBe(true);
+    expect(maskSettingsChanged({ ...base, paintedGrid: { gridH: 14, gridW: 20 } }, base)).toBe(true);
     const m = new Uint8Array(196);
     expect(maskSettingsChanged({ ...base, paintedMask: m }, { ...base, paintedMask: m })).toBe(false);
     expect(maskSettingsChanged({ ...base, paintedMask: m.slice() }, { ...base, paintedMask: m })).toBe(true);

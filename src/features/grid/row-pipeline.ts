@@ -6,7 +6,7 @@
  */
 import { errorText } from '../../mae/error-text.ts';
 import { imageSeed } from '../../mae/index.ts';
-import { maskRequest, maskSettingsOf, modelPatches, sameMaskSettings } from '../mask/mask-mode.ts';
+import { maskRequest, maskSettingsOf, modelPatches, rowWhole, sameMaskSettings } from '../mask/mask-mode.ts';
 import { useStore, type Row } from '../../state/store.ts';
 import { admitFiles, UploadTracker } from './uploads.ts';
 import { isAbortError, isCrash, MaeWorkerError } from '../../worker/mae-client.ts';
@@ -202,7 +202,9 @@ export class RowPipeline {
     this.latest.set(id, token);
     const seed = imageSeed(s.seed, row.seedIndex, s.sameMaskForAll);
     if (!row.busy) s.updateRow(id, { busy: true });
-    client.reconstruct({ imageId: id, seed, ...maskRequest(s, modelPatches(s)) }).then(
+    // whole photos: the row's own grid (the worker kept the whole photo at decode), else the centre crop
+    const whole = rowWhole(s, row);
+    client.reconstruct({ imageId: id, seed, ...maskRequest(s, modelPatches(s), whole), ...(whole ? { whole: true } : {}) }).then(
       (result) => {
         if (client !== this.session.current || !this.files.has(id)) return;
         useStore.getState().updateRow(id, { result, status: 'done', error: null, busy: this.latest.get(id) !== token });

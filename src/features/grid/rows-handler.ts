@@ -17,6 +17,7 @@ import type { DecodeRequest, ForgetRequest, ReconstructBatchRequest, Reconstruct
 import { requestMasks, rowResult } from '../../worker/row-result.ts';
 import { WorkerError } from '../../worker/runtime.ts';
 import { decodeImageFile, ImageDecodeError, type DecodedImage } from './decode-image.ts';
+import { keepWhole, requestImage, wholeImages, type RequestImage } from './whole-images.ts';
 
 /** Transparent pixels are composited on white (what most viewers show behind a PNG); rows say so. */
 const DECODE_BACKGROUND: [number, number, number] = [255, 255, 255];
@@ -32,8 +33,10 @@ export const decodeHandler: Handler<DecodeRequest, ResultMap['decode']> = {
       throw e;
     }
     const rgba = img.rgba;
-    const square = resizeShorterSideCenterCrop(compositeOnBackground(rgba, DECODE_BACKGROUND), m.manifest.imgSize);
+    const opaque = compositeOnBackground(rgba, DECODE_BACKGROUND);
+    const square = resizeShorterSideCenterCrop(opaque, m.manifest.imgSize);
     runtime.images.set(req.imageId, toNormalizedChw(square, m.manifest.mean, m.manifest.std));
+    const whole = keepWhole(m, req.imageId, opaque);
     return {
       imageId: req.imageId,
       sourceWidth: img.sourceWidth,
@@ -44,6 +47,7 @@ export const decodeHandler: Handler<DecodeRequest, ResultMap['decode']> = {
       kind: img.kind,
       transparentOn: img.transparent ? 'white' : null,
       frames: img.frames,
+      whole,
     };
   },
 };
@@ -53,6 +57,7 @@ export const forgetHandler: Handler<ForgetRequest, ResultMap['forget']> = {
   when: 'now',
   run(req, { runtime }) {
     runtime.images.delete(req.imageId);
+    wholeImages.delete(req.imageId);
     return { imageId: req.imageId };
   },
 };
@@ -74,12 +79,13 @@ export function rowHandlers(options: RowHandlerOptions): {
     async run(req, { runtime }) {
       const t0 = performance.now();
       const m = runtime.requireModel();
-      const chw = runtime.image(req.imageId);
-      const masks = requestMasks(req.mask, req.seed, m.numPatches, req.maskRatio);
+      const img = requestImage(runtime, m, req.imageId, req.whole);
+      const chw = img.chw;
+      const masks = requestMasks(req.mask, req.seed, img.numPatches, req.maskRatio, img.gridW);
       const { value: out, m: ran } = await runtime.withGpuFallback((cur) =>
-        reconstruct(cur.sessions, cur.Tensor, chw, cur.manifest.imgSize, masks),
+        reconstruct(cur.sessions, cur.Tensor, chw, { height: img.height, width: img.width }, masks),
       );
-      const row = rowResult(ran, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred);
+      const row = rowResult(ran, { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed }, chw, masks, out.pred, img);
       return {
         ...row,
         ...(options.withPred ? { pred: out.pred } : {}),
@@ -99,37 +105,49 @@ export function rowHandlers(options: RowHandlerOptions): {
    */
   const reconstructBatchHandler: Handler<ReconstructBatchRequest, ResultMap['reconstructBatch']> = {
     async run(req, { runtime }) {
-      const t0 = performance.now();
       const m = runtime.requireModel();
       const failed: ResultMap['reconstructBatch']['failed'] = [];
-      const rows: { imageId: string; seed: number; chw: Float32Array; masks: MaskIds }[] = [];
+      // Whole photos of different shapes cannot share one call: one call per patch grid.
+      const groups = new Map<string, { imageId: string; seed: number; img: RequestImage; masks: MaskIds }[]>();
       for (const it of req.items) {
-        const chw = runtime.images.get(it.imageId);
-        if (!chw) failed.push({ imageId: it.imageId, message: `Unknown image ${it.imageId}`, code: 'unknown-image' });
-        else rows.push({ ...it, chw, masks: requestMasks(req.mask, it.seed, m.numPatches, req.maskRatio) });
+        if (!runtime.images.has(it.imageId)) {
+          failed.push({ imageId: it.imageId, message: `Unknown image ${it.imageId}`, code: 'unknown-image' });
+          continue;
+        }
+        const img = requestImage(runtime, m, it.imageId, req.whole);
+        const key = `${img.height}x${img.width}`;
+        const group = groups.get(key) ?? [];
+        group.push({ ...it, img, masks: requestMasks(req.mask, it.seed, img.numPatches, req.maskRatio, img.gridW) });
+        groups.set(key, group);
       }
-      if (rows.length === 0) return { results: [], failed };
-      const { value: out, m: ran } = await runtime.withGpuFallback((cur) =>
-        reconstructBatch(
-          cur.sessions,
-          cur.Tensor,
-          rows.map((r) => ({ image: r.chw, masks: r.masks })),
-          cur.manifest.imgSize,
-        ),
-      );
-      const B = rows.length;
-      const totalMs = performance.now() - t0;
-      const results = rows.map((r, b) => ({
-        ...rowResult(ran, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.chw, r.masks, out.preds[b]),
-        ...(options.withPred ? { pred: out.preds[b] } : {}),
-        maskStrategy: req.mask?.strategy ?? 'random',
-        hiddenMask: r.masks.mask,
-        encoderMs: out.encoderMs / B,
-        decoderMs: out.decoderMs / B,
-        totalMs: totalMs / B,
-        batchSize: B,
-        latentLocation: out.latentLocation,
-      }));
+      const results: ResultMap['reconstruct'][] = [];
+      for (const rows of groups.values()) {
+        const t0 = performance.now();
+        const { height, width } = rows[0].img;
+        const { value: out, m: ran } = await runtime.withGpuFallback((cur) =>
+          reconstructBatch(
+            cur.sessions,
+            cur.Tensor,
+            rows.map((r) => ({ image: r.img.chw, masks: r.masks })),
+            { height, width },
+          ),
+        );
+        const B = rows.length;
+        const totalMs = performance.now() - t0;
+        rows.forEach((r, b) =>
+          results.push({
+            ...rowResult(ran, { imageId: r.imageId, maskRatio: req.maskRatio, seed: r.seed }, r.img.chw, r.masks, out.preds[b], r.img),
+            ...(options.withPred ? { pred: out.preds[b] } : {}),
+            maskStrategy: req.mask?.strategy ?? 'random',
+            hiddenMask: r.masks.mask,
+            encoderMs: out.encoderMs / B,
+            decoderMs: out.decoderMs / B,
+            totalMs: totalMs / B,
+            batchSize: B,
+            latentLocation: out.latentLocation,
+          }),
+        );
+      }
       return { results, failed };
     },
   };

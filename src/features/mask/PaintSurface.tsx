@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
 import { gridSide } from '../../mae/index.ts';
 import { patchAtFraction, patchesBetween } from './paint-geometry.ts';
-import { paintPatches, startPainting } from './mask-mode.ts';
+import { paintedOnGrid, paintPatches, startPainting } from './mask-mode.ts';
 import { useStore, type Row } from '../../state/store.ts';
 
 interface Stroke {
@@ -13,6 +13,8 @@ interface Stroke {
   pending: number[];
   /** the animation frame that will apply `pending`, if one is asked for */
   frame: number | null;
+  /** the whole photo's grid the stroke paints on (null: the model's square grid) */
+  grid: { gridH: number; gridW: number } | null;
 }
 
 /** Applies a stroke's pending patches now: one painted-mask update (one request per row) for all of them. */
@@ -22,7 +24,7 @@ function flush(s: Stroke): void {
   if (s.pending.length === 0) return;
   const patches = s.pending;
   s.pending = [];
-  paintPatches(patches, s.hide);
+  paintPatches(patches, s.hide, s.grid);
 }
 
 /**
@@ -39,11 +41,14 @@ export function PaintSurface({ row, children }: { row: Row; children: ReactNode 
   const painting = useStore((s) => s.maskStrategy === 'paint');
   const stroke = useRef<Stroke | null>(null);
   const patches = row.result?.numPatches ?? 0;
-  const side = patches > 0 ? gridSide(patches) : 0;
+  // a whole photo's grid (rows × columns), else the model's square one
+  const grid = row.result?.grid ?? null;
+  const side = grid ? grid.gridW : patches > 0 ? gridSide(patches) : 0;
+  const rowsN = grid ? grid.gridH : side;
   /** the keyboard cursor's patch while the panel has focus, else null */
   const [cursor, setCursor] = useState<number | null>(null);
   const [said, setSaid] = useState('');
-  const centre = Math.floor(side / 2) * side + Math.floor(side / 2);
+  const centre = Math.floor(rowsN / 2) * side + Math.floor(side / 2);
 
   const endStroke = (): void => {
     const s = stroke.current;
@@ -57,7 +62,7 @@ export function PaintSurface({ row, children }: { row: Row; children: ReactNode 
     const canvas = e.currentTarget.querySelector('canvas');
     if (!canvas) return null;
     const rect = canvas.getBoundingClientRect();
-    return patchAtFraction((e.clientX - rect.left) / rect.width, (e.clientY - rect.top) / rect.height, side);
+    return patchAtFraction((e.clientX - rect.left) / rect.width, (e.clientY - rect.top) / rect.height, side, rowsN);
   };
 
   const onPointerDown = (e: PointerEvent<HTMLDivElement>): void => {
@@ -66,12 +71,12 @@ export function PaintSurface({ row, children }: { row: Row; children: ReactNode 
     if (p === null) return;
     endStroke(); // a second pointer takes over from the first
     if (useStore.getState().maskStrategy !== 'paint') startPainting(row);
-    const painted = useStore.getState().paintedMask;
-    if (!painted || painted.length !== patches) return;
+    const painted = paintedOnGrid(grid, patches);
+    if (!painted) return;
     e.preventDefault();
     e.currentTarget.setPointerCapture(e.pointerId);
-    stroke.current = { pointerId: e.pointerId, hide: painted[p] === 0, last: p, pending: [], frame: null };
-    paintPatches([p], stroke.current.hide);
+    stroke.current = { pointerId: e.pointerId, hide: painted[p] === 0, last: p, pending: [], frame: null, grid };
+    paintPatches([p], stroke.current.hide, grid);
   };
 
   const onPointerMove = (e: PointerEvent<HTMLDivElement>): void => {
@@ -99,8 +104,8 @@ export function PaintSurface({ row, children }: { row: Row; children: ReactNode 
   };
 
   const describe = (p: number): string => {
-    const mask = useStore.getState().paintedMask;
-    const state = useStore.getState().maskStrategy === 'paint' && mask?.length === patches ? (mask[p] ? 'hidden' : 'visible') : '';
+    const mask = paintedOnGrid(grid, patches);
+    const state = useStore.getState().maskStrategy === 'paint' && mask ? (mask[p] ? 'hidden' : 'visible') : '';
     return `row ${Math.floor(p / side) + 1}, column ${(p % side) + 1}${state ? `: ${state}` : ''}`;
   };
 
@@ -113,15 +118,15 @@ export function PaintSurface({ row, children }: { row: Row; children: ReactNode 
     const move = moves[e.key];
     if (move) {
       e.preventDefault();
-      const next = Math.min(side - 1, Math.max(0, r + move[0])) * side + Math.min(side - 1, Math.max(0, c + move[1]));
+      const next = Math.min(rowsN - 1, Math.max(0, r + move[0])) * side + Math.min(side - 1, Math.max(0, c + move[1]));
       setCursor(next);
       setSaid(describe(next));
     } else if (e.key === ' ' || e.key === 'Enter') {
       e.preventDefault();
       if (useStore.getState().maskStrategy !== 'paint') startPainting(row);
-      const painted = useStore.getState().paintedMask;
-      if (!painted || painted.length !== patches) return;
-      paintPatches([at], painted[at] === 0);
+      const painted = paintedOnGrid(grid, patches);
+      if (!painted) return;
+      paintPatches([at], painted[at] === 0, grid);
       setCursor(at);
       setSaid(describe(at));
     }
@@ -152,15 +157,15 @@ export function PaintSurface({ row, children }: { row: Row; children: ReactNode 
       {children}
       {cursor !== null && side > 0 && (
         // a square layer over the canvas (the panel's caption is below it)
-        <div className="paint-cursor-layer" aria-hidden="true">
+        <div className="paint-cursor-layer" aria-hidden="true" style={grid ? { aspectRatio: `${grid.gridW} / ${grid.gridH}` } : undefined}>
           <div
             className="paint-cursor"
             data-testid="paint-cursor"
             style={{
               left: `${((cursor % side) / side) * 100}%`,
-              top: `${(Math.floor(cursor / side) / side) * 100}%`,
+              top: `${(Math.floor(cursor / side) / rowsN) * 100}%`,
               width: `${100 / side}%`,
-              height: `${100 / side}%`,
+              height: `${100 / rowsN}%`,
             }}
           />
         </div>

@@ -27,3 +27,30 @@ export function resampleHiddenMask(hidden: Uint8Array, toPatches: number): Uint8
   if (!out.includes(0)) out[0] = 0;
   return out;
 }
+
+/** A patch grid: rows × columns. */
+export interface PatchGrid {
+  gridH: number;
+  gridW: number;
+}
+
+/**
+ * A painted mask carried between any two grids (a whole photo's and another, or the square crop):
+ * each target patch takes the state of the source patch under its centre, so the same parts of the
+ * picture stay hidden. At least one patch stays visible.
+ */
+export function resampleToGrid(hidden: Uint8Array, from: PatchGrid, to: PatchGrid): Uint8Array {
+  if (hidden.length !== from.gridH * from.gridW)
+    throw new RangeError(`a ${from.gridH}×${from.gridW} mask has ${from.gridH * from.gridW} patches, got ${hidden.length}`);
+  if (from.gridH === to.gridH && from.gridW === to.gridW) return hidden.slice();
+  const out = new Uint8Array(to.gridH * to.gridW);
+  for (let r = 0; r < to.gridH; r++) {
+    const sr = Math.min(from.gridH - 1, Math.floor(((r + 0.5) * from.gridH) / to.gridH));
+    for (let c = 0; c < to.gridW; c++) {
+      const sc = Math.min(from.gridW - 1, Math.floor(((c + 0.5) * from.gridW) / to.gridW));
+      out[r * to.gridW + c] = hidden[sr * from.gridW + sc];
+    }
+  }
+  if (!out.includes(0)) out[0] = 0;
+  return out;
+}

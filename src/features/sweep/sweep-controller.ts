@@ -14,6 +14,7 @@ import { isAbortError, isCrash } from '../../worker/mae-client.ts';
 import type { SweepPoint } from '../../worker/messages.ts';
 import { SweepSource, SweepUnavailableError, type ActiveWorker } from './sweep-source.ts';
 import { useStore } from '../../state/store.ts';
+import { rowWhole } from '../mask/mask-mode.ts';
 
 export type SweepStatus = 'waiting' | 'running' | 'done' | 'cancelled' | 'error';
 
@@ -154,7 +155,9 @@ export class SweepController {
       };
       useSweep.setState((st) => ({ done, total, entries: [...st.entries, entry] }));
     };
-    this.source.run(rowId, { ratios, seeds: imageSeeds, strategy }, onPoint, ac.signal).then(
+    // the row as shown: its whole photo when whole photos are on
+    const whole = rowWhole(s, row) !== null;
+    this.source.run(rowId, { ratios, seeds: imageSeeds, strategy, ...(whole ? { whole } : {}) }, onPoint, ac.signal).then(
       (r) => {
         if (this.running !== ac) return;
         this.running = null;

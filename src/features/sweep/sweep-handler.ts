@@ -4,27 +4,36 @@
  * `cancelSweep` is answered at once (the sweep reads the flag before its next ratio).
  */
 import { masksFor, reconstructBatch } from '../../mae/index.ts';
+import { requestImage } from '../grid/whole-images.ts';
 import type { Handler, WorkerContext } from '../../worker/dispatch.ts';
 import type { CancelSweepRequest, ResultMap, SweepRequest } from '../../worker/messages.ts';
 import { rowResult } from '../../worker/row-result.ts';
 import { WorkerError } from '../../worker/runtime.ts';
 import { SweepRunner } from './sweep-runner.ts';
 
-/** One ratio of a sweep: every seed of it in one encoder/decoder batch, metrics as for a row. */
-async function sweepStep(ctx: WorkerContext, imageId: string, maskRatio: number, seeds: number[], strategy: SweepRequest['strategy']) {
+/** One ratio of a sweep: every seed of it in one encoder/decoder batch, metrics as for a row (the whole photo's grid when asked). */
+async function sweepStep(
+  ctx: WorkerContext,
+  imageId: string,
+  maskRatio: number,
+  seeds: number[],
+  strategy: SweepRequest['strategy'],
+  whole?: boolean,
+) {
   const m = ctx.runtime.requireModel();
-  const chw = ctx.runtime.image(imageId);
+  const img = requestImage(ctx.runtime, m, imageId, whole);
+  const chw = img.chw;
   const spec = strategy ? { strategy } : undefined;
-  const masks = seeds.map((seed) => masksFor(spec, seed, m.numPatches, maskRatio));
+  const masks = seeds.map((seed) => masksFor(spec, seed, img.numPatches, maskRatio, img.gridW));
   const { value: out, m: ran } = await ctx.runtime.withGpuFallback((cur) =>
     reconstructBatch(
       cur.sessions,
       cur.Tensor,
       masks.map((mk) => ({ image: chw, masks: mk })),
-      cur.manifest.imgSize,
+      { height: img.height, width: img.width },
     ),
   );
-  const rows = masks.map((mk, b) => rowResult(ran, { imageId, maskRatio, seed: seeds[b] }, chw, mk, out.preds[b]));
+  const rows = masks.map((mk, b) => rowResult(ran, { imageId, maskRatio, seed: seeds[b] }, chw, mk, out.preds[b], img));
   const first = rows[0];
   const point = {
     maskRatio,
@@ -49,7 +58,7 @@ export function sweepHandlers(): {
   const runnerFor = (ctx: WorkerContext): SweepRunner =>
     (runner ??= new SweepRunner({
       enqueue: ctx.enqueue,
-      step: (imageId, maskRatio, seeds, strategy) => sweepStep(ctx, imageId, maskRatio, seeds, strategy),
+      step: (imageId, maskRatio, seeds, strategy, whole) => sweepStep(ctx, imageId, maskRatio, seeds, strategy, whole),
       post: ctx.post,
     }));
   return {

@@ -17,6 +17,7 @@ export interface SweepDeps {
     maskRatio: number,
     seeds: number[],
     strategy: SweepRequest['strategy'],
+    whole?: boolean,
   ): Promise<{ point: SweepPoint; provider: Provider }>;
   post(msg: WorkerResponse): void;
 }
@@ -52,7 +53,7 @@ export class SweepRunner {
         await yieldToMessages();
         if (this.cancelled.has(req.id)) break;
         const out = await this.deps.enqueue(async () =>
-          this.cancelled.has(req.id) ? null : this.deps.step(req.imageId, maskRatio, seeds, req.strategy),
+          this.cancelled.has(req.id) ? null : this.deps.step(req.imageId, maskRatio, seeds, req.strategy, req.whole),
         );
         if (!out) break;
         completed += 1;

@@ -46,7 +46,7 @@ export class SweepSource {
    */
   run(
     rowId: string,
-    params: { ratios: number[]; seeds: number[]; strategy: 'random' | 'block' | 'grid' },
+    params: { ratios: number[]; seeds: number[]; strategy: 'random' | 'block' | 'grid'; whole?: boolean },
     onPoint: (point: SweepPoint, done: number, total: number) => void,
     signal: AbortSignal,
   ): Promise<SweepResult> {
