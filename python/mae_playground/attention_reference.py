@@ -8,7 +8,8 @@ encoder-attention.onnx / decoder-attention.onnx) must reproduce these softmax we
 models_mae.encode_visible / forward_decoder with return_attention=True, for fixed inputs and masks:
 
 - `default.json`: the bundled default (models/default; its weights read back from the ONNX graphs by
-  mae_fixtures.default_official, i.e. exactly what the page runs), 12 blocks x 3 heads / 4 x 4.
+  mae_fixtures.default_official, i.e. exactly what the page runs), 12 blocks x 3 heads / 4 x 4, fed the
+  exact sin-cos position tables (its stored ones are those rounded to float16; contract v2 "sincos-2d").
 - `vit-b.json`: a random ViT-B/16 in the official layout (12 heads, decoder 8 blocks x 16 heads),
   every head's query/key scaled by its own factor (0.25 to 4: flat attention in one head, sharp in
   another), so a wrong head split or head order fails. Its 450 MB weight file is not committed:
@@ -93,12 +94,17 @@ def graph_record(attentions: list[torch.Tensor], rows: list[int], head_blocks: l
 
 @torch.no_grad()
 def attention_case(model: MaskedAutoencoderViT, image: np.ndarray, seed: int, ratio: float, enc_blocks, dec_blocks,
-                   dec_rows_hidden: int, dec_rows_visible: int, all_rows: bool = False) -> dict:
+                   dec_rows_hidden: int, dec_rows_visible: int, all_rows: bool = False, sincos: bool = False) -> dict:
+    """sincos: feed the exact sin-cos tables of the grid (model.grid_pos_embed) instead of the stored ones, as
+    the page does for a model whose stored tables are sin-cos within float16 rounding (contract v2 "sincos-2d")."""
     L = model.patch_embed.num_patches
+    side = int(round(L ** 0.5))
+    pos, dec_pos = model.grid_pos_embed((side, side)) if sincos else (None, None)
     ids_keep, ids_restore, mask = random_masking_ids(seed, L, ratio)
     x = torch.from_numpy(image)
-    latent, enc = model.encode_visible(x, torch.from_numpy(ids_keep)[None], return_attention=True)
-    _, dec = model.forward_decoder(latent, torch.from_numpy(ids_restore)[None], return_attention=True)
+    latent, enc = model.encode_visible(x, torch.from_numpy(ids_keep)[None], pos_embed=pos, return_attention=True)
+    _, dec = model.forward_decoder(latent, torch.from_numpy(ids_restore)[None], decoder_pos_embed=dec_pos,
+                                   return_attention=True)
     hidden = [int(i) for i in np.flatnonzero(mask)]
     visible = [int(i) for i in ids_keep]
     if all_rows:
@@ -163,7 +169,9 @@ def main() -> None:
     default = mae_vit_tiny_patch16_dec128d4b()
     default.load_state_dict(state_dict_from_onnx(REPO / "models" / "default"))
     default.eval()
-    cases = [attention_case(default, goldfinch, 123, 0.9, lambda d: [0, d // 2, d - 1], lambda d: [0, d - 1], 3, 2)]
+    # its stored tables are sin-cos rounded to float16 (max |d| 2.4e-4): the page feeds the exact ones
+    cases = [attention_case(default, goldfinch, 123, 0.9, lambda d: [0, d // 2, d - 1], lambda d: [0, d - 1], 3, 2,
+                            sincos=True)]
     (args.out / "default.json").write_text(json.dumps(
         {**common, "model": "models/default (weights read back by mae_fixtures.default_official)",
          "architecture": arch_of(default), "cases": cases}) + "\n")
@@ -173,7 +181,7 @@ def main() -> None:
     vit_b = MaskedAutoencoderViT(**mae_vit_base_patch16().config)
     vit_b.load_state_dict(torch.load(cache)["model"])
     vit_b.eval()
-    cases = [attention_case(vit_b, goldfinch, 123, 0.9, lambda d: [0, d - 1], lambda d: [0, d - 1], 1, 1)]
+    cases = [attention_case(vit_b, goldfinch, 123, 0.9, lambda d: [0, d - 1], lambda d: [0, d - 1], 1, 1, sincos=True)]
     (args.out / "vit-b.json").write_text(json.dumps(
         {**common, "model": "random ViT-B/16, official layout (vit_b_model)", "weights": ".cache/weights/attention-vit-b.pth",
          "sha256": sha, "architecture": arch_of(vit_b), "cases": cases}) + "\n")

@@ -15,17 +15,19 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, openAsBlob, readFileSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomMasking, reconstruct } from '../../src/mae/index.ts';
+import { positionTables, randomMasking, reconstruct, type PositionSource } from '../../src/mae/index.ts';
 import { attentionRow, rolloutCls } from '../../src/features/attention/attention-math.ts';
 import {
   runAttention,
   type AttentionRun,
   type AttentionSessions,
   type AttentionStack,
+  type PositionTables,
 } from '../../src/features/attention/attention-run.ts';
 import { buildDecoderAttentionGraph, buildEncoderAttentionGraph } from '../../src/features/models/weights/attention-graph.ts';
 import { buildDecoderGraph, buildEncoderGraph, type BuiltGraph } from '../../src/features/models/weights/mae-graph.ts';
 import { readMaeWeights } from '../../src/features/models/weights/import-weights.ts';
+import { importedPositions } from '../../src/features/models/weights/positions.ts';
 import type { MaeWeights } from '../../src/features/models/weights/architecture.ts';
 import { compare, loadReference, maxAbs, ROOT } from '../unit/support.ts';
 
@@ -110,6 +112,8 @@ function describeModel(label: string, refFile: string, weightsPath: () => string
     let weights: MaeWeights;
     let file: Blob;
     let attention: AttentionSessions;
+    let source: PositionSource;
+    let positions: PositionTables;
     const runs: AttentionRun[] = [];
 
     beforeAll(async () => {
@@ -119,12 +123,19 @@ function describeModel(label: string, refFile: string, weightsPath: () => string
         encoder: await sessionOf(buildEncoderAttentionGraph(weights), file),
         decoder: await sessionOf(buildDecoderAttentionGraph(weights), file),
       };
-      const L = (weights.architecture.imgSize / weights.architecture.patchSize) ** 2;
+      const a = weights.architecture;
+      const side = a.imgSize / a.patchSize;
+      const L = side * side;
+      // contract v2 graphs take the position tables: the file's own (sin-cos here, as PyTorch's tables)
+      source = (await importedPositions(file, name, weights)).source;
+      positions = positionTables({ ...source, encoderDim: a.embedDim, decoderDim: a.decoderEmbedDim }, side, side);
       for (const c of ref.cases) {
         const masks = randomMasking(c.seed, L, c.maskRatio);
         expect(Array.from(masks.idsKeep)).toEqual(c.idsKeep);
         const size = weights.architecture.imgSize;
-        runs.push(await runAttention(attention, ort.Tensor, images.float32('goldfinch/image'), { height: size, width: size }, masks));
+        runs.push(
+          await runAttention(attention, ort.Tensor, images.float32('goldfinch/image'), { height: size, width: size }, masks, positions),
+        );
       }
     }, 300_000);
     afterAll(async () => {
@@ -169,8 +180,8 @@ function describeModel(label: string, refFile: string, weightsPath: () => string
         const masks = randomMasking(c.seed, L, c.maskRatio);
         const image = images.float32('goldfinch/image');
         const size = weights.architecture.imgSize;
-        const normal = await reconstruct({ encoder: enc, decoder: dec }, ort.Tensor, image, size, masks);
-        const mixed = await reconstruct({ encoder: attention.encoder, decoder: dec }, ort.Tensor, image, size, masks);
+        const normal = await reconstruct({ encoder: enc, decoder: dec, positions: source }, ort.Tensor, image, size, masks);
+        const mixed = await reconstruct({ encoder: attention.encoder, decoder: dec, positions: source }, ort.Tensor, image, size, masks);
         expect(compare(mixed.pred, normal.pred).maxAbsDiff).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(normal.pred)));
       } finally {
         await enc.release();

@@ -7,13 +7,13 @@
  */
 import { errorText } from '../../mae/error-text.ts';
 import { gridOf, gridPositions } from '../../mae/index.ts';
-import { runAttention, type AttentionRun, type AttentionSessions } from './attention-run.ts';
+import { runAttention, type AttentionRun } from './attention-run.ts';
 import type { Handler } from '../../worker/dispatch.ts';
 import type { AttentionRequest, AttentionResult, Provider } from '../../worker/messages.ts';
 import { requestMasks } from '../../worker/row-result.ts';
 import { WorkerError } from '../../worker/runtime.ts';
 import { attentionSourceOf } from './attention-source.ts';
-import { attentionSessions, AttentionUnavailable } from './attention-sessions.ts';
+import { attentionSessions, AttentionUnavailable, type ModelAttention } from './attention-sessions.ts';
 
 export const attentionHandler: Handler<AttentionRequest, AttentionResult> = {
   async run(req, { runtime }) {
@@ -27,7 +27,7 @@ export const attentionHandler: Handler<AttentionRequest, AttentionResult> = {
 
     const attempt = async (provider: Provider): Promise<{ run: AttentionRun; sessionMs: number }> => {
       const t0 = performance.now();
-      let got: { sessions: AttentionSessions; made: boolean };
+      let got: ModelAttention & { made: boolean };
       try {
         got = await attentionSessions(await runtime.runtimeFor(provider), provider, m.manifest, source);
       } catch (e) {
@@ -37,7 +37,7 @@ export const attentionHandler: Handler<AttentionRequest, AttentionResult> = {
       const sessionMs = got.made ? performance.now() - t0 : 0;
       // v2 graphs take the position tables of this grid (those of the model's own sessions' source)
       const positions = got.sessions.encoder.inputNames.includes('pos_embed')
-        ? gridPositions({ ...got.sessions, positions: m.sessions.positions }, size, size, m.numPatches)
+        ? gridPositions({ ...got.sessions, positions: got.positions }, size, size, m.numPatches)
         : undefined;
       const run = await runAttention(got.sessions, m.Tensor, chw, { height: size, width: size }, masks, positions);
       return { run, sessionMs };

@@ -11,13 +11,14 @@
  */
 import type * as ort from 'onnxruntime-web';
 import { errorText } from '../../mae/error-text.ts';
-import { listedFile, type ModelManifest } from '../../mae/index.ts';
+import { listedFile, positionSourceFromManifest, type ModelManifest, type PositionSource } from '../../mae/index.ts';
 import type { AttentionSessions } from './attention-run.ts';
 import { checkFileContent, downloadModelFiles } from '../models/model-download.ts';
 import { locateModelFolder } from '../models/model-folder.ts';
 import { isWeightsImport } from '../models/weights-local.ts';
 import { buildDecoderAttentionGraph, buildEncoderAttentionGraph } from '../models/weights/attention-graph.ts';
 import { readMaeWeights } from '../models/weights/import-weights.ts';
+import { importedPositions } from '../models/weights/positions.ts';
 import type { AttentionSource } from './attention-source.ts';
 import type { Provider } from '../../worker/messages.ts';
 import type { OrtRuntime } from '../../worker/runtime.ts';
@@ -54,11 +55,15 @@ export function attentionParts(manifest: ModelManifest): { encoder: AttentionPar
 
 export class AttentionUnavailable extends Error {}
 
-/** The two attention graphs of the model, or why there are none. */
-async function graphFiles(
-  manifest: ModelManifest,
-  source: AttentionSource | undefined,
-): Promise<{ encoder: GraphFiles; decoder: GraphFiles }> {
+interface ModelGraphs {
+  encoder: GraphFiles;
+  decoder: GraphFiles;
+  /** the position tables v2 graphs are fed (the model's own: sin-cos, or its stored tables) */
+  positions: PositionSource;
+}
+
+/** The two attention graphs of the model and its position source, or why there are none. */
+async function graphFiles(manifest: ModelManifest, source: AttentionSource | undefined): Promise<ModelGraphs> {
   if (!source) throw new AttentionUnavailable('unavailable: the model was not loaded by this page (reload it)');
   if (source.local && isWeightsImport(source.local)) {
     const { path, blob } = source.local[0];
@@ -69,7 +74,8 @@ async function graphFiles(
       onnx: g.onnx,
       externalData: g.chunks.map((c) => ({ path: c.path, data: blob.slice(c.start, c.end) })),
     });
-    return { encoder: files(buildEncoderAttentionGraph(weights)), decoder: files(buildDecoderAttentionGraph(weights)) };
+    const positions = (await importedPositions(blob, name, weights)).source;
+    return { encoder: files(buildEncoderAttentionGraph(weights)), decoder: files(buildDecoderAttentionGraph(weights)), positions };
   }
   const parts = attentionParts(manifest);
   if (!parts) throw new AttentionUnavailable(V1_REASON);
@@ -85,7 +91,9 @@ async function graphFiles(
       await checkFileContent(p.file, onnx, true, listedFile(manifest, p.file)?.sha256, false);
       return { onnx, externalData: p.externalData.map((path) => ({ path, data: blobOf(path) })) };
     };
-    return { encoder: await read(parts.encoder), decoder: await read(parts.decoder) };
+    const table = manifest.grid?.positionsFile;
+    const positions = positionSourceFromManifest(manifest, table ? new Uint8Array(await blobOf(table).arrayBuffer()) : undefined);
+    return { encoder: await read(parts.encoder), decoder: await read(parts.decoder), positions };
   }
   // A downloaded folder: the attention graphs, and their data files again (the browser's cache, or
   // the offline precache, usually has them), with the manifest's size and hash checks.
@@ -100,7 +108,14 @@ async function graphFiles(
     onnx: fileOf(p.file),
     externalData: p.externalData.map((path) => ({ path, data: fileOf(path) })),
   });
-  return { encoder: get(parts.encoder), decoder: get(parts.decoder) };
+  const table = manifest.grid?.positionsFile;
+  let tableBytes: Uint8Array | undefined;
+  if (table) {
+    const res = await fetch(new URL(table, source.base));
+    if (!res.ok) throw new Error(`${table}: HTTP ${res.status}`);
+    tableBytes = new Uint8Array(await res.arrayBuffer());
+  }
+  return { encoder: get(parts.encoder), decoder: get(parts.decoder), positions: positionSourceFromManifest(manifest, tableBytes) };
 }
 
 async function create(rt: OrtRuntime, provider: Provider, g: GraphFiles, label: string): Promise<ort.InferenceSession> {
@@ -116,10 +131,15 @@ async function create(rt: OrtRuntime, provider: Provider, g: GraphFiles, label: 
   }
 }
 
+export interface ModelAttention {
+  sessions: AttentionSessions;
+  positions: PositionSource;
+}
+
 interface Slot {
   manifest: ModelManifest;
   provider: Provider;
-  sessions: Promise<AttentionSessions>;
+  sessions: Promise<ModelAttention>;
 }
 let slot: Slot | null = null;
 
@@ -128,8 +148,8 @@ export async function releaseAttention(): Promise<void> {
   const s = slot;
   slot = null;
   if (!s) return;
-  const sessions = await s.sessions.catch(() => null);
-  if (sessions) await Promise.allSettled([sessions.encoder.release(), sessions.decoder.release()]);
+  const made = await s.sessions.catch(() => null);
+  if (made) await Promise.allSettled([made.sessions.encoder.release(), made.sessions.decoder.release()]);
 }
 
 /**
@@ -141,14 +161,14 @@ export async function attentionSessions(
   provider: Provider,
   manifest: ModelManifest,
   source: AttentionSource | undefined,
-): Promise<{ sessions: AttentionSessions; made: boolean }> {
-  if (slot && slot.manifest === manifest && slot.provider === provider) return { sessions: await slot.sessions, made: false };
+): Promise<ModelAttention & { made: boolean }> {
+  if (slot && slot.manifest === manifest && slot.provider === provider) return { ...(await slot.sessions), made: false };
   await releaseAttention();
   const sessions = (async () => {
     const files = await graphFiles(manifest, source);
     const encoder = await create(rt, provider, files.encoder, 'encoder');
     try {
-      return { encoder, decoder: await create(rt, provider, files.decoder, 'decoder') };
+      return { sessions: { encoder, decoder: await create(rt, provider, files.decoder, 'decoder') }, positions: files.positions };
     } catch (e) {
       await encoder.release().catch(() => undefined);
       throw e;
@@ -157,7 +177,7 @@ export async function attentionSessions(
   const mine: Slot = { manifest, provider, sessions };
   slot = mine;
   try {
-    return { sessions: await sessions, made: true };
+    return { ...(await sessions), made: true };
   } catch (e) {
     if (slot === mine) slot = null; // the next request tries again
     throw e;

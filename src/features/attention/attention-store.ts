@@ -47,7 +47,7 @@ export function select(change: Partial<AttentionSelection>): void {
 export function attentionSnapshot() {
   const s = useAttention.getState();
   const base = { open: s.rowId !== null, rowId: s.rowId, status: s.status, reason: s.reason };
-  if (!s.data) return { ...base, map: null };
+  if (!s.data) return { ...base, provider: null, maskRatio: null, seed: null, numPatches: null, idsKeep: null, map: null };
   const v = mapView(s.data, s.selection);
   return {
     ...base,
