@@ -7,7 +7,7 @@
  */
 import type * as ort from 'onnxruntime-web';
 import { errorText } from '../mae/error-text.ts';
-import { numPatches as manifestNumPatches, type MaeSessions, type ModelManifest } from '../mae/index.ts';
+import { numPatches as manifestNumPatches, positionSourceFromManifest, type MaeSessions, type ModelManifest } from '../mae/index.ts';
 import type { ErrorMessage, Provider, WorkerResponse } from './messages.ts';
 import { configureOrt, defaultWasmThreads, wasmThreadsFor, type OrtRuntime } from './ort-config.ts';
 import { browserGpu, type GpuLike } from './provider.ts';
@@ -177,9 +177,15 @@ export class WorkerRuntime {
         throw new Error(`onnxruntime could not load ${part.file}: ${errorText(e)}`);
       }
     };
+    // contract v2: where the position tables come from (sin-cos, or the folder's pos-embed.bin resized)
+    const tablesFile = manifest.grid?.positionsFile;
+    const tables = tablesFile ? bytes.get(tablesFile) : undefined;
+    const positions = manifest.grid
+      ? positionSourceFromManifest(manifest, tables instanceof Blob ? new Uint8Array(await tables.arrayBuffer()) : tables)
+      : undefined;
     const encoder = await create(manifest.encoder);
     try {
-      return { encoder, decoder: await create(manifest.decoder) };
+      return { encoder, decoder: await create(manifest.decoder), ...(positions ? { positions } : {}) };
     } catch (e) {
       await encoder.release().catch(() => undefined);
       throw e;
