@@ -25,7 +25,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
-import { numPatches, randomMasking, reconstruct, type MaeSessions, type ModelManifest } from '../../src/mae/index.ts';
+import {
+  numPatches,
+  positionSourceFromManifest,
+  randomMasking,
+  reconstruct,
+  type MaeSessions,
+  type ModelManifest,
+} from '../../src/mae/index.ts';
 import { choosePrecision, importedModelFiles, importWeights, type ImportedModel } from '../../src/features/models/weights/index.ts';
 import {
   int8CacheKey,
@@ -59,7 +66,10 @@ async function sessionsOf(manifest: ModelManifest, files: Map<string, Uint8Array
       executionProviders: ['wasm'],
       externalData: (part.externalData ?? []).map((path) => ({ path, data: files.get(path) as Uint8Array })),
     });
-  return { encoder: await create(manifest.encoder), decoder: await create(manifest.decoder) };
+  // contract v2: the position tables the model declares (a 'table' model's pos-embed.bin among its files)
+  const table = manifest.grid?.positionsFile ? files.get(manifest.grid.positionsFile) : undefined;
+  const positions = positionSourceFromManifest(manifest, table as Uint8Array | undefined);
+  return { encoder: await create(manifest.encoder), decoder: await create(manifest.decoder), positions };
 }
 
 const release = async (s: MaeSessions) => Promise.all([s.encoder.release(), s.decoder.release()]);
@@ -80,8 +90,13 @@ describe('the int8 cache on a real folder (the e2e weights, official .pth)', () 
   const dir = folderDir(path);
   let imported: ImportedModel;
   let file: Blob;
+  // as the worker does (weights-local.ts): a 'table' model's pos-embed.bin goes with the int8 copy
+  const positions = () => {
+    const table = importedModelFiles(imported).get('pos-embed.bin');
+    return table instanceof Uint8Array ? { name: 'pos-embed.bin', data: table } : null;
+  };
   const load = async (d: CacheDir | null = dir): Promise<Int8Load> =>
-    loadInt8({ file, name }, imported.weights, imported.manifest, { dir: d });
+    loadInt8({ file, name }, imported.weights, imported.manifest, { dir: d, positions: positions() });
   const entryFiles = () => readdirSync(path).sort();
 
   it('first load quantizes and keeps 5 files; the second comes from the folder, the same bytes, the same output', async () => {
@@ -91,7 +106,17 @@ describe('the int8 cache on a real folder (the e2e weights, official .pth)', () 
     expect(first.fromCache).toBe(false);
     expect(first.note).toBeNull();
     const key = first.key;
-    expect(entryFiles()).toEqual([`${key}.decoder.bin`, `${key}.decoder.onnx`, `${key}.encoder.bin`, `${key}.encoder.onnx`, `${key}.json`]);
+    // the e2e weights' position tables are random, not sin-cos: a v2 'table' model, pos-embed.bin kept with the copy
+    expect(imported.manifest.grid?.positions).toBe('table');
+    expect(entryFiles()).toEqual([
+      `${key}.decoder.bin`,
+      `${key}.decoder.onnx`,
+      `${key}.encoder.bin`,
+      `${key}.encoder.onnx`,
+      `${key}.json`,
+      `${key}.positions.bin`,
+    ]);
+    expect(first.manifest.files?.['pos-embed.bin']).toEqual(imported.manifest.files?.['pos-embed.bin']);
     const second = await load();
     expect(second.fromCache).toBe(true);
     expect(second.quantizeMs).toBe(0);
@@ -156,7 +181,7 @@ describe('the int8 cache on a real folder (the e2e weights, official .pth)', () 
     expect(r.fromCache).toBe(false);
     expect(r.note).toMatch(/could not be kept \(.*quota.*\): it will be made again next time/i);
     expect(readdirSync(fullPath)).toEqual([]);
-    expect(r.files.size).toBe(4);
+    expect([...r.files.keys()].sort()).toEqual(['decoder.int8.bin', 'decoder.onnx', 'encoder.int8.bin', 'encoder.onnx', 'pos-embed.bin']);
     const none = await load(null);
     expect(none.note).toMatch(/not kept .* made again on every load/);
   }, 60_000);

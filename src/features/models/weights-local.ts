@@ -63,8 +63,13 @@ export async function int8ForImport(imported: ImportedLocalModel, file: LocalMod
   const cache = await openInt8CacheDir();
   onStatus(`Looking for the int8 copy of ${name}…`);
   try {
+    // a v2 'table' model's position tables (pos-embed.bin) go with the int8 copy
+    const tableName = imported.manifest.grid?.positionsFile;
+    const table = tableName ? imported.bytes.get(tableName) : undefined;
+    const positions = tableName && table instanceof Uint8Array ? { name: tableName, data: table } : null;
     const r = await loadInt8({ file: file.blob, name, sha256: file.sha256 ?? null }, imported.imported.weights, imported.manifest, {
       dir: cache.dir,
+      positions,
       ...(cache.dir ? {} : { noCacheWhy: cache.why }),
       onStatus,
       onProgress,

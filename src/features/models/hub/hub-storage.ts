@@ -144,7 +144,8 @@ export async function removeStored(m: HubModel, sha256: string | null = null): P
   if (sha256) {
     const int8 = await int8Folder();
     const key = int8KeyForSha(sha256);
-    if (int8) for (const f of [`${key}.json`, `${key}.encoder.onnx`, `${key}.encoder.bin`, `${key}.decoder.onnx`, `${key}.decoder.bin`]) await int8.removeEntry(f).catch(() => undefined);
+    const names = [`${key}.json`, `${key}.encoder.onnx`, `${key}.encoder.bin`, `${key}.decoder.onnx`, `${key}.decoder.bin`, `${key}.positions.bin`];
+    if (int8) for (const f of names) await int8.removeEntry(f).catch(() => undefined);
   }
 }
 
@@ -169,6 +170,11 @@ export async function int8CopyBytes(sha256: string): Promise<number | null> {
   } catch {
     return null; // no copy, or an unfinished one
   }
+  // a v2 'table' model's position tables, when stored
+  total += await int8
+    .getFileHandle(`${key}.positions.bin`)
+    .then(async (h) => (await h.getFile()).size)
+    .catch(() => 0);
   return total;
 }
 

@@ -11,8 +11,9 @@
  *   a file edited in place keeps neither its size nor its lastModified, and a different checkpoint of
  *   the same size differs in its header (zip directory / safetensors header, first and last MiB).
  *
- * Each entry: `<key>.json` (the record, written last: an entry without it is unfinished), and per
- * graph `<key>.<part>.onnx` and `<key>.<part>.bin`. Before use every file's size and SHA-256 is
+ * Each entry: `<key>.json` (the record, written last: an entry without it is unfinished), per
+ * graph `<key>.<part>.onnx` and `<key>.<part>.bin`, and for a model whose position tables are stored
+ * (contract v2 'table': pos-embed.bin) `<key>.positions.bin`. Before use every file's size and SHA-256 is
  * checked against the record, and the graphs against the ones this build makes from the file (a
  * newer builder means a new graph: the entry is rebuilt); anything that does not match is removed
  * and made again. A cache that cannot be written (no private file system, quota full mid-write)
@@ -60,6 +61,8 @@ export interface Int8CacheRecord {
   manifest: ModelManifest;
   encoder: PartRecord;
   decoder: PartRecord;
+  /** the model's other file (v2 'table' models: the position tables), under its manifest name */
+  positions?: { name: string; bytes: number; sha256: string };
   createdAt: string;
 }
 
@@ -105,6 +108,7 @@ const fileNames = (key: string) => ({
   record: `${key}.json`,
   onnx: (p: Part) => `${key}.${p}.onnx`,
   data: (p: Part) => `${key}.${p}.bin`,
+  positions: `${key}.positions.bin`,
 });
 
 export async function removeInt8Entry(dir: CacheDir, key: string): Promise<void> {
@@ -115,6 +119,7 @@ export async function removeInt8Entry(dir: CacheDir, key: string): Promise<void>
     await dir.remove(names.onnx(p)).catch(() => undefined);
     await dir.remove(names.data(p)).catch(() => undefined);
   }
+  await dir.remove(names.positions).catch(() => undefined);
 }
 
 /** The int8 model as files by manifest name (what the worker's createSessions takes), and its manifest. */
@@ -168,11 +173,25 @@ export async function readInt8Entry(dir: CacheDir, key: string, plan?: Int8Plan)
     files.set(manifest[p].file, onnx);
     files.set(r.dataPath, data);
   }
+  if (record.positions) {
+    const blob = await dir.get(names.positions);
+    if (!blob || blob.size !== record.positions.bytes) return damaged('its position tables file is missing or cut');
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    if ((await sha256Hex(bytes)) !== record.positions.sha256) return damaged("its position tables file's SHA-256 does not match its record");
+    files.set(record.positions.name, bytes);
+  }
   return { entry: { manifest, files, dataBytes: record.encoder.dataBytes + record.decoder.dataBytes }, record };
 }
 
 /** Writes an entry; on failure (quota full mid-write) removes what was written and throws. */
-export async function writeInt8Entry(dir: CacheDir, key: string, model: Int8Model, manifest: ModelManifest, source: Int8Source): Promise<Int8CacheRecord> {
+export async function writeInt8Entry(
+  dir: CacheDir,
+  key: string,
+  model: Int8Model,
+  manifest: ModelManifest,
+  source: Int8Source,
+  positions: { name: string; data: Uint8Array } | null = null,
+): Promise<Int8CacheRecord> {
   const names = fileNames(key);
   const part = async (g: Int8Model['encoder']): Promise<PartRecord> => ({
     onnxBytes: g.onnx.length,
@@ -190,6 +209,7 @@ export async function writeInt8Entry(dir: CacheDir, key: string, model: Int8Mode
     manifest,
     encoder: await part(model.encoder),
     decoder: await part(model.decoder),
+    ...(positions ? { positions: { name: positions.name, bytes: positions.data.length, sha256: await sha256Hex(positions.data) } } : {}),
     createdAt: new Date().toISOString(),
   };
   try {
@@ -198,6 +218,7 @@ export async function writeInt8Entry(dir: CacheDir, key: string, model: Int8Mode
       await dir.put(names.onnx(p), model[p].onnx);
       await dir.put(names.data(p), model[p].data);
     }
+    if (positions) await dir.put(names.positions, positions.data);
     await dir.put(names.record, JSON.stringify(record));
   } catch (e) {
     await removeInt8Entry(dir, key);
@@ -209,7 +230,11 @@ export async function writeInt8Entry(dir: CacheDir, key: string, model: Int8Mode
 /** The int8 form of an fp32 manifest: the same model, its graphs' weights in one buffer per graph. */
 export function int8Manifest(fp32: ModelManifest, model: Pick<Int8Model, 'encoder' | 'decoder' | 'scheme'>): ModelManifest {
   const part = (m: ModelManifest['encoder'], g: Int8Model['encoder']) => ({ ...m, externalData: [g.dataPath] });
+  // the fp32 model's other files (v2 'table' models: pos-embed.bin) stay as they are
+  const replaced = new Set([fp32.encoder.file, fp32.decoder.file, ...(fp32.encoder.externalData ?? []), ...(fp32.decoder.externalData ?? [])]);
+  const kept = Object.fromEntries(Object.entries(fp32.files ?? {}).filter(([name]) => !replaced.has(name)));
   const files: NonNullable<ModelManifest['files']> = {
+    ...kept,
     [fp32.encoder.file]: { bytes: model.encoder.onnx.length },
     [fp32.decoder.file]: { bytes: model.decoder.onnx.length },
     [model.encoder.dataPath]: { bytes: model.encoder.data.length },
@@ -227,6 +252,8 @@ export function int8Manifest(fp32: ModelManifest, model: Pick<Int8Model, 'encode
 
 export interface Int8LoadOptions {
   scheme?: Int8Scheme;
+  /** the position tables file of a v2 'table' model (pos-embed.bin), kept with the int8 copy */
+  positions?: { name: string; data: Uint8Array } | null;
   /** null: no cache here (quantized on every load) */
   dir: CacheDir | null;
   /** why there is no cache, for the note (when dir is null) */
@@ -272,7 +299,7 @@ export async function loadInt8(source: Int8Source, weights: MaeWeights, fp32: Mo
   if (dir) {
     options.onStatus?.('Keeping the int8 copy for the next visit…');
     try {
-      await writeInt8Entry(dir, key, model, manifest, source);
+      await writeInt8Entry(dir, key, model, manifest, source, options.positions ?? null);
     } catch (e) {
       note = `The int8 copy could not be kept (${errorText(e)}): it will be made again next time. The model runs.`;
     }
@@ -282,5 +309,6 @@ export async function loadInt8(source: Int8Source, weights: MaeWeights, fp32: Mo
     files.set(manifest[p].file, model[p].onnx as Uint8Array<ArrayBuffer>);
     files.set(model[p].dataPath, model[p].data as Uint8Array<ArrayBuffer>);
   }
+  if (options.positions) files.set(options.positions.name, options.positions.data as Uint8Array<ArrayBuffer>);
   return { manifest, files, dataBytes: model.encoder.data.length + model.decoder.data.length, fromCache: false, quantizeMs, key, note };
 }
