@@ -72,14 +72,15 @@ test('imported weights on WASM: exact by default, fast (int8) within 2% of PyTor
   console.log(`[int8 e2e] masked MSE PyTorch fp32 ${c.maskedMse}, page exact ${exact}, page int8 ${fast} (${(100 * change).toFixed(3)}%)`);
   expect(change).toBeLessThanOrEqual(INT8_MSE_TOLERANCE);
   expect(fast).not.toBe(exact); // really the int8 model
-  // the copy is in the private file system: five files under int8-cache/
+  // the copy is in the private file system under int8-cache/: two graphs, two buffers, the record,
+  // and the position tables (the e2e weights' are random: a v2 'table' model)
   const stored = await page.evaluate(async () => {
     const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('int8-cache');
     const names: string[] = [];
     for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
     return names.sort();
   });
-  expect(stored).toHaveLength(5);
+  expect(stored).toHaveLength(6);
   expect(stored.filter((n) => n.endsWith('.json'))).toHaveLength(1);
 
   // a new page of the same site: the choice is kept, and the int8 copy comes from storage
