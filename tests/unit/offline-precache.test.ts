@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isPrecached } from '../../src/features/offline/sw-build.ts';
+import { attentionFiles, modelFiles, parseManifest } from '../../src/mae/index.ts';
+import { ROOT } from './support.ts';
 
 // What a second, offline visit needs: written out by hand from the build's folder layout (dist/).
 describe('the offline precache list', () => {
@@ -16,6 +19,15 @@ describe('the offline precache list', () => {
       'models/theory/p8-r95/decoder.onnx',
     ]) {
       expect(isPrecached(rel), rel).toBe(true);
+    }
+  });
+
+  it('holds every file the bundled default folders name (format 2: the .data weights and the attention graphs too)', () => {
+    for (const id of ['default', 'default-int8']) {
+      const m = parseManifest(readFileSync(`${ROOT}models/${id}/manifest.json`, 'utf8'));
+      const files = [...modelFiles(m), ...attentionFiles(m)];
+      expect(files.length, id).toBeGreaterThanOrEqual(2);
+      for (const f of files) expect(isPrecached(`models/${id}/${f}`), `${id}/${f}`).toBe(true);
     }
   });
 
