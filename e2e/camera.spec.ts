@@ -39,7 +39,8 @@ interface CameraDebug {
   counts: { arrived: number; started: number; dropped: number; paused: number; finished: number; reconstructed: number };
   fps: number | null;
   msPerFrame: number | null;
-  mask: { maskRatio: number; visible: number; strategy: string } | null;
+  mask: { maskRatio: number; visible: number; numPatches: number; strategy: string } | null;
+  panel: { width: number; height: number } | null;
   stages: { encodeMs: number; decodeMs: number; reconstructMs: number } | null;
   tracks: string[];
   allTracks: string[];
@@ -116,7 +117,9 @@ test.describe('portrait clip as the camera', () => {
     // intervals of the clip (15 fps), some must have been.
     if ((c.msPerFrame ?? 0) > 2 * (1000 / 15)) expect(c.counts.dropped).toBeGreaterThan(0);
     await expect(page.getByTestId('live-fps')).toHaveText(/fps · \d+ ms\/frame/);
-    console.log(`[camera] ${JSON.stringify(c.counts)} fps ${c.fps?.toFixed(1)} ms/frame ${c.msPerFrame?.toFixed(0)} stages ${JSON.stringify(c.stages)}`);
+    console.log(
+      `[camera] ${JSON.stringify(c.counts)} fps ${c.fps?.toFixed(1)} ms/frame ${c.msPerFrame?.toFixed(0)} stages ${JSON.stringify(c.stages)}`,
+    );
 
     // The model's input is the frame's centre square: rows 38..261 of the 224 × 300 frame.
     const original = await livePanel(page, 'original');
@@ -129,7 +132,8 @@ test.describe('portrait clip as the camera', () => {
     expect(top).toBeGreaterThan(2 * ORIGINAL_TOL);
 
     // The live row follows the mask controls: 75% of 196 patches hidden, then 50% after the slider moves.
-    expect(c.mask).toEqual({ maskRatio: 0.75, visible: 49, strategy: 'random' });
+    expect(c.mask).toEqual({ maskRatio: 0.75, visible: 49, numPatches: 196, strategy: 'random' });
+    expect(c.panel).toEqual({ width: 224, height: 224 });
     await page.getByTestId('ratio-slider').fill('0.5');
     await expect.poll(async () => (await cam(page)).mask?.visible, { timeout: 60_000 }).toBe(98);
     expect((await debugRows(page)).length).toBe(1);
@@ -150,6 +154,18 @@ test.describe('portrait clip as the camera', () => {
     await page.getByTestId('live-pause').click();
     await expect(page.getByTestId('live-row')).toHaveAttribute('data-status', 'live');
     await waitReconstructed(page, during.counts.reconstructed + 2);
+  });
+
+  test('Whole photo: the live row shows the whole portrait frame on its own patch grid', async () => {
+    await page.getByTestId('photo-whole').check();
+    // 224 × 300, patch 16, long side at most 448: 14 × round(18.75) = 14 × 19 patches, 224 × 304 px;
+    // at the slider's 0.5, int(266 × 0.5) = 133 visible.
+    await expect.poll(async () => (await cam(page)).panel, { timeout: 60_000 }).toEqual({ width: 224, height: 304 });
+    const c = await cam(page);
+    expect(c.mask).toEqual({ maskRatio: 0.5, visible: 133, numPatches: 266, strategy: 'random' });
+    await waitReconstructed(page, c.counts.reconstructed + 2);
+    await page.getByTestId('photo-crop').check();
+    await expect.poll(async () => (await cam(page)).panel, { timeout: 60_000 }).toEqual({ width: 224, height: 224 });
   });
 
   test('Snapshot adds the frame as an ordinary row', async () => {

@@ -47,7 +47,9 @@ export interface CameraDebug {
   /** The shown frame's stages on the page's clock: drawn and encoded, decoded in the worker, reconstructed. */
   stages: FrameStages | null;
   /** The shown frame's mask: ratio, visible patches, strategy (null before the first frame). */
-  mask: { maskRatio: number; visible: number; strategy: string } | null;
+  mask: { maskRatio: number; visible: number; numPatches: number; strategy: string } | null;
+  /** The shown panels' size in pixels (the model's square for the crop; the frame's aspect when whole). */
+  panel: { width: number; height: number } | null;
   /** readyState of the tracks of the latest camera stream ('ended' once released). */
   tracks: MediaStreamTrackState[];
   /** readyState of every camera track this page opened, oldest first (a switch releases the old one). */
@@ -125,7 +127,8 @@ export class CameraController implements CameraActions {
     });
     const settings = track.getSettings();
     set({
-      sourceName: track.label || 'camera',
+      // Some labels are paths (a virtual or fake camera's file): the last part says enough.
+      sourceName: track.label.split(/[\\/]/).pop() || 'camera',
       // A front camera is shown as in a mirror; laptops' cameras face the person and rarely say so.
       mirrored: settings.facingMode !== 'environment',
       deviceId: settings.deviceId ?? deviceId ?? null,
@@ -200,7 +203,15 @@ export class CameraController implements CameraActions {
       msPerFrame: s.msPerFrame,
       stages: this.stages,
       worker: s.result ? { modelMs: s.result.encoderMs + s.result.decoderMs, totalMs: s.result.totalMs } : null,
-      mask: s.result ? { maskRatio: s.result.maskRatio, visible: s.result.visible, strategy: s.result.maskStrategy ?? 'random' } : null,
+      mask: s.result
+        ? {
+            maskRatio: s.result.maskRatio,
+            visible: s.result.visible,
+            numPatches: s.result.numPatches,
+            strategy: s.result.maskStrategy ?? 'random',
+          }
+        : null,
+      panel: s.result ? { width: s.result.panels.original.width, height: s.result.panels.original.height } : null,
       tracks: this.lastTracks.map((t) => t.readyState),
       allTracks: this.openedTracks.map((t) => t.readyState),
       objectUrl: this.objectUrl !== null,
@@ -310,13 +321,16 @@ export class CameraController implements CameraActions {
       const size = liveFrameSize(width, height);
       const blob = this.frameBmp(video, size.width, size.height);
       const t1 = performance.now();
-      await client.decode(LIVE_IMAGE_ID, 'live frame', blob);
+      const decoded = await client.decode(LIVE_IMAGE_ID, 'live frame', blob);
       const t2 = performance.now();
       const s = useStore.getState();
+      // Whole photos (the Photo control) where the model keeps them, else the centre crop, as rows do.
+      const whole = s.wholePhotos ? (decoded.whole ?? null) : null;
       const result = await client.reconstruct({
         imageId: LIVE_IMAGE_ID,
         seed: imageSeed(s.seed, 0, s.sameMaskForAll),
-        ...maskRequest(s, modelPatches(s)),
+        ...maskRequest(s, modelPatches(s), whole),
+        ...(whole ? { whole: true } : {}),
       });
       if (gen !== this.generation) return;
       const t3 = performance.now();

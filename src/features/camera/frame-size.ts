@@ -4,7 +4,10 @@
  * most `maxSide` and never enlarged. Small enough to encode in a few milliseconds, still larger
  * than the model's input on the shorter side for the usual 4:3 and 16:9 cameras.
  */
-export const LIVE_MAX_SIDE = 448;
+import { WHOLE_MAX_SIDE } from '../grid/whole-photo.ts';
+
+/** The whole-photo bound (src/features/grid/whole-photo.ts): a whole frame is then never resampled twice. */
+export const LIVE_MAX_SIDE = WHOLE_MAX_SIDE;
 
 export function liveFrameSize(width: number, height: number, maxSide = LIVE_MAX_SIDE): { width: number; height: number } {
   if (!(width > 0 && height > 0)) throw new Error(`No frame size (${width}×${height}).`);
