@@ -25,7 +25,8 @@ import {
   resizeShorterSideCenterCrop,
   toNormalizedChw,
 } from '../../src/mae/index.ts';
-import type { MaeSessions } from '../../src/mae/reconstruct.ts';
+import { positionFeeds, type MaeSessions } from '../../src/mae/reconstruct.ts';
+import { importedPositions } from '../../src/features/models/weights/positions.ts';
 import { importWeights, type ImportedModel } from '../../src/features/models/weights/index.ts';
 import { readMaeWeights } from '../../src/features/models/weights/import-weights.ts';
 import { buildInt8Graphs, type Int8Model } from '../../src/features/models/weights/quantize-int8.ts';
@@ -176,8 +177,10 @@ describe('int8 graphs of random multi-head weights stay within a stated toleranc
   for (const file of ['mae_visualize_vit_tiny.pth', 'mae_pretrain_vit_tiny_full.pth', 'hf/pytorch_model.bin'] as const) {
     it(`${file}: pred relL2 vs PyTorch <= ${INT8_TOLERANCE}`, async () => {
       const blob = await fixture(file);
-      const q = await buildInt8Graphs(await readMaeWeights(blob, file, FIXTURE_HEADS), blob, file);
-      const sessions = await int8Sessions(q);
+      const weights = await readMaeWeights(blob, file, FIXTURE_HEADS);
+      const q = await buildInt8Graphs(weights, blob, file);
+      // contract v2 graphs: fed the position tables the page decides for the file (random ones here: 'table')
+      const sessions = { ...(await int8Sessions(q)), positions: (await importedPositions(blob, file, weights)).source };
       try {
         const ref = references.models[file];
         const image = new ort.Tensor('float32', f32(ref.image), ref.imageShape);
@@ -185,8 +188,9 @@ describe('int8 graphs of random multi-head weights stay within a stated toleranc
           new ort.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
         let worst = 0;
         for (const c of ref.cases) {
-          const { latent } = await sessions.encoder.run({ image, ids_keep: ids(c.idsKeep) });
-          const { pred } = await sessions.decoder.run({ latent, ids_restore: ids(c.idsRestore) });
+          const pos = positionFeeds(sessions, ort.Tensor, { height: ref.imageShape[2], width: ref.imageShape[3] }, c.idsRestore[0].length);
+          const { latent } = await sessions.encoder.run({ image, ids_keep: ids(c.idsKeep), ...pos.encoder });
+          const { pred } = await sessions.decoder.run({ latent, ids_restore: ids(c.idsRestore), ...pos.decoder });
           const d = compare(pred.data as Float32Array, f32(c.pred));
           worst = Math.max(worst, d.relL2);
         }
