@@ -146,3 +146,28 @@ describe('captions and file names', () => {
     expect(fileStem('???.png')).toBe('image');
   });
 });
+
+describe('exportLayout with whole photos (rows of different panel sizes)', () => {
+  it('lays each row at its own panel size, as wide as the widest row (hand-computed)', () => {
+    const l = exportLayout({
+      rows: 2,
+      panelSize: 224,
+      rowSizes: [
+        { width: 320, height: 224 },
+        { width: 224, height: 320 },
+      ],
+    });
+    // pad 12, gap 8, caption 40, label 18: row 0 is 4×320 + 3×8 = 1304 wide, 40 + 18 + 224 = 282 high
+    expect(l.width).toBe(12 + 1304 + 12);
+    expect(l.rows[0].panels[1]).toEqual({ x: 12 + 328, y: 12 + 58, w: 320, h: 224 });
+    // row 1 starts after row 0 and the row gap (16): y = 12 + 282 + 16 = 310; its panels are 224×320
+    expect(l.rows[1].panels[0]).toEqual({ x: 12, y: 310 + 58, w: 224, h: 320 });
+    expect(l.height).toBe(310 + 58 + 320 + 12);
+  });
+  it('says what is wrong with the sizes', () => {
+    expect(() => exportLayout({ rows: 2, panelSize: 224, rowSizes: [{ width: 1, height: 1 }] })).toThrow(
+      'rowSizes must give 2 sizes (got 1)',
+    );
+    expect(() => exportLayout({ rows: 1, panelSize: 224, rowSizes: [{ width: 0, height: 5 }] })).toThrow(/positive integers \(got 0×5\)/);
+  });
+});

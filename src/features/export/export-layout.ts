@@ -31,6 +31,11 @@ export interface ExportLayoutOptions {
   rows: number;
   /** panel side in pixels (the model's image size) */
   panelSize: number;
+  /**
+   * Each row's panel size when they differ (whole photos keep their aspect ratio); absent: every
+   * row's panels are panelSize square. The export is as wide as its widest row.
+   */
+  rowSizes?: readonly { width: number; height: number }[];
   panels?: number;
   /** outer margin */
   pad?: number;
@@ -52,25 +57,34 @@ export function exportLayout(opts: ExportLayoutOptions): ExportLayout {
   for (const [name, v] of Object.entries({ rows, panelSize, panels })) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer (got ${v})`);
   }
+  const sizes = opts.rowSizes ?? Array.from({ length: rows }, () => ({ width: panelSize, height: panelSize }));
+  if (sizes.length !== rows) throw new RangeError(`rowSizes must give ${rows} sizes (got ${sizes.length})`);
+  for (const { width, height } of sizes) {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new RangeError(`a row's panel size must be positive integers (got ${width}×${height})`);
+    }
+  }
   for (const [name, v] of Object.entries({ pad, gap, captionHeight, labelHeight })) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative integer (got ${v})`);
   }
-  const innerWidth = panels * panelSize + (panels - 1) * gap;
-  const rowHeight = captionHeight + labelHeight + panelSize;
+  const innerWidth = Math.max(...sizes.map((sz) => panels * sz.width + (panels - 1) * gap));
   const rowGap = 2 * gap;
   const out: ExportRowLayout[] = [];
+  let y = pad;
   for (let i = 0; i < rows; i++) {
-    const y = pad + i * (rowHeight + rowGap);
+    const { width: pw, height: ph } = sizes[i];
+    const rowHeight = captionHeight + labelHeight + ph;
     const panelY = y + captionHeight + labelHeight;
-    const xs = Array.from({ length: panels }, (_, p) => pad + p * (panelSize + gap));
+    const xs = Array.from({ length: panels }, (_, p) => pad + p * (pw + gap));
     out.push({
       row: { x: pad, y, w: innerWidth, h: rowHeight },
       caption: { x: pad, y, w: innerWidth, h: captionHeight },
-      labels: xs.map((x) => ({ x, y: y + captionHeight, w: panelSize, h: labelHeight })),
-      panels: xs.map((x) => ({ x, y: panelY, w: panelSize, h: panelSize })),
+      labels: xs.map((x) => ({ x, y: y + captionHeight, w: pw, h: labelHeight })),
+      panels: xs.map((x) => ({ x, y: panelY, w: pw, h: ph })),
     });
+    y += rowHeight + rowGap;
   }
-  return { width: 2 * pad + innerWidth, height: 2 * pad + rows * rowHeight + (rows - 1) * rowGap, rows: out };
+  return { width: 2 * pad + innerWidth, height: y - rowGap + pad, rows: out };
 }
 
 export interface ExportCaption {

@@ -58,7 +58,9 @@ export function putPanel(ctx: CanvasRenderingContext2D, img: RgbaImage, at: { x:
 export function renderExport(rows: readonly ExportRow[]): HTMLCanvasElement {
   if (rows.length === 0) throw new Error('nothing to export');
   const panelSize = rows[0].panels[0].width;
-  const layout = exportLayout({ rows: rows.length, panelSize, panels: EXPORT_PANELS.length });
+  // whole photos: each row's panels at their own size
+  const rowSizes = rows.map((r) => ({ width: r.panels[0].width, height: r.panels[0].height }));
+  const layout = exportLayout({ rows: rows.length, panelSize, panels: EXPORT_PANELS.length, rowSizes });
   const { canvas, ctx } = whiteCanvas(layout.width, layout.height);
   ctx.textBaseline = 'middle';
   rows.forEach((row, i) => {
