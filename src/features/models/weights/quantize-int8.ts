@@ -26,6 +26,10 @@
  * only float32 weights held besides it are those of the layer being quantized (ViT-H's largest,
  * fc1, is 26 MB). The user's file is read by byte ranges, as everywhere else.
  *
+ * The page uses it on load (the model card's "fast (int8)", int8-cache.ts keeps the result):
+ * planInt8Graphs lays out the graphs without reading a weight, so a cached buffer can be checked
+ * against the graph this build makes; fillInt8Graphs reads and quantizes.
+ *
  * Pure TypeScript (no DOM): runs in the worker and in Node.
  */
 import type { MaeWeights } from './architecture.ts';
