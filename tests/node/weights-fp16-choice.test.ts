@@ -3,7 +3,10 @@
 // fp16 graphs' manifest (fp16-import.ts) pointing at the float16 buffers.
 import { describe, expect, it } from 'vitest';
 import { chooseGpuPrecision, fp16FailedChoice, hasShaderF16, SHADER_F16 } from '../../src/features/models/weights/fp16-choice.ts';
-import { fp16Manifest } from '../../src/features/models/weights/fp16-import.ts';
+import { fp16Import, fp16Manifest } from '../../src/features/models/weights/fp16-import.ts';
+import { readMaeWeights } from '../../src/features/models/weights/import-weights.ts';
+import { importWeights } from '../../src/features/models/weights/index.ts';
+import { FIXTURE_HEADS, fixture } from '../unit/weights-support.ts';
 import type { ModelManifest } from '../../src/mae/index.ts';
 
 describe('hasShaderF16', () => {
@@ -68,7 +71,7 @@ describe('fp16Manifest', () => {
       patchSize: 16,
       encoder: { file: 'encoder.onnx', externalData: ['encoder.weights.0.bin'] },
       decoder: { file: 'decoder.onnx', externalData: ['decoder.weights.0.bin'] },
-      files: { 'encoder.onnx': { bytes: 1 } },
+      files: { 'encoder.onnx': { bytes: 1 }, 'encoder.weights.0.bin': { bytes: 9 }, 'pos-embed.bin': { bytes: 5 } },
       source: { kind: 'imported-weights', file: 'mae.pth' },
     } as unknown as ModelManifest;
     const graph = (path: string, n: number) => ({
@@ -85,6 +88,7 @@ describe('fp16Manifest', () => {
     expect(m.encoder.externalData).toEqual(['encoder.fp16.bin']);
     expect(m.decoder.externalData).toEqual(['decoder.fp16.bin']);
     expect(m.files).toEqual({
+      'pos-embed.bin': { bytes: 5 }, // a v2 'table' model's position tables stay; the fp32 weights go
       'encoder.onnx': { bytes: 7 },
       'decoder.onnx': { bytes: 3 },
       'encoder.fp16.bin': { bytes: 70 },
@@ -92,5 +96,30 @@ describe('fp16Manifest', () => {
     });
     expect(m.source).toEqual({ kind: 'imported-weights', file: 'mae.pth', precision: 'fp16', fp16Fp32Ops: ['LayerNormalization'] });
     expect(fp32.encoder.externalData).toEqual(['encoder.weights.0.bin']); // the fp32 manifest is not changed
+  });
+});
+
+describe('fp16Import', () => {
+  it("gives createSessions the fp16 graphs, their float16 buffers and the model's other files, and none of the fp32 weights", async () => {
+    const file = 'mae_visualize_vit_tiny.pth';
+    const blob = await fixture(file);
+    const imported = await importWeights(blob, file, FIXTURE_HEADS);
+    const fp32Files = new Map<string, Uint8Array<ArrayBuffer> | Blob>([
+      [imported.manifest.encoder.file, imported.encoder as Uint8Array<ArrayBuffer>],
+      [imported.manifest.decoder.file, imported.decoder as Uint8Array<ArrayBuffer>],
+    ]);
+    for (const e of imported.externalData) fp32Files.set(e.path, e.data);
+    const positions = new Uint8Array([1, 2, 3, 4]);
+    fp32Files.set('pos-embed.bin', positions);
+    const fp32 = { ...imported.manifest, files: { ...imported.manifest.files, 'pos-embed.bin': { bytes: 4 } } };
+    const r = await fp16Import(fp32, fp32Files, await readMaeWeights(blob, file, FIXTURE_HEADS), blob, file);
+    expect([...r.files.keys()].sort()).toEqual(['decoder.fp16.bin', 'decoder.onnx', 'encoder.fp16.bin', 'encoder.onnx', 'pos-embed.bin']);
+    expect(r.files.get('pos-embed.bin')).toBe(positions);
+    expect(Object.keys(r.manifest.files ?? {}).sort()).toEqual([...r.files.keys()].sort());
+    for (const [name, f] of r.files) expect((r.manifest.files ?? {})[name]?.bytes, name).toBe(f instanceof Blob ? f.size : f.length);
+    // about half the float32 weights: float16 everywhere but the LayerNorms (float32), 64-byte alignment per tensor
+    const params = imported.card.encoderParams + imported.card.decoderParams;
+    expect(r.dataBytes / (4 * params)).toBeGreaterThan(0.45);
+    expect(r.dataBytes / (4 * params)).toBeLessThan(0.6);
   });
 });

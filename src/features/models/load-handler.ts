@@ -159,7 +159,7 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
           return { manifest: { ...fp32Manifest, source: { ...(fp32Manifest.source as object), precision: c.precision, precisionReason: c.reason } }, bytes: fp32Bytes };
         };
         post({ type: 'status', id: req.id, phase: 'downloading', message: 'Rounding the weights to fp16…' });
-        const fp16 = await asModelError(() => fp16Import(fp32Manifest, imported.imported.weights, file.blob, file.path, (done, total) => progress(done, total, file.path)));
+        const fp16 = await asModelError(() => fp16Import(fp32Manifest, fp32Bytes, imported.imported.weights, file.blob, file.path, (done, total) => progress(done, total, file.path)));
         manifest = { ...fp16.manifest, source: { ...(fp16.manifest.source as object), ...precisionFacts } };
         bytes = fp16.files;
         filesMs += performance.now() - tFp16;
@@ -274,7 +274,7 @@ function reloader(req: LoadRequest, base: URL, manifest: ModelManifest): () => P
       // an fp16 model (WebGPU with shader-f16) moves to WASM as the same fp16 graphs (onnxruntime's CPU kernels cast around what they lack)
       if ((manifest.source as { precision?: string } | undefined)?.precision !== 'fp16') return imported.bytes;
       const file = local.files[0];
-      return (await fp16Import(imported.manifest, imported.imported.weights, file.blob, file.path)).files;
+      return (await fp16Import(imported.manifest, imported.bytes, imported.imported.weights, file.blob, file.path)).files;
     };
   }
   if (local) return async () => (await readLocalModel(local.files, noProgress)).bytes;
