@@ -39,7 +39,11 @@ for (const bound of [224, 320, 448, 640]) {
 }
 
 ortWeb.env.wasm.numThreads = 1;
-console.log(`# ${new Date().toISOString()} | ${cpus()[0].model} × ${cpus().length} | load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `# ${new Date().toISOString()} | ${cpus()[0].model} × ${cpus().length} | load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`# ${manifest.name}, ratio 0.75, batch 1, median of ${runs} after one warm-up`);
 console.log('| size | patches | WASM ms/image | native ms/image |');
 console.log('|---|---:|---:|---:|');
@@ -64,4 +68,8 @@ for (const s of sizes) {
   const n = await time(native, ortNode);
   console.log(`| ${s.label} (${s.width}×${s.height}) | ${L} | ${w.toFixed(1)} | ${n.toFixed(1)} |`);
 }
-console.log(`# load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `# load after: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
