@@ -29,8 +29,9 @@ def tiny(**kw):
     return MaskedAutoencoderViT(**cfg)
 
 
-def replay(model_dir: Path, ref_dir: Path) -> dict:
-    out = subprocess.run(["node", str(REPO / "scripts" / "replay-reference.mjs"), str(model_dir), str(ref_dir)],
+def replay(model_dir: Path, ref_dir: Path, tol: float = 1e-4) -> dict:
+    out = subprocess.run(["node", str(REPO / "scripts" / "replay-reference.mjs"), str(model_dir), str(ref_dir),
+                          "--tol", str(tol)],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr + out.stdout
     return json.loads(out.stdout.strip().splitlines()[-1])
