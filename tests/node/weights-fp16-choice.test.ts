@@ -14,7 +14,7 @@ describe('hasShaderF16', () => {
     expect(SHADER_F16).toBe('shader-f16'); // the WebGPU spec's name
     expect(hasShaderF16({ features: new Set(['shader-f16', 'timestamp-query']) })).toBe(true);
     expect(hasShaderF16({ features: new Set(['timestamp-query']) })).toBe(false);
-    // SwiftShader's adapter as headless Chromium reports it (e2e/webgpu-precision.spec.ts sees the real one)
+    // SwiftShader's adapter as headless Chromium reports it (e2e/webgpu-fp16.spec.ts asks the real one)
     expect(hasShaderF16({ features: new Set(['depth-clip-control', 'float32-filterable', 'indirect-first-instance']) })).toBe(false);
   });
 
