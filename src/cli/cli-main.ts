@@ -21,6 +21,7 @@ import { decodeImage, encodePng, sideBySide } from './image-io.ts';
 import { loadNodeModel, ort, type NodeModel } from './node-model.ts';
 import { loadNodeWeights } from './node-weights.ts';
 import { WeightsError } from '../features/models/weights/index.ts';
+import { attentionOutputs, loadNodeAttention, type AttentionChoice, type NodeAttention } from './cli-attention.ts';
 
 export const USAGE = `Usage: npm run cli -- [options] image1.jpg [image2.png ...]
 
@@ -43,6 +44,14 @@ Options:
   --sheet        write one <name>.sheet.png (masked | reconstruction | reconstruction+visible |
                  original) instead of four PNGs
   --threads N    onnxruntime intra-op threads (default 0 = all cores)
+  --attention    also write the attention maps (the page's attention view): <name>.attention-encoder-cls.png
+                 (where the encoder's cls token attends), <name>.attention-rollout.png (its rollout through
+                 the blocks, Abnar & Zuidema), <name>.attention-decoder-p<P>.png (where the decoder's token of
+                 patch P attends: for a hidden patch, where it copied from) and <name>.attention.json (the
+                 numbers per patch). Needs --weights or a folder exported with attention graphs (contract v2)
+  --attention-patch P   the decoder's query patch, 0..L-1 raster order (default: the first hidden one)
+  --attention-layer N   block, 1..depth (default: the last)
+  --attention-head H    head, 1..heads, or mean (default: mean)
   -h, --help     show this help
 
 Per image <name>: <name>.masked.png, <name>.reconstruction.png,
@@ -76,6 +85,7 @@ interface Options {
   weights?: string;
   numHeads?: number;
   decoderNumHeads?: number;
+  attention: AttentionChoice | null;
   files: string[];
 }
 
@@ -96,6 +106,10 @@ function parseOptions(argv: string[]): Options | 'help' {
         weights: { type: 'string' },
         'num-heads': { type: 'string' },
         'decoder-num-heads': { type: 'string' },
+        attention: { type: 'boolean', default: false },
+        'attention-patch': { type: 'string' },
+        'attention-layer': { type: 'string' },
+        'attention-head': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -124,7 +138,28 @@ function parseOptions(argv: string[]): Options | 'help' {
   if ((numHeads !== undefined || decoderNumHeads !== undefined) && v.weights === undefined) {
     throw new UsageError('--num-heads and --decoder-num-heads go with --weights');
   }
+  const whole = (flag: string, value: string | undefined, min: number): number | null => {
+    if (value === undefined) return null;
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min)
+      throw new UsageError(`--${flag} must be an integer >= ${min} (got ${value})`);
+    return n;
+  };
+  const headText = v['attention-head'];
+  const attentionHead = headText === undefined || headText === 'mean' ? 'mean' : (whole('attention-head', headText, 1) as number) - 1;
+  const attentionLayer = whole('attention-layer', v['attention-layer'], 1);
+  const attention: AttentionChoice | null = v.attention
+    ? {
+        patch: whole('attention-patch', v['attention-patch'], 0),
+        layer: attentionLayer === null ? -1 : attentionLayer - 1,
+        head: attentionHead,
+      }
+    : null;
+  if (!v.attention && (v['attention-patch'] ?? v['attention-layer'] ?? headText) !== undefined) {
+    throw new UsageError('--attention-patch, --attention-layer and --attention-head go with --attention');
+  }
   return {
+    attention,
     ratio,
     seed,
     sameMask: v['same-mask'],
@@ -180,7 +215,14 @@ function outputNames(files: string[]): string[] {
 
 const round = (v: number | null, digits: number): number | null => (v === null || !Number.isFinite(v) ? v : Number(v.toFixed(digits)));
 
-async function processImage(model: NodeModel, opts: Options, file: string, index: number, name: string): Promise<ImageMetrics> {
+async function processImage(
+  model: NodeModel,
+  opts: Options,
+  file: string,
+  index: number,
+  name: string,
+  attention: NodeAttention | null,
+): Promise<ImageMetrics> {
   const m = model.manifest;
   const bytes = await readFile(file).catch((e: Error) => {
     throw new Error(`cannot read file (${e.message})`);
@@ -217,6 +259,13 @@ async function processImage(model: NodeModel, opts: Options, file: string, index
         [`${name}.reconstruction-visible.png`, encodePng(panels.reconstructionWithVisible)],
         [`${name}.original.png`, encodePng(panels.original)],
       ];
+  if (attention && opts.attention) {
+    const a = await attentionOutputs(attention, m, chw, masks, panels.original, name, opts.attention);
+    outputs.push(...a.files, [
+      `${name}.attention.json`,
+      Buffer.from(`${JSON.stringify({ file, maskRatio: opts.ratio, imageSeed: seedForImage, ...a.json }, null, 1)}\n`),
+    ]);
+  }
   for (const [f, data] of outputs) await writeFile(join(opts.out, f), data);
 
   const visible = lenKeep(L, opts.ratio);
@@ -271,6 +320,20 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     io.err(e instanceof WeightsError ? `mae-cli: ${e.message}` : `mae-cli: cannot load ${what}: ${(e as Error).message}`);
     return 1;
   }
+  let attention: NodeAttention | null = null;
+  if (opts.attention) {
+    try {
+      attention = await loadNodeAttention(
+        model,
+        { weights: opts.weights === undefined ? undefined : resolve(opts.weights), modelDir: resolve(opts.model) },
+        opts.threads,
+      );
+    } catch (e) {
+      io.err(`mae-cli: attention ${(e as Error).message.replace(/^unavailable: /, 'is unavailable: ')}`);
+      await model.release();
+      return 1;
+    }
+  }
   try {
     await mkdir(opts.out, { recursive: true });
     const m = model.manifest;
@@ -291,7 +354,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     for (let i = 0; i < opts.files.length; i++) {
       const file = opts.files[i];
       try {
-        const r = await processImage(model, opts, file, i, names[i]);
+        const r = await processImage(model, opts, file, i, names[i], attention);
         metrics.images.push(r);
         const mse = r.maskedMse === null ? 'n/a' : r.maskedMse.toFixed(4);
         const psnr = r.psnr === null ? 'n/a' : `${r.psnr.toFixed(2)} dB`;
@@ -312,5 +375,6 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     return metrics.failed.length ? 1 : 0;
   } finally {
     await model.release();
+    await attention?.release();
   }
 }

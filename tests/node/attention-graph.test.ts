@@ -15,7 +15,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, openAsBlob, readFileSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { positionTables, randomMasking, reconstruct, type PositionSource } from '../../src/mae/index.ts';
+import {
+  parseManifest,
+  positionSourceFromManifest,
+  positionTables,
+  randomMasking,
+  reconstruct,
+  type PositionSource,
+} from '../../src/mae/index.ts';
 import { attentionRow, rolloutCls } from '../../src/features/attention/attention-math.ts';
 import {
   runAttention,
@@ -218,3 +225,55 @@ describeModel(
   vitBCheckpoint,
   'mae_visualize_vit_base.pth',
 );
+
+// (c) the bundled folder's own attention graphs (contract v2: encoder-attention.onnx and
+//     decoder-attention.onnx, written by the Python exporter, weights in encoder.onnx.data /
+//     decoder.onnx.data), fed the exact sin-cos tables its manifest declares.
+describe('the bundled v2 folder’s own attention graphs (models/default)', () => {
+  const dir = `${ROOT}models/default/`;
+  const manifest = parseManifest(readFileSync(`${dir}manifest.json`, 'utf8'));
+  const ref = readRef('default.json');
+  it.skipIf(!manifest.attention)(
+    `reproduce PyTorch within ${TOLERANCE} (encoder per head, mean, rollout; decoder per head, mean)`,
+    async () => {
+      const att = manifest.attention!;
+      const bytes = (f: string) => new Uint8Array(readFileSync(`${dir}${f}`));
+      const create = (p: { file: string; externalData?: string[] }) =>
+        ort.InferenceSession.create(bytes(p.file), {
+          executionProviders: ['wasm'],
+          externalData: (p.externalData ?? []).map((path) => ({ path, data: bytes(path) })),
+        });
+      const sessions = { encoder: await create(att.encoder), decoder: await create(att.decoder) };
+      try {
+        const side = manifest.imgSize / manifest.patchSize;
+        const source = positionSourceFromManifest(manifest);
+        const tables = positionTables(
+          { ...source, encoderDim: manifest.encoder.embedDim, decoderDim: manifest.decoder.embedDim },
+          side,
+          side,
+        );
+        const c = ref.cases[0];
+        const masks = randomMasking(c.seed, side * side, c.maskRatio);
+        const size = manifest.imgSize;
+        const r = await runAttention(
+          sessions,
+          ort.Tensor,
+          loadReference().float32('goldfinch/image'),
+          { height: size, width: size },
+          masks,
+          tables,
+        );
+        const e = worstDiff(r.encoder, c.encoder);
+        const d = worstDiff(r.decoder, c.decoder);
+        console.log(
+          `models/default attention graphs: encoder max|d| ${e.perHead.toExponential(2)} (rollout ${e.rollout.toExponential(2)}), decoder ${d.perHead.toExponential(2)}`,
+        );
+        expect(Math.max(e.perHead, e.mean, e.rollout, d.perHead, d.mean)).toBeLessThanOrEqual(TOLERANCE);
+      } finally {
+        await sessions.encoder.release();
+        await sessions.decoder.release();
+      }
+    },
+    120_000,
+  );
+});
