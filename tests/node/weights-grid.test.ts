@@ -5,14 +5,18 @@
  * Against PyTorch (tests/fixtures/grid-v2/make_weights_grid_refs.py: models_mae.py with the tables
  * for the h×w grid): random stored tables (tiny fixture at 3×5 and 5×3; the e2e fixture at 224×320 and
  * 320×224 from its 7×7 tables), and exact sin-cos tables (3×5, 5×3).
- * Tolerance: the contract's, max|Δ| <= 1e-4 · max(1, max|ref|).
+ * and a random ViT-B/16 (tests/reference/vit-b-random: 224×320 and 320×224 photos, exact sin-cos).
+ * Tolerance: the contract's, max|Δ| <= 1e-4 · max(1, max|ref|) (measured: ViT-B 3.3e-6).
  */
-import { openAsBlob, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, openAsBlob, readFileSync } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { importWeights, importedModelFiles } from '../../src/features/models/weights/index.ts';
-import { positionSourceFromManifest, randomMasking, reconstructBatch, type GridManifest } from '../../src/mae/index.ts';
-import { ROOT } from '../unit/support.ts';
+import { imageSeed, positionSourceFromManifest, randomMasking, reconstructBatch, type GridManifest } from '../../src/mae/index.ts';
+import { parseReference } from '../../src/testing/reference.ts';
+import { ROOT, compare, maxAbs } from '../unit/support.ts';
 import { FIXTURE_HEADS } from '../unit/weights-support.ts';
 
 ortWeb.env.wasm.numThreads = 1;
@@ -101,4 +105,64 @@ describe('imported weights on non-square grids match PyTorch (onnxruntime-web WA
       }
     });
   }
+});
+
+// A random ViT-B/16 in the official layout (exact sin-cos tables), as tests/reference/vit-b-random
+// describes it: its 450 MB file is written again from its seed when missing (reference.json "model").
+const vitB = JSON.parse(readFileSync(`${ROOT}tests/reference/vit-b-random/reference.json`, 'utf8')) as {
+  model: { weights: string; sha256: string; make: string };
+  gridCases: { key: string; imageTensor: string; gridH: number; gridW: number; maskRatio: number; seed: number }[];
+  gridImages: { tensor: string; height: number; width: number }[];
+};
+const PYTHON = '/usr/bin/python3';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const vitBPath = `${ROOT}${vitB.model.weights}`;
+
+describe('a random ViT-B/16 (official layout) on 224×320 and 320×224 matches PyTorch (tests/reference/vit-b-random)', () => {
+  it.skipIf(!hasTorch && !existsSync(vitBPath))(
+    'whole photos through the imported v2 graphs (sin-cos tables computed for 14×20 and 20×14)',
+    async () => {
+      const sha = () => createHash('sha256').update(readFileSync(vitBPath)).digest('hex');
+      if (!existsSync(vitBPath) || sha() !== vitB.model.sha256) {
+        execFileSync(PYTHON, ['-m', 'mae_playground.attention_reference', '--vit-b-weights', vitBPath], {
+          cwd: ROOT,
+          env: { ...process.env, PYTHONPATH: `${ROOT}python` },
+        });
+      }
+      expect(sha()).toBe(vitB.model.sha256);
+      const imported = await importWeights(await openAsBlob(vitBPath), 'attention-vit-b.pth');
+      expect(imported.positions.kind).toBe('sincos-2d');
+      const files = importedModelFiles(imported);
+      const m = imported.manifest;
+      const create = (part: 'encoder' | 'decoder') =>
+        ortWeb.InferenceSession.create(files.get(m[part].file) as Uint8Array, {
+          executionProviders: ['wasm'],
+          externalData: (m[part].externalData ?? []).map((path) => ({ path, data: files.get(path) as Blob })),
+        });
+      const encoder = await create('encoder');
+      const decoder = await create('decoder');
+      const bin = readFileSync(`${ROOT}tests/reference/vit-b-random/reference.bin`);
+      const ref = parseReference(vitB, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+      try {
+        for (const c of vitB.gridCases) {
+          const L = c.gridH * c.gridW;
+          const image = ref.float32(c.imageTensor);
+          const masks = randomMasking(imageSeed(c.seed, 0, true), L, c.maskRatio);
+          expect(Array.from(masks.idsKeep)).toEqual(ref.int64(`${c.key}/ids_keep`));
+          const r = await reconstructBatch({ encoder, decoder, positions: imported.positions }, ortWeb.Tensor, [{ image, masks }], {
+            height: c.gridH * 16,
+            width: c.gridW * 16,
+          });
+          const want = ref.float32(`${c.key}/pred`);
+          const d = compare(r.preds[0], want).maxAbsDiff;
+          console.log(`ViT-B ${c.key}: max|pred - PyTorch| = ${d.toExponential(2)}`);
+          expect(d).toBeLessThanOrEqual(1e-4 * Math.max(1, maxAbs(want)));
+        }
+      } finally {
+        await encoder.release();
+        await decoder.release();
+      }
+    },
+    600_000,
+  );
 });
