@@ -3,13 +3,25 @@
 // onnxruntime-web's WASM kernels in Node (the page's kernels; 1 thread, as the page has on a machine
 // without cross-origin isolation) and on onnxruntime-node (native, 1 thread), at ratio 0.75, for the
 // crop (224×224, 196 patches) and whole 4:3 photos whose long side is capped at 224, 320, 448 and 640 px.
-//   node --import ./src/cli/register-ts.mjs bench/whole-photo-bench.mjs [--runs 5] [--model models/default]
+// --quality instead: the masked MSE of the 12 sample photos, crop against whole (long side <= 448), ratio
+// 0.75, seeds 0-2, on onnxruntime-node (what a model trained on one grid makes of other grids).
+//   node --import ./src/cli/register-ts.mjs bench/whole-photo-bench.mjs [--runs 5] [--model models/default] [--quality]
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import * as ortNode from 'onnxruntime-node';
-import { randomMasking, reconstruct, wholePhotoSize } from '../src/mae/index.ts';
+import {
+  compositeOnBackground,
+  randomMasking,
+  reconstruct,
+  reconstructionMetrics,
+  resizeBicubic,
+  resizeShorterSideCenterCrop,
+  toNormalizedChw,
+  wholePhotoSize,
+} from '../src/mae/index.ts';
+import { decodeImage } from '../src/cli/image-io.ts';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -39,6 +51,42 @@ for (const bound of [224, 320, 448, 640]) {
 }
 
 ortWeb.env.wasm.numThreads = 1;
+if (args.includes('--quality')) {
+  const native = await sessions(ortNode);
+  const names = JSON.parse(readFileSync('public/samples/samples.json', 'utf8'));
+  const { mean, std, imgSize } = manifest;
+  const mseOf = async (img, seed) => {
+    const { width, height } = img;
+    const chw = toNormalizedChw(img, mean, std);
+    const L = (width / p) * (height / p);
+    const masks = randomMasking(seed, L, 0.75);
+    const r = await reconstruct(native, ortNode.Tensor, chw, { height, width }, masks);
+    return reconstructionMetrics({ imageChw: chw, predPatches: r.pred, mask: masks.mask, imgSize: height, width, patchSize: p, mean, std })
+      .maskedMse;
+  };
+  console.log(`# ${new Date().toISOString()} | ${manifest.name} | masked MSE at 0.75, mean of seeds 0-2`);
+  console.log('| photo | source | whole grid | crop MSE | whole MSE |');
+  console.log('|---|---|---|---:|---:|');
+  let sc = 0;
+  let sw = 0;
+  for (const name of names) {
+    const rgba = compositeOnBackground(decodeImage(readFileSync(`public/samples/${name}.jpg`), name));
+    const size = wholePhotoSize(rgba.width, rgba.height, p, 448);
+    const crop = resizeShorterSideCenterCrop(rgba, imgSize);
+    const whole = resizeBicubic(rgba, size.width, size.height);
+    let c = 0;
+    let w = 0;
+    for (const seed of [0, 1, 2]) {
+      c += (await mseOf(crop, seed)) / 3;
+      w += (await mseOf(whole, seed)) / 3;
+    }
+    sc += c / names.length;
+    sw += w / names.length;
+    console.log(`| ${name} | ${rgba.width}×${rgba.height} | ${size.gridH}×${size.gridW} | ${c.toFixed(3)} | ${w.toFixed(3)} |`);
+  }
+  console.log(`| mean | | | ${sc.toFixed(3)} | ${sw.toFixed(3)} |`);
+  process.exit(0);
+}
 console.log(
   `# ${new Date().toISOString()} | ${cpus()[0].model} × ${cpus().length} | load ${loadavg()
     .map((x) => x.toFixed(2))
