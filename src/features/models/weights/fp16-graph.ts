@@ -12,9 +12,12 @@
  *   float32 by default: its variance sums squares, and trained weights put values in the hundreds
  *   into the residual stream. Measured on the bundled trained ViT-Ti (PyTorch hooks, the two
  *   reference images): the largest LayerNorm input is 226 (the final norm; 209-216 in block 11),
- *   whose square alone is 51,000 of float16's 65,504, and a sum of 192 such squares overflows; random
- *   weights stay near 11 (the Node test logs it for ViT-B). Cost: two Casts per LayerNorm. Softmax runs in float16 (its
- *   inputs are the scaled scores, max-subtracted inside the op; its outputs are at most 1).
+ *   whose square alone is 51,000 of float16's 65,504, so a variance summed in float16 can overflow;
+ *   random weights stay near 11 (the Node test logs it for ViT-B). onnxruntime-web 1.30's JSEP
+ *   LayerNorm shader sums in f32 even for f16 tensors (castToF32 in its WGSL), so there the float32
+ *   op is a margin (float32 scale, shift and output) more than a need; other kernels need not sum
+ *   so. Cost: two Casts per LayerNorm, not timed (no GPU here). Softmax runs in float16 (its inputs
+ *   are the scaled scores, max-subtracted inside the op; its outputs are at most 1).
  * - 'fp16-weights' (every runtime): weights stored as float16, Cast to float32 (folded into float32
  *   constants when the session loads), float32 arithmetic: the error of rounding the weights alone.
  * - 'fp16-emulated' (every runtime): fp16-weights plus every float value rounded to float16 where
@@ -24,8 +27,8 @@
  * 'fp16' graph by inserting Casts to float32 around the ops that lack one and then removes the Cast
  * pairs it inserted itself, so on a CPU an 'fp16' graph computes nearly everything in float32 (seen
  * in its optimised graph) and shows little of a GPU's float16 error. What a CPU can compute is the
- * rounding of storage (fp16-emulated); a GPU that also accumulates inside MatMul in float16 adds
- * error on top, which needs a real GPU to measure. Measured in tests/node/weights-fp16.test.ts and
+ * rounding of storage (fp16-emulated); on a GPU, JSEP's MatMul also accumulates in float16 (its WGSL
+ * accumulator has the tensor's type), which adds error that only a real GPU can measure. Measured in tests/node/weights-fp16.test.ts and
  * docs/BENCHMARKS.md ("fp16 on WebGPU").
  *
  * Storage: as the int8 graphs, each graph gets one buffer (`encoder.fp16.bin`, `decoder.fp16.bin`)
