@@ -2,7 +2,13 @@
 // fp16 where the adapter has shader-f16, fp32 where not, exact when the person chose it, and the
 // fp16 graphs' manifest (fp16-import.ts) pointing at the float16 buffers.
 import { describe, expect, it } from 'vitest';
-import { chooseGpuPrecision, fp16FailedChoice, hasShaderF16, SHADER_F16 } from '../../src/features/models/weights/fp16-choice.ts';
+import {
+  chooseGpuPrecision,
+  fp16FailedChoice,
+  hasShaderF16,
+  SHADER_F16,
+  webGpuFailedChoice,
+} from '../../src/features/models/weights/fp16-choice.ts';
 import { fp16Import, fp16Manifest } from '../../src/features/models/weights/fp16-import.ts';
 import { readMaeWeights } from '../../src/features/models/weights/import-weights.ts';
 import { importWeights } from '../../src/features/models/weights/index.ts';
@@ -53,6 +59,10 @@ describe('chooseGpuPrecision', () => {
 
   it('exact chosen on the model card: fp32 even with shader-f16', () => {
     expect(chooseGpuPrecision('fp32', true, 'x')).toEqual({ precision: 'fp32', reason: 'exact (fp32) on WebGPU, as chosen' });
+  });
+
+  it('WebGPU failed altogether: exact fp32 on WASM, and the card says so', () => {
+    expect(webGpuFailedChoice()).toEqual({ precision: 'fp32', reason: 'exact (fp32) on WASM: WebGPU failed (the runtime says why)' });
   });
 
   it('an fp16 session that failed: fp32 with the failure in the reason', () => {

@@ -25,7 +25,7 @@ import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-downl
 import { readLocalModel, type LocalModel } from './model-local.ts';
 import { importLocalWeights, int8ForImport, int8OnlyModel, isWeightsImport, type ImportedLocalModel } from './weights-local.ts';
 import { choosePrecision, memoryProblem } from './weights/index.ts';
-import { chooseGpuPrecision, fp16FailedChoice } from './weights/fp16-choice.ts';
+import { chooseGpuPrecision, fp16FailedChoice, webGpuFailedChoice } from './weights/fp16-choice.ts';
 import { fp16Import } from './weights/fp16-import.ts';
 import type * as ort from 'onnxruntime-web';
 
@@ -226,6 +226,11 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
         // WebGPU can fail late (device lost, missing op, limits): say so and run on WASM instead.
         choice.reason = `WebGPU session failed (${errorText(failure)}): using WASM`;
         choice.provider = 'wasm';
+        if (imported) {
+          // the card's WebGPU precision no longer holds: exact fp32 runs on WASM (weights/fp16-choice.ts)
+          const c = webGpuFailedChoice();
+          manifest = { ...manifest, source: { ...(manifest.source as object), precision: c.precision, precisionReason: c.reason } };
+        }
         try {
           sessions = await createChecked();
         } catch (e2) {

@@ -59,3 +59,8 @@ export function chooseGpuPrecision(asked: string, shaderF16: boolean, adapterNam
 export function fp16FailedChoice(why: string): GpuPrecisionChoice {
   return { precision: 'fp32', reason: `exact (fp32) on WebGPU: the fp16 session failed (${why})` };
 }
+
+/** After WebGPU failed altogether (the load moved to WASM): the exact graphs there, and why. */
+export function webGpuFailedChoice(): GpuPrecisionChoice {
+  return { precision: 'fp32', reason: 'exact (fp32) on WASM: WebGPU failed (the runtime says why)' };
+}
