@@ -53,3 +53,32 @@ describe('wholeUnavailableReason', () => {
     expect(wholeUnavailableReason({ format: 'mae-playground/1' })).toMatch(/only its square training grid \(model format 1\)/);
   });
 });
+
+describe('a painted mask on whole-photo rows (mask-mode)', () => {
+  it('is carried to each row’s grid, and painting on another grid re-bases it there', async () => {
+    const { useStore } = await import('../../src/state/store.ts');
+    const { maskRequest, paintPatches, rowWhole } = await import('../../src/features/mask/mask-mode.ts');
+    const s0 = useStore.getState();
+    // painted on a 2×4 whole photo: the left half hidden
+    s0.setPaintedMask(Uint8Array.from([1, 1, 0, 0, 1, 1, 0, 0]), { gridH: 2, gridW: 4 });
+    s0.setMaskStrategy('paint');
+    s0.setWholePhotos(true);
+    const s = useStore.getState();
+    const whole = { width: 64, height: 64, gridH: 4, gridW: 4 };
+    const req = maskRequest(s, 196, whole);
+    // the same half of the picture on a 4×4 grid: columns 0-1 hidden
+    expect(req.mask && 'hidden' in req.mask ? Array.from(req.mask.hidden) : null).toEqual([1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0]);
+    expect(req.maskRatio).toBe(0.5);
+    const row = { decodeInfo: { whole } } as unknown as Parameters<typeof rowWhole>[1];
+    expect(rowWhole(s, row)).toEqual(whole);
+    // a click on patch 3 (row 0, column 3) of the 4×4 row: the mask now lives on that grid
+    expect(paintPatches([3], true, { gridH: 4, gridW: 4 })).toBe(true);
+    const after = useStore.getState();
+    expect(after.paintedGrid).toEqual({ gridH: 4, gridW: 4 });
+    expect(Array.from(after.paintedMask ?? [])).toEqual([1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0]);
+    // crop mode: a row without a whole photo gets it on the model's square grid (14×14 here)
+    useStore.getState().setWholePhotos(false);
+    const crop = maskRequest(useStore.getState(), 196, null);
+    expect(crop.mask && 'hidden' in crop.mask ? crop.mask.hidden.length : 0).toBe(196);
+  });
+});
