@@ -4,8 +4,7 @@
  * or stored ones (resized bicubically), and onnxruntime-web (WASM) runs them through reconstructBatch.
  * Against PyTorch (tests/fixtures/grid-v2/make_weights_grid_refs.py: models_mae.py with the tables
  * for the h×w grid): random stored tables (tiny fixture at 3×5 and 5×3; the e2e fixture at 224×320 and
- * 320×224 from its 7×7 tables), and exact sin-cos tables (3×5, 5×3).
- * and a random ViT-B/16 (tests/reference/vit-b-random: 224×320 and 320×224 photos, exact sin-cos).
+ * 320×224 from its 7×7 tables), exact sin-cos tables (3×5, 5×3), and a random ViT-B/16 (tests/reference/vit-b-random: 224×320 and 320×224 photos, exact sin-cos).
  * Tolerance: the contract's, max|Δ| <= 1e-4 · max(1, max|ref|) (measured: ViT-B 3.3e-6).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
