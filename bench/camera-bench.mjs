@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// npm run bench:camera [-- --models default,default-int8] [--seconds 20] [--rounds 3] [--ep wasm]
+// npm run bench:camera [-- --models default,default-int8] [--photos crop,whole] [--seconds 20] [--rounds 3] [--ep wasm] [--threads N]
 //     [--size 640x480] [--fps 30] [--ratio 0.75] [--dist dist-e2e] [--build] [--json]
 //
 // Frames per second of the live camera row (src/features/camera) in headless Debian Chromium with
 // the e2e flags, the BUILT test site served by `vite preview` (COOP/COEP: threaded WASM). The camera
 // is Chromium's fake camera playing a clip made here from a sample photo (--size at --fps, YUV4MPEG2
-// under artifacts/camera/, nothing committed). One page per model, all loaded first; then rounds:
-// in each, one page at a time runs live (the others paused) for --seconds, so the models share the
-// machine's background load alike. Per model: reconstructed frames per second (frames finished over
+// under artifacts/camera/, nothing committed). One page per model and photo mode (the centre crop,
+// or the whole frame: ?photo=whole), all loaded first; then rounds:
+// in each, one page at a time runs live for --seconds, so the models share the
+// machine's background load alike (the camera is stopped on the pages not being timed; WASM threads
+// fixed by ?threads=, default all cores, so no thread calibration runs). Per model: reconstructed frames per second (frames finished over
 // the time measured), ms per frame (capture to result, the row's own meter), the worker's encoder +
 // decoder time per frame, and the share of camera frames dropped (they arrive faster than frames
 // finish: dropped, never queued). Machine, date and load average are printed with the results.
@@ -24,6 +26,8 @@ import { frameFromJpeg, writeY4m } from '../e2e/camera-clip.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const models = opt('models', 'default,default-int8').split(',');
+const photos = opt('photos', 'crop,whole').split(',');
+for (const p of photos) if (p !== 'crop' && p !== 'whole') throw new Error(`--photos: crop or whole, not ${p}`);
 const seconds = Number(opt('seconds', 20));
 const rounds = Number(opt('rounds', 3));
 const ep = opt('ep', 'wasm');
@@ -31,6 +35,7 @@ const [width, height] = opt('size', '640x480').split('x').map(Number);
 const fps = Number(opt('fps', 30));
 const ratio = Number(opt('ratio', 0.75));
 const dist = opt('dist', TEST_DIST);
+const threads = Number(opt('threads', os.cpus().length));
 const asJson = argv.includes('--json');
 const log = (...a) => {
   if (!asJson) console.error(...a);
@@ -54,29 +59,31 @@ const median = (a) => {
 };
 const debug = (page) => page.evaluate(() => window.__maeDebug.camera());
 
-async function openModel(browser, base, model) {
+async function openModel(browser, base, model, photo) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => log(`[${model}] pageerror ${e.message}`));
-  const q = new URLSearchParams({ ep, samples: '0', ratio: String(ratio), seed: '0' });
+  // Explicit threads: no thread calibration (extra workers loading the model) while others are timed.
+  const q = new URLSearchParams({ ep, samples: '0', ratio: String(ratio), seed: '0', threads: String(threads) });
   if (model !== 'default') q.set('model', model);
+  if (photo === 'whole') q.set('photo', 'whole');
   await page.goto(`${base}/?${q}`);
   await page.waitForFunction(() => window.__maeDebug?.model().phase === 'ready', undefined, { timeout: 300_000, polling: 250 });
   const info = await page.evaluate(() => ({ model: window.__maeDebug.model().name, provider: window.__maeDebug.provider() }));
   await page.getByTestId('use-camera').click();
   // Warm-up: the first frames compile and allocate.
   await page.waitForFunction(() => window.__maeDebug.camera().counts.reconstructed >= 5, undefined, { timeout: 300_000, polling: 100 });
-  await page.getByTestId('live-pause').click();
-  return { model, context, page, info, runs: [] };
+  // Stopped between its rounds: a paused page would still decode the camera's frames.
+  await page.getByTestId('live-stop').click();
+  return { model, photo, context, page, info, runs: [] };
 }
 
 async function measure(s) {
   const { page } = s;
   const load0 = os.loadavg()[0];
-  await page.getByTestId('live-pause').click(); // resume
-  // Start counting at a frame boundary: the first result after resuming.
-  const r0 = (await debug(page)).counts.reconstructed;
-  await page.waitForFunction((n) => window.__maeDebug.camera().counts.reconstructed > n, r0, { polling: 20 });
+  await page.getByTestId('use-camera').click();
+  // Start counting at a frame boundary, two frames in (the camera has started).
+  await page.waitForFunction(() => window.__maeDebug.camera().counts.reconstructed >= 2, undefined, { timeout: 120_000, polling: 20 });
   const start = await page.evaluate(() => ({ t: performance.now(), c: window.__maeDebug.camera() }));
   const modelMs = [];
   const totalMs = [];
@@ -97,7 +104,7 @@ async function measure(s) {
   const r1 = (await debug(page)).counts.reconstructed;
   await page.waitForFunction((n) => window.__maeDebug.camera().counts.reconstructed > n, r1, { polling: 20 });
   const end = await page.evaluate(() => ({ t: performance.now(), c: window.__maeDebug.camera() }));
-  await page.getByTestId('live-pause').click();
+  await page.getByTestId('live-stop').click();
   const frames = end.c.counts.reconstructed - start.c.counts.reconstructed;
   const arrived = end.c.counts.arrived - start.c.counts.arrived;
   const dropped = end.c.counts.dropped - start.c.counts.dropped;
@@ -108,6 +115,7 @@ async function measure(s) {
     msPerFrame: end.c.msPerFrame,
     modelMs: median(modelMs),
     workerMs: median(totalMs),
+    panel: end.c.panel,
     stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
     droppedShare: arrived > 0 ? dropped / arrived : 0,
     load: [load0, os.loadavg()[0]],
@@ -127,16 +135,17 @@ const browser = await chromium.launch({
 });
 const states = [];
 try {
-  for (const m of models) {
-    log(`loading ${m}…`);
-    states.push(await openModel(browser, server.base, m));
-  }
+  for (const m of models)
+    for (const p of photos) {
+      log(`loading ${m} (${p})…`);
+      states.push(await openModel(browser, server.base, m, p));
+    }
   for (let r = 0; r < rounds; r++) {
     for (const s of states) {
       const run = await measure(s);
       s.runs.push(run);
       log(
-        `round ${r + 1} ${s.model}: ${run.fps.toFixed(2)} fps (${run.frames} frames in ${run.seconds.toFixed(1)} s), ` +
+        `round ${r + 1} ${s.model} ${s.photo}: ${run.fps.toFixed(2)} fps (${run.frames} frames in ${run.seconds.toFixed(1)} s), ` +
           `${run.msPerFrame?.toFixed(0)} ms/frame (encode ${run.stages.encodeMs?.toFixed(0)}, decode ${run.stages.decodeMs?.toFixed(0)}, reconstruct ${run.stages.reconstructMs?.toFixed(0)}), model ${run.modelMs?.toFixed(1)} ms, dropped ${(100 * run.droppedShare).toFixed(0)}%, load ${run.load.map((l) => l.toFixed(1)).join('→')}`,
       );
     }
@@ -168,6 +177,8 @@ const machine = {
 const summary = states.map((s) => ({
   model: s.info.model,
   folder: s.model,
+  photo: s.photo,
+  panel: s.runs.at(-1)?.panel ?? null,
   provider: s.info.provider.active,
   wasmThreads: s.info.provider.wasmThreads,
   fpsMedian: median(s.runs.map((r) => r.fps)),
@@ -175,6 +186,7 @@ const summary = states.map((s) => ({
   msPerFrameMedian: median(s.runs.map((r) => r.msPerFrame)),
   modelMsMedian: median(s.runs.map((r) => r.modelMs)),
   workerMsMedian: median(s.runs.map((r) => r.workerMs)),
+  stages: Object.fromEntries(['encodeMs', 'decodeMs', 'reconstructMs'].map((k) => [k, median(s.runs.map((r) => r.stages[k]))])),
   droppedShare: median(s.runs.map((r) => r.droppedShare)),
   loads: s.runs.map((r) => r.load),
 }));
@@ -186,11 +198,11 @@ if (asJson) {
   );
   console.log(`${rounds} rounds × ${seconds} s per model, interleaved\n`);
   console.log(
-    '| model | folder | fps (median, range) | ms/frame (capture → shown) | encoder + decoder ms | worker ms | camera frames dropped | load (1 min) |',
+    '| model | folder | photo (panel px) | fps (median, range) | ms/frame (capture → shown) | draw + BMP / decode / reconstruct ms | encoder + decoder ms | worker ms | camera frames dropped | load (1 min) |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of summary)
     console.log(
-      `| ${s.model} | ${s.folder} | ${s.fpsMedian.toFixed(2)} (${s.fpsRange.map((f) => f.toFixed(2)).join('–')}) | ${s.msPerFrameMedian?.toFixed(0)} | ${s.modelMsMedian?.toFixed(1)} | ${s.workerMsMedian?.toFixed(1)} | ${(100 * s.droppedShare).toFixed(0)}% | ${s.loads.map((l) => l.map((x) => x.toFixed(1)).join('→')).join(', ')} |`,
+      `| ${s.model} | ${s.folder} | ${s.photo} (${s.panel ? `${s.panel.width}×${s.panel.height}` : '?'}) | ${s.fpsMedian.toFixed(2)} (${s.fpsRange.map((f) => f.toFixed(2)).join('–')}) | ${s.msPerFrameMedian?.toFixed(0)} | ${['encodeMs', 'decodeMs', 'reconstructMs'].map((k) => s.stages[k]?.toFixed(0)).join(' / ')} | ${s.modelMsMedian?.toFixed(1)} | ${s.workerMsMedian?.toFixed(1)} | ${(100 * s.droppedShare).toFixed(0)}% | ${s.loads.map((l) => l.map((x) => x.toFixed(1)).join('→')).join(', ')} |`,
     );
 }

@@ -219,6 +219,18 @@ test.describe('portrait clip as the camera', () => {
     await expect(page.getByTestId('live-row')).toHaveCount(0);
   });
 
+  test('a camera that goes away (track ended: unplugged, taken by another app) stops the row with its message', async () => {
+    await page.getByRole('button', { name: 'Use camera' }).click();
+    await waitReconstructed(page, 1);
+    expect(await page.evaluate(() => window.__maeDebug!.cameraTrackEnded())).toBe(true);
+    await expect(page.getByTestId('camera-message')).toContainText('The camera stopped sending pictures');
+    await expect(page.getByTestId('live-row')).toHaveCount(0);
+    const c = await cam(page);
+    expect(c.status).toBe('off');
+    expect(c.tracks).toEqual(['ended']);
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+  });
+
   test('a dropped video file plays through the live row, under the CSP (media-src blob:)', async () => {
     expect(CSP_DIRECTIVES['media-src']).toBe('blob:');
     // A short WebM made in the page from a sample photo (MediaRecorder on a canvas): nothing committed.

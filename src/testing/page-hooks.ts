@@ -128,6 +128,11 @@ export interface MaeDebug {
   sweep(): ReturnType<typeof sweepSnapshot>;
   /** The live camera row: status, frame counts (arrived / started / dropped / paused / reconstructed), tracks' readyState. */
   camera(): CameraDebug;
+  /**
+   * The live camera's track fires 'ended', as the browser does when the camera is unplugged or
+   * taken by another app; false when no camera is live.
+   */
+  cameraTrackEnded(): boolean;
   /** The attention view: status, reason, and the shown map's numbers (per patch, null = not a key), selection, shares. */
   attention(): ReturnType<typeof attentionSnapshot>;
 }
@@ -149,7 +154,10 @@ export function adapterFaultsFromUrl(search: string): AdapterFault[] {
 }
 
 /** Installs the hooks; call before engine.start() so the first worker gets the adapter faults. */
-export function installPageHooks(engine: { readonly session: ModelSession; readonly camera: { debug(): CameraDebug } }): void {
+export function installPageHooks(engine: {
+  readonly session: ModelSession;
+  readonly camera: { debug(): CameraDebug; liveTrack(): MediaStreamTrack | null };
+}): void {
   const faults = adapterFaultsFromUrl(window.location.search);
   if (faults.length > 0)
     engine.session.onNewClient(
@@ -246,6 +254,7 @@ export function installPageHooks(engine: { readonly session: ModelSession; reado
     },
     sweep: () => sweepSnapshot(),
     camera: () => engine.camera.debug(),
+    cameraTrackEnded: () => engine.camera.liveTrack()?.dispatchEvent(new Event('ended')) ?? false,
     attention: () => attentionSnapshot(),
     compare: () => {
       const c = useCompareStore.getState();

@@ -184,6 +184,11 @@ export class CameraController implements CameraActions {
     this.deps.client()?.forget(LIVE_IMAGE_ID);
   }
 
+  /** The live camera's video track (null for a video file or when off). */
+  liveTrack(): MediaStreamTrack | null {
+    return this.stream?.getVideoTracks()[0] ?? null;
+  }
+
   attachPreview(container: HTMLElement | null): void {
     this.container = container;
     if (container && this.video) container.replaceChildren(this.video);
