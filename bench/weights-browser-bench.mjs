@@ -130,8 +130,10 @@ try {
         const drop = async () => {
           const page = await context.newPage();
           page.setDefaultTimeout(20 * 60_000);
-          await page.goto(`${base}/?samples=1&same=1&seed=0&ratio=${ratio}&ep=${ep}`);
+          // lazy=off: with 50 M parameters or more, rows below the fold would wait to be scrolled into view
+          await page.goto(`${base}/?samples=1&same=1&seed=0&ratio=${ratio}&ep=${ep}&lazy=off`);
           await settled(page, 20 * 60_000);
+          log(`  ${name} ${precision}: page ready, dropping the file`);
           const t0 = Date.now();
           await page.getByTestId('weights-input').setInputFiles(file);
           await page
@@ -145,6 +147,7 @@ try {
             .textContent({ timeout: 1 })
             .catch(() => null);
           if (error) throw new Error(`${name} on ${ep} (${precision}): ${error}`);
+          log(`  ${name} ${precision}: first row after ${ms} ms`);
           const card =
             (
               await page
@@ -177,6 +180,7 @@ try {
           await settled(page, 20 * 60_000);
           const [row] = await rows(page);
           if (row?.totalMs) perImage.push(row.totalMs);
+          log(`  ${name} ${precision}: batch 1, ${row?.totalMs} ms`);
         }
         // 8 rows: seven more photos, then a seed change runs all of them
         await page.getByTestId('file-input').setInputFiles(SAMPLES);
@@ -189,6 +193,7 @@ try {
           await settled(page, 20 * 60_000);
           const all = await rows(page);
           if (all.length === ROWS) eight.push((Date.now() - t0) / ROWS);
+          log(`  ${name} ${precision}: ${all.length} rows, ${Date.now() - t0} ms`);
           batches = all.map((r) => r.batchSize ?? 1);
         }
         const mem = memory.stop();
