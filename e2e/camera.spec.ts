@@ -320,3 +320,23 @@ test.describe('camera permission refused', () => {
     await browser.close();
   });
 });
+
+test.describe('no camera', () => {
+  test('says so; the photos keep working', async () => {
+    // Permission granted by the flag, no fake device: a machine with no camera (this VM has none).
+    const browser = await launchWith(['--use-fake-ui-for-media-stream']);
+    const { context, page } = await openApp(browser, `${BASE_URL}/?ep=wasm&samples=1`);
+    const cameras = await page.evaluate(
+      async () => (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput').length,
+    );
+    if (cameras > 0) await browser.close();
+    test.skip(cameras > 0, 'this machine has a camera');
+    await page.getByRole('button', { name: 'Use camera' }).click();
+    await expect(page.getByTestId('camera-message')).toContainText('No camera was found');
+    await expect(page.getByTestId('live-row')).toHaveCount(0);
+    await waitSettled(page);
+    expect((await debugRows(page)).map((r) => r.status)).toEqual(['done']);
+    await context.close();
+    await browser.close();
+  });
+});
