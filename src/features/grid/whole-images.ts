@@ -9,8 +9,12 @@ import type { WholeGeometry } from '../../worker/messages.ts';
 import { WorkerError, type Model, type WorkerRuntime } from '../../worker/runtime.ts';
 import { WHOLE_MAX_SIDE } from './whole-photo.ts';
 
+/**
+ * Kept as 8-bit RGBA (a quarter of the float tensor's bytes: 0.6 MB for 448×336, so a full grid of
+ * 100 rows adds 60 MB, not 240) and normalised per request (about a millisecond).
+ */
 export interface WholeImage extends WholeGeometry {
-  chw: Float32Array;
+  rgba: RgbaImage;
 }
 
 /** imageId → whole photo (one model per worker: a new model decodes every row again in a new worker). */
@@ -20,8 +24,7 @@ export const wholeImages = new Map<string, WholeImage>();
 export function keepWhole(m: Model, imageId: string, opaque: RgbaImage): WholeGeometry | null {
   if (!takesPositions(m.sessions)) return null;
   const size = wholePhotoSize(opaque.width, opaque.height, m.manifest.patchSize, WHOLE_MAX_SIDE);
-  const resized = resizeBicubic(opaque, size.width, size.height);
-  wholeImages.set(imageId, { ...size, chw: toNormalizedChw(resized, m.manifest.mean, m.manifest.std) });
+  wholeImages.set(imageId, { ...size, rgba: resizeBicubic(opaque, size.width, size.height) });
   return size;
 }
 
@@ -50,7 +53,7 @@ export function requestImage(runtime: WorkerRuntime, m: Model, imageId: string, 
     );
   }
   return {
-    chw: w.chw,
+    chw: toNormalizedChw(w.rgba, m.manifest.mean, m.manifest.std),
     height: w.height,
     width: w.width,
     numPatches: w.gridH * w.gridW,
