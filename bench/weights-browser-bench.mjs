@@ -126,6 +126,8 @@ try {
         // the model card's choice, as a person who picked it before would have it
         // (fp16 is not a stored choice: 'auto' lets the worker pick it where the adapter has shader-f16)
         await context.addInitScript((p) => localStorage.setItem('mae-playground-precision', p), precision === 'fp16' ? 'auto' : precision);
+        // a blank page first: the sampler sums the renderers it finds (none yet would give no numbers)
+        const blank = await context.newPage();
         const memory = sampleRendererRss(100);
         const drop = async () => {
           const page = await context.newPage();
@@ -148,13 +150,7 @@ try {
             .catch(() => null);
           if (error) throw new Error(`${name} on ${ep} (${precision}): ${error}`);
           log(`  ${name} ${precision}: first row after ${ms} ms`);
-          const card =
-            (
-              await page
-                .getByTestId('precision-reason')
-                .textContent({ timeout: 1 })
-                .catch(() => null)
-            )?.trim() ?? '';
+          const card = await page.evaluate(() => document.querySelector('[data-testid="precision-reason"]')?.textContent?.trim() ?? '');
           return { page, ms, card };
         };
         const first = await drop();
@@ -198,10 +194,9 @@ try {
         }
         const mem = memory.stop();
         const provider = (await page.getByTestId('provider-badge').textContent())?.trim() ?? ep;
-        const threads = await page
-          .getByTestId('wasm-threads')
-          .getAttribute('data-threads', { timeout: 1 })
-          .catch(() => null);
+        const threads = await page.evaluate(
+          () => document.querySelector('[data-testid="wasm-threads"]')?.getAttribute('data-threads') ?? null,
+        );
         results.push({
           model: name,
           fileMb,
@@ -223,6 +218,7 @@ try {
           rendererStartMb: mem ? Math.round(mem.start) : null,
         });
         log(JSON.stringify(results.at(-1)));
+        await blank.close();
         await context.close();
       }
     }
