@@ -64,7 +64,7 @@ def export_finished(run: Path = RUN, grid: Path = GRID, seed: int = 0) -> list[d
                       "heldOutMaskedMseAtCommonRatio": row["heldoutMseCommon"]}
             export(model, out, f"Theory grid: patch {row['patchSize']}, trained at {round(row['maskRatio'] * 100)}% masking",
                    "A tiny MAE trained until its held-out loss flattened on the four-level world of issue 26.",
-                   source, train_mask_ratio=row["maskRatio"], contract=1)  # v1 until the theory e2e passes on v2
+                   source, train_mask_ratio=row["maskRatio"])
         ref = reference_mse({mid: model.eval()}, REFERENCE_CASE, generate=hworld.generate)[mid]
         models.append({"id": mid, "patchSize": row["patchSize"], "maskRatio": row["maskRatio"], "seed": seed,
                        "path": f"models/theory-grid/{mid}",

@@ -240,7 +240,7 @@ def main() -> None:
                       "recipe": recipe, "heldOutMaskedMse": ck["facts"]["heldoutMse"]}
             export(model, out / mid, f"Theory: patch {patch}, trained at {round(ratio * 100)}% masking",
                    "A tiny MAE trained on the synthetic world of the theory experiment.", source,
-                   train_mask_ratio=ratio, contract=1)  # v1 until the theory e2e passes on v2
+                   train_mask_ratio=ratio)
             models.append({"id": mid, "patchSize": patch, "maskRatio": ratio, "seed": seeds[0], "path": f"models/theory/{mid}"})
     runs = list(progress["runs"].values())
     untrained = [v for k, v in progress["controls"].items() if k.startswith("untrained-")]

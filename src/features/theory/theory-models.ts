@@ -59,13 +59,16 @@ async function loadModel(rt: OrtRuntime, entry: TheoryModelEntry): Promise<Theor
     );
   }
   const options: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
-  const [enc, dec] = await Promise.all([
-    fetchBytes(modelUrl(entry, manifest.encoder.file)),
-    fetchBytes(modelUrl(entry, manifest.decoder.file)),
-  ]);
+  // contract v2 folders keep the weights in external data files beside the graphs (none in v1)
+  const files = async (part: ModelManifest['encoder']) =>
+    Promise.all([part.file, ...(part.externalData ?? [])].map((f) => fetchBytes(modelUrl(entry, f))));
+  const [[enc, ...encData], [dec, ...decData]] = await Promise.all([files(manifest.encoder), files(manifest.decoder)]);
   const create = async (bytes: Uint8Array, file: string): Promise<ort.InferenceSession> => {
+    const part = file === manifest.encoder.file ? manifest.encoder : manifest.decoder;
+    const data = file === manifest.encoder.file ? encData : decData;
+    const externalData = (part.externalData ?? []).map((path, i) => ({ path, data: data[i] }));
     try {
-      return await rt.InferenceSession.create(bytes, options);
+      return await rt.InferenceSession.create(bytes, externalData.length > 0 ? { ...options, externalData } : options);
     } catch (e) {
       throw new Error(`${entry.path}/${file}: onnxruntime could not load it (${e instanceof Error ? e.message : String(e)})`);
     }
