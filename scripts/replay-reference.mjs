@@ -105,5 +105,11 @@ for (const c of all) {
   }
 }
 console.log(
-  JSON.stringify({ cases: meta.cases.length, gridCases: v2 ? (meta.gridCases ?? []).length : 0, attentionCases, worstRelativeMaxDiff: worst, tol }),
+  JSON.stringify({
+    cases: meta.cases.length,
+    gridCases: v2 ? (meta.gridCases ?? []).length : 0,
+    attentionCases,
+    worstRelativeMaxDiff: worst,
+    tol,
+  }),
 );
