@@ -9,7 +9,7 @@ import ts from 'typescript';
 
 /**
  * Model folders every visit may need offline: the default and its CPU (int8) variant, and the theory
- * section's eight tiny models with its results file (4.4 MB), which the page shows without being asked.
+ * section's eight tiny models with its results file (5.0 MB in format 2, with their attention graphs), which the page shows without being asked.
  */
 export const OFFLINE_MODELS = ['default', 'default-int8', 'theory'] as const;
 
