@@ -38,7 +38,7 @@ export interface HeatOptions {
   selected: number | null;
   /** top of the colour scale (default: the largest value) */
   max?: number;
-  /** how much of the colour covers the image (0..1) */
+  /** how much of the colour covers the image at the top of the scale (0..1); less for less attention */
   opacity?: number;
 }
 
@@ -48,7 +48,7 @@ export function heatImage(image: RgbaImage, values: ArrayLike<number>, o: HeatOp
   const ph = height / o.gridH;
   const pw = width / o.gridW;
   const max = o.max ?? scaleMax(values);
-  const alpha = o.opacity ?? 0.7;
+  const top = o.opacity ?? 0.85;
   const out = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) {
     const row = Math.min(o.gridH - 1, Math.floor(y / ph));
@@ -60,7 +60,10 @@ export function heatImage(image: RgbaImage, values: ArrayLike<number>, o: HeatOp
       const v = values[patch];
       let rgb: [number, number, number];
       if (Number.isFinite(v)) {
-        const c = rampColour(max > 0 ? v / max : 0);
+        const t = max > 0 ? v / max : 0;
+        const c = rampColour(t);
+        // little attention lets the photo show through; the most covers it most
+        const alpha = top * (0.35 + 0.65 * t);
         rgb = [0, 1, 2].map((k) => (1 - alpha) * grey + alpha * c[k]) as [number, number, number];
       } else {
         // not a key of this graph: dim, with diagonal hatching
