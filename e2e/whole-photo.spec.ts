@@ -9,7 +9,8 @@
  *   e2e/fixtures/whole-photo/reference.json (make_whole_photo_refs.py).
  * The photos are goldfinch.jpg resized whole by Pillow to exactly those sizes, so the page feeds the
  * same tensors (never enlarged, both sides whole patches). Tolerance: the contract's, max|Δ| ≤
- * 1e-4 · max(1, max|ref|) (fp32 kernels vs PyTorch: rounding only).
+ * 1e-4 · max(1, max|ref|) (fp32 kernels vs PyTorch: rounding only). A format-1 folder keeps the crop
+ * and says why.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,5 +144,30 @@ test('whole photo on WebGPU (SwiftShader: one wide photo) matches PyTorch', asyn
   const d = maxAbsDiff(pred, want);
   console.log(`[webgpu] ${WIDE}: maxAbs(pred, PyTorch) = ${d.toExponential(2)}`);
   expect(d).toBeLessThanOrEqual(bound(want));
+  await context.close();
+});
+
+test('a model with format-1 graphs (fixed grid) keeps the centre crop and says why whole photos are unavailable', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/?samples=goldfinch&same=1&seed=0&ratio=0.75&ep=wasm&photo=whole');
+  await expect(page.getByTestId('model-name')).toContainText('ViT-Ti/16', { timeout: 120_000 });
+  await settled(page);
+  expect((await rows(page))[0].numPatches).toBe(21 * 16); // goldfinch 341×256 whole: 21×16 patches
+  await openMenu(page, 'models');
+  await page.getByTestId('model-folder-input').setInputFiles(join(REPO_ROOT, 'e2e', 'fixtures', 'models', 'converted-tiny'));
+  await expect(page.getByTestId('model-name')).toContainText('Converted tiny MAE', { timeout: 120_000 });
+  await expect(page.getByTestId('photo-whole')).toBeDisabled();
+  await expect(page.getByTestId('photo-crop')).toBeChecked();
+  await expect(page.getByTestId('photo-whole-why')).toContainText('model format 1');
+  await settled(page);
+  const [row] = await rows(page);
+  expect(row.status).toBe('done');
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'e2e', 'fixtures', 'models', 'converted-tiny', 'manifest.json'), 'utf8')) as {
+    imgSize: number;
+    patchSize: number;
+  };
+  expect(row.numPatches).toBe((manifest.imgSize / manifest.patchSize) ** 2);
   await context.close();
 });
