@@ -4,6 +4,7 @@ import { ROW_PANELS } from '../export/row-panels.ts';
 import { RowMetrics } from '../grid/RowMetrics.tsx';
 import { useCameraActions } from './camera-actions.ts';
 import { useCameraStore } from './camera-store.ts';
+import { VideoPicker } from './VideoPicker.tsx';
 import './camera.css';
 
 function fpsText(fps: number | null, ms: number | null): string {
@@ -77,6 +78,7 @@ export function LiveRow() {
           <button type="button" data-testid="live-snapshot" disabled={st.status === 'starting'} onClick={() => void camera.snapshot()}>
             Snapshot
           </button>
+          <VideoPicker testId="live-play-video" label="Video…" />
           <button type="button" data-testid="live-stop" onClick={() => camera.stop()}>
             Stop
           </button>
