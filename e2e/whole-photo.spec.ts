@@ -171,3 +171,32 @@ test('a model with format-1 graphs (fixed grid) keeps the centre crop and says w
   expect(row.numPatches).toBe((manifest.imgSize / manifest.patchSize) ** 2);
   await context.close();
 });
+
+test('the sweep of a whole-photo row runs on its 14×20 grid: a point equals the row at that ratio and seed', async ({ browser }) => {
+  test.setTimeout(400_000);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto('/?samples=0&same=1&seed=0&ratio=0.75&ep=wasm&photo=whole');
+  await expect(page.getByTestId('model-name')).toContainText('ViT-Ti/16', { timeout: 120_000 });
+  await page.getByTestId('file-input').setInputFiles(join(FIX, WIDE));
+  await settled(page);
+  await page.getByTestId('sweep-row').first().click();
+  await page.waitForFunction(() => window.__maeDebug?.sweep().status === 'done', undefined, { timeout: 360_000, polling: 500 });
+  const s = await page.evaluate(() => window.__maeDebug!.sweep());
+  const point = s.points.find((p) => p.maskRatio === 0.75);
+  expect(point?.visible).toBe(70); // 280 patches, 25% visible
+  // the row at the sweep's second seed and ratio 0.75 (same mask for every image: the seed is the image's)
+  await page.getByTestId('seed-input').fill(String(s.gridSeeds[1]));
+  await page.waitForFunction(
+    (seed) => window.__maeDebug?.settled() === true && window.__maeDebug.rows()[0]?.seed === seed,
+    s.imageSeeds[1],
+    {
+      timeout: 60_000,
+    },
+  );
+  const [row] = await rows(page);
+  expect(row.numPatches).toBe(280);
+  const sweepMse = point?.mse[1] as number;
+  expect(Math.abs((row.mse as number) - sweepMse) / sweepMse, `row ${row.mse} vs sweep ${sweepMse}`).toBeLessThan(1e-4);
+  await context.close();
+});
