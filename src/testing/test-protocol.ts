@@ -13,8 +13,9 @@ import type { MaeClient } from '../worker/mae-client.ts';
 import type { Call, Wire } from '../worker/wire.ts';
 
 export type FaultKind = 'crash' | 'gpu-device-lost';
-export type AdapterFault = 'no-webgpu' | 'adapter-error' | 'adapter-null';
-export const ADAPTER_FAULTS: readonly AdapterFault[] = ['no-webgpu', 'adapter-error', 'adapter-null'];
+/** claims-shader-f16: the page's adapter probe is told the adapter has shader-f16 (onnxruntime is not): an fp16 session that fails. */
+export type AdapterFault = 'no-webgpu' | 'adapter-error' | 'adapter-null' | 'claims-shader-f16';
+export const ADAPTER_FAULTS: readonly AdapterFault[] = ['no-webgpu', 'adapter-error', 'adapter-null', 'claims-shader-f16'];
 
 export type TestProtocol = {
   adapterFaults: Call<{ type: 'adapterFaults'; id: number; faults: AdapterFault[] }, { faults: AdapterFault[] }>;

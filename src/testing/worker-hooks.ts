@@ -8,7 +8,7 @@
 import { reconstruct } from '../mae/index.ts';
 import { createDispatcher, type HandlerTable } from '../worker/dispatch.ts';
 import type { AppProtocol, WorkerResponse } from '../worker/messages.ts';
-import type { GpuLike } from '../worker/provider.ts';
+import type { GpuAdapterLike, GpuLike } from '../worker/provider.ts';
 import { WorkerError, type WorkerRuntime } from '../worker/runtime.ts';
 import type { Protocol, ResultMessageOf } from '../worker/wire.ts';
 import { ADAPTER_FAULTS, type AdapterFault, type TestProtocol } from './test-protocol.ts';
@@ -23,7 +23,34 @@ function faultyGpu(faults: readonly AdapterFault[], real: () => GpuLike | undefi
   if (faults.includes('adapter-error'))
     return () => ({ requestAdapter: () => Promise.reject(new Error('simulated adapter failure (test hook)')) });
   if (faults.includes('adapter-null')) return () => ({ requestAdapter: () => Promise.resolve(null) });
+  if (faults.includes('claims-shader-f16')) {
+    return () => {
+      const gpu = real();
+      return gpu && { requestAdapter: async (o) => claimShaderF16Once(await gpu.requestAdapter(o)) };
+    };
+  }
   return real;
+}
+
+/**
+ * The real adapter, except that the first read of its features (the page's probe, provider.ts)
+ * also says 'shader-f16'; onnxruntime, which reads them later, sees the real ones and makes a device
+ * without it, so the fp16 graphs chosen for it fail there (the fp32 retry of load-handler.ts).
+ */
+function claimShaderF16Once(adapter: GpuAdapterLike | null): GpuAdapterLike | null {
+  if (!adapter) return null;
+  let claimed = false;
+  return new Proxy(adapter, {
+    get(target, prop) {
+      const real: unknown = Reflect.get(target, prop, target);
+      if (prop === 'features' && !claimed) {
+        claimed = true;
+        const features = real as { has(name: string): boolean } | undefined;
+        return { has: (name: string) => name === 'shader-f16' || features?.has(name) === true };
+      }
+      return typeof real === 'function' ? (real as (...a: unknown[]) => unknown).bind(target) : real;
+    },
+  });
 }
 
 /** The test table's handlers on this worker's runtime. */

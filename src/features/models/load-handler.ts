@@ -25,7 +25,7 @@ import { downloadModelFiles, fetchManifest, ModelLoadError } from './model-downl
 import { readLocalModel, type LocalModel } from './model-local.ts';
 import { importLocalWeights, int8ForImport, int8OnlyModel, isWeightsImport, type ImportedLocalModel } from './weights-local.ts';
 import { choosePrecision, memoryProblem } from './weights/index.ts';
-import { chooseGpuPrecision, fp16FailedChoice, webGpuFailedChoice } from './weights/fp16-choice.ts';
+import { chooseGpuPrecision, fp16FailedChoice, hasShaderF16, webGpuFailedChoice, type FeaturesLike } from './weights/fp16-choice.ts';
 import { fp16Import } from './weights/fp16-import.ts';
 import type * as ort from 'onnxruntime-web';
 
@@ -206,6 +206,16 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
     let sessions: MaeSessions;
     try {
       sessions = await createChecked();
+      if (fp32Graphs) {
+        // fp16 graphs on a device without shader-f16 load and run, wrongly, without an error
+        // (measured on SwiftShader: e2e/webgpu-fp16.spec.ts): check the device onnxruntime made
+        const device = await Promise.resolve(rt.env.webgpu.device as unknown as FeaturesLike | undefined).catch(() => undefined);
+        if (!hasShaderF16(device)) {
+          const fp16 = sessions;
+          await Promise.allSettled([fp16.encoder.release(), fp16.decoder.release()]);
+          throw new Error("onnxruntime's WebGPU device has no shader-f16");
+        }
+      }
     } catch (e) {
       const bad = contractError(e);
       if (bad) throw bad;
