@@ -15,6 +15,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { PNG } from 'pngjs';
+import { exportLayout } from '../src/features/export/export-layout.ts';
 import { REPO_ROOT } from './config.ts';
 import { f32FromBase64, loadReference, maxAbsDiff, openMenu } from './helpers.ts';
 import { rows, settled } from './reliability-helpers.ts';
@@ -198,5 +200,35 @@ test('the sweep of a whole-photo row runs on its 14×20 grid: a point equals the
   expect(row.numPatches).toBe(280);
   const sweepMse = point?.mse[1] as number;
   expect(Math.abs((row.mse as number) - sweepMse) / sweepMse, `row ${row.mse} vs sweep ${sweepMse}`).toBeLessThan(1e-4);
+  await context.close();
+});
+
+test('the grid PNG of whole-photo rows: each row at its own panel size, the pixels the page shows', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto('/?samples=0&same=1&seed=0&ratio=0.75&ep=wasm&photo=whole');
+  await expect(page.getByTestId('model-name')).toContainText('ViT-Ti/16', { timeout: 120_000 });
+  await uploadBoth(page);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-grid').click()]);
+  const png = PNG.sync.read(readFileSync(await dl.path()));
+  const all = await rows(page);
+  const sizes = await Promise.all(all.map((_, i) => panelSize(page, i)));
+  const layout = exportLayout({ rows: all.length, panelSize: 224, rowSizes: sizes.map(([width, height]) => ({ width, height })) });
+  expect([png.width, png.height]).toEqual([layout.width, layout.height]);
+  for (let i = 0; i < all.length; i++) {
+    // the masked panel of each row, pixel for pixel
+    const rect = layout.rows[i].panels[0];
+    const want = Buffer.from(await page.evaluate((r) => window.__maeDebug?.panelBase64(r, 'masked') ?? '', i), 'base64');
+    expect(want.length).toBe(rect.w * rect.h * 4);
+    let differing = 0;
+    for (let y = 0; y < rect.h; y++)
+      for (let x = 0; x < rect.w; x++) {
+        const o = ((rect.y + y) * png.width + rect.x + x) * 4;
+        const k = (y * rect.w + x) * 4;
+        if (png.data[o] !== want[k] || png.data[o + 1] !== want[k + 1] || png.data[o + 2] !== want[k + 2]) differing++;
+      }
+    expect(differing, `row ${i}: pixels different from the page`).toBe(0);
+  }
   await context.close();
 });
