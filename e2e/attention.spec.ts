@@ -5,7 +5,7 @@
  * the view exposes (window.__maeDebug.attention(), the map's per-patch values) match PyTorch's
  * (python/mae_playground/attention_reference.py -> tests/fixtures/attention/e2e.json) within
  * ATTENTION_TOLERANCE. WASM: click, tap and keyboard, head choice, the encoder's cls and its rollout,
- * the mask following the seed, PNG export, axe in light and dark. WebGPU (SwiftShader): one hidden patch.
+ * the mask following the seed and paint, a whole photo, PNG export, axe in light and dark. WebGPU (SwiftShader): one hidden patch.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -160,6 +160,28 @@ test('attention view on WASM: a clicked hidden patch shows where the decoder cop
   await page.waitForFunction(() => window.__maeDebug!.attention().seed === 5);
   s = await snapshot(page);
   expect(s.idsKeep).toEqual(Array.from(randomMasking(5, reference.numPatches, CASE.maskRatio).idsKeep));
+
+  // paint mode: the view follows the painted mask (its kept patches are the row's visible ones)
+  await page.getByTestId('mask-paint').check();
+  await settled(page);
+  await expect
+    .poll(async () => {
+      const [snap, hidden] = await page.evaluate(() => [window.__maeDebug!.attention(), window.__maeDebug!.hiddenMask(0)] as const);
+      const visible = (hidden ?? []).flatMap((h, p) => (h ? [] : [p]));
+      return snap.status === 'ready' && JSON.stringify([...(snap.idsKeep ?? [])].sort((x, y) => x - y)) === JSON.stringify(visible);
+    })
+    .toBe(true);
+
+  // a whole photo: the view runs on the row's own grid
+  await page.getByTestId('mask-random').check();
+  await page.getByTestId('photo-whole').check();
+  await settled(page);
+  await expect
+    .poll(async () => {
+      const [snap, rows] = await page.evaluate(() => [window.__maeDebug!.attention(), window.__maeDebug!.rows()] as const);
+      return snap.status === 'ready' && snap.numPatches === rows[0].numPatches && snap.map?.patches.length === rows[0].numPatches;
+    })
+    .toBe(true);
   await context.close();
 });
 

@@ -148,6 +148,8 @@ export interface AttentionRequest {
   /** Per-image seed, already resolved (as ReconstructRequest's). */
   seed: number;
   mask?: MaskSpec;
+  /** The whole photo (as the row's ReconstructRequest.whole) instead of the centre crop. */
+  whole?: boolean;
 }
 
 export type WorkerRequest =

@@ -277,3 +277,80 @@ describe('the bundled v2 folder’s own attention graphs (models/default)', () =
     120_000,
   );
 });
+
+// (d) the same graphs on the reference set's attention rows (python/mae_playground/export_onnx.py's
+//     own reference, every block and head at four query rows): the 14x14 crop and a whole photo on
+//     a 14x20 grid (224x320: the contract's dynamic grid, sin-cos tables computed for it).
+describe('models/default attention graphs on the reference set’s rows, square and whole-photo grids', () => {
+  const dir = `${ROOT}models/default/`;
+  const manifest = parseManifest(readFileSync(`${dir}manifest.json`, 'utf8'));
+  const ref = loadReference();
+  interface AttentionCaseMeta {
+    key: string;
+    image: string;
+    imageTensor?: string;
+    height?: number;
+    width?: number;
+    gridH?: number;
+    gridW?: number;
+    attention?: { encoder: string; encoderRows: number[]; decoder: string; decoderRows: number[] };
+  }
+  const meta = ref.meta as unknown as { cases: AttentionCaseMeta[]; gridCases?: AttentionCaseMeta[] };
+  const cases = [...meta.cases, ...(meta.gridCases ?? [])].filter((c) => c.attention);
+  it.skipIf(!manifest.attention || cases.length === 0)(
+    `every block and head within ${TOLERANCE} of PyTorch (${cases.length} cases)`,
+    async () => {
+      const att = manifest.attention!;
+      const bytes = (f: string) => new Uint8Array(readFileSync(`${dir}${f}`));
+      const create = (p: { file: string; externalData?: string[] }) =>
+        ort.InferenceSession.create(bytes(p.file), {
+          executionProviders: ['wasm'],
+          externalData: (p.externalData ?? []).map((path) => ({ path, data: bytes(path) })),
+        });
+      const sessions = { encoder: await create(att.encoder), decoder: await create(att.decoder) };
+      try {
+        for (const c of cases) {
+          const height = c.height ?? manifest.imgSize;
+          const width = c.width ?? manifest.imgSize;
+          const gridH = c.gridH ?? height / manifest.patchSize;
+          const gridW = c.gridW ?? width / manifest.patchSize;
+          const source = positionSourceFromManifest(manifest);
+          const tables = positionTables(
+            { ...source, encoderDim: manifest.encoder.embedDim, decoderDim: manifest.decoder.embedDim },
+            gridH,
+            gridW,
+          );
+          const masks = {
+            idsKeep: Int32Array.from(ref.int64(`${c.key}/ids_keep`)),
+            idsRestore: Int32Array.from(ref.int64(`${c.key}/ids_restore`)),
+            mask: Uint8Array.from(ref.float32(`${c.key}/mask`)),
+          };
+          const image = ref.float32(c.imageTensor ?? `${c.image}/image`);
+          const r = await runAttention(sessions, ort.Tensor, image, { height, width }, masks, tables);
+          let worst = 0;
+          for (const [stack, name, rows] of [
+            [r.encoder, c.attention!.encoder, c.attention!.encoderRows],
+            [r.decoder, c.attention!.decoder, c.attention!.decoderRows],
+          ] as const) {
+            const want = ref.float32(name);
+            const n = stack.tokens;
+            for (let b = 0; b < stack.depth; b++) {
+              for (let h = 0; h < stack.heads; h++) {
+                rows.forEach((q, ri) => {
+                  const at = ((b * stack.heads + h) * rows.length + ri) * n;
+                  worst = Math.max(worst, compare(attentionRow(stack, b, h, q), want.subarray(at, at + n)).maxAbsDiff);
+                });
+              }
+            }
+          }
+          console.log(`${c.key} (${gridH}x${gridW} grid): max|d| ${worst.toExponential(2)}`);
+          expect(worst, c.key).toBeLessThanOrEqual(TOLERANCE);
+        }
+      } finally {
+        await sessions.encoder.release();
+        await sessions.decoder.release();
+      }
+    },
+    180_000,
+  );
+});

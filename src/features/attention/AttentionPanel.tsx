@@ -41,7 +41,15 @@ function useAttentionRequests(row: Row): void {
       const mask = maskOf(result);
       client.wire
         .call(
-          { type: 'attention', imageId: row.id, maskRatio: result.maskRatio, seed: result.seed, ...(mask ? { mask } : {}) },
+          {
+            type: 'attention',
+            imageId: row.id,
+            maskRatio: result.maskRatio,
+            seed: result.seed,
+            ...(mask ? { mask } : {}),
+            // a whole-photo row (its result has its own grid): the same whole photo
+            ...(result.grid ? { whole: true } : {}),
+          },
           { signal: abort.signal },
         )
         .then((r) => {

@@ -12,17 +12,18 @@ import type { Handler } from '../../worker/dispatch.ts';
 import type { AttentionRequest, AttentionResult, Provider } from '../../worker/messages.ts';
 import { requestMasks } from '../../worker/row-result.ts';
 import { WorkerError } from '../../worker/runtime.ts';
+import { requestImage } from '../grid/whole-images.ts';
 import { attentionSourceOf } from './attention-source.ts';
 import { attentionSessions, AttentionUnavailable, type ModelAttention } from './attention-sessions.ts';
 
 export const attentionHandler: Handler<AttentionRequest, AttentionResult> = {
   async run(req, { runtime }) {
     const m = runtime.requireModel();
-    const chw = runtime.image(req.imageId);
+    // the row's image: the centre crop, or the whole photo on its own grid
+    const img = requestImage(runtime, m, req.imageId, req.whole);
     const key = { imageId: req.imageId, maskRatio: req.maskRatio, seed: req.seed };
-    const masks = requestMasks(req.mask, req.seed, m.numPatches, req.maskRatio);
-    const size = m.manifest.imgSize;
-    const { gridH, gridW } = gridOf(size, size, m.numPatches);
+    const masks = requestMasks(req.mask, req.seed, img.numPatches, req.maskRatio, img.gridW);
+    const { gridH, gridW } = img.grid ?? gridOf(img.height, img.width, img.numPatches);
     const source = attentionSourceOf(m.manifest);
 
     const attempt = async (provider: Provider): Promise<{ run: AttentionRun; sessionMs: number }> => {
@@ -37,9 +38,9 @@ export const attentionHandler: Handler<AttentionRequest, AttentionResult> = {
       const sessionMs = got.made ? performance.now() - t0 : 0;
       // v2 graphs take the position tables of this grid (those of the model's own sessions' source)
       const positions = got.sessions.encoder.inputNames.includes('pos_embed')
-        ? gridPositions({ ...got.sessions, positions: got.positions }, size, size, m.numPatches)
+        ? gridPositions({ ...got.sessions, positions: got.positions }, img.height, img.width, img.numPatches)
         : undefined;
-      const run = await runAttention(got.sessions, m.Tensor, chw, { height: size, width: size }, masks, positions);
+      const run = await runAttention(got.sessions, m.Tensor, img.chw, { height: img.height, width: img.width }, masks, positions);
       return { run, sessionMs };
     };
 
@@ -56,7 +57,7 @@ export const attentionHandler: Handler<AttentionRequest, AttentionResult> = {
       ...key,
       available: true,
       provider: m.provider,
-      numPatches: m.numPatches,
+      numPatches: img.numPatches,
       gridH,
       gridW,
       idsKeep: masks.idsKeep,
