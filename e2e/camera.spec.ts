@@ -234,7 +234,7 @@ test.describe('portrait clip as the camera', () => {
   test('a dropped video file plays through the live row, under the CSP (media-src blob:)', async () => {
     expect(CSP_DIRECTIVES['media-src']).toBe('blob:');
     // A short WebM made in the page from a sample photo (MediaRecorder on a canvas): nothing committed.
-    await page.evaluate(async () => {
+    const webm = await page.evaluate(async () => {
       const bmp = await createImageBitmap(await (await fetch('samples/red_fox.jpg')).blob());
       const canvas = document.createElement('canvas');
       canvas.width = 320;
@@ -255,6 +255,10 @@ test.describe('portrait clip as the camera', () => {
       const dt = new DataTransfer();
       dt.items.add(file);
       window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true, bubbles: true }));
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let bin = '';
+      for (const b of bytes) bin += String.fromCharCode(b);
+      return btoa(bin);
     });
     const row = page.getByTestId('live-row');
     await expect(row).toHaveAttribute('data-source', 'video');
@@ -268,6 +272,15 @@ test.describe('portrait clip as the camera', () => {
     expect(await page.evaluate(() => window.__maeDebug!.cspViolations())).toEqual([]);
     await page.getByTestId('live-stop').click();
     expect((await cam(page)).objectUrl).toBe(false);
+    await expect(row).toHaveCount(0);
+
+    // The same file picked with "Play a video…".
+    await page
+      .getByTestId('play-video-input')
+      .setInputFiles({ name: 'picked.webm', mimeType: 'video/webm', buffer: Buffer.from(webm, 'base64') });
+    await expect(row.locator('.row-name')).toHaveText('Video: picked.webm');
+    await waitReconstructed(page, 2);
+    await page.getByTestId('live-stop').click();
     await expect(row).toHaveCount(0);
   });
 });
