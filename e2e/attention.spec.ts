@@ -198,7 +198,7 @@ test('attention view on WebGPU (SwiftShader): a clicked hidden patch matches PyT
   await context.close();
 });
 
-test('attention view on the bundled default: available for a contract v2 folder, else says why', async ({ browser }) => {
+test('attention view: the bundled default (contract v2) has it; a format-1 folder from disk says why it has none', async ({ browser }) => {
   test.setTimeout(300_000);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -214,5 +214,16 @@ test('attention view on the bundled default: available for a contract v2 folder,
       { timeout: 60_000 },
     );
   }
+  await page.getByTestId('attention-close').click();
+
+  // a folder exported before contract v2 (format 1, no attention graphs), opened from disk: it runs, and the view says why not
+  await page.getByTestId('model-folder-input').setInputFiles(join(REPO_ROOT, 'e2e', 'fixtures', 'models', 'tiny-112'));
+  await expect(page.getByTestId('model-name')).toContainText('Tiny test MAE', { timeout: 120_000 });
+  await settled(page);
+  await page.getByTestId('attention-row').first().click();
+  await expect(page.getByTestId('attention-reason')).toHaveText(
+    'Attention unavailable: this folder has no attention graphs (exported before contract v2)',
+    { timeout: 60_000 },
+  );
   await context.close();
 });
