@@ -25,7 +25,8 @@ export function PhotoModeControl() {
             data-testid="photo-crop"
             onChange={() => set(false)}
           />
-          Centre crop
+          <span className="label-long">Centre crop</span>
+          <span className="label-short">Crop</span>
         </label>
         <label
           title={reason ?? `The whole photo at its own aspect ratio, long side up to ${WHOLE_MAX_SIDE} px`}
@@ -40,7 +41,8 @@ export function PhotoModeControl() {
             data-testid="photo-whole"
             onChange={() => set(true)}
           />
-          Whole photo
+          <span className="label-long">Whole photo</span>
+          <span className="label-short">Whole</span>
         </label>
       </div>
       {reason && manifest && (

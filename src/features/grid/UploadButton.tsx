@@ -8,7 +8,8 @@ export function UploadButton() {
   return (
     <div className="control upload">
       <button type="button" className="primary" onClick={() => input.current?.click()}>
-        Add your photos…
+        <span className="label-long">Add your photos…</span>
+        <span className="label-short">Add photos…</span>
       </button>
       <input
         ref={input}
