@@ -6,6 +6,8 @@
  * (python/mae_playground/attention_reference.py -> tests/fixtures/attention/e2e.json) within
  * ATTENTION_TOLERANCE. WASM: click, tap and keyboard, head choice, the encoder's cls and its rollout,
  * the mask following the seed and paint, a whole photo, PNG export, axe in light and dark. WebGPU (SwiftShader): one hidden patch.
+ * The bundled default (a contract v2 folder: its encoder-attention.onnx / decoder-attention.onnx) on the
+ * goldfinch sample against the exporter's PyTorch rows (tests/reference/default); a format-1 folder: the reason.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { randomMasking } from '../src/mae/index.ts';
 import { axeViolations } from './a11y-helpers.ts';
 import { REPO_ROOT } from './config.ts';
-import { f32FromBase64, pngStats } from './helpers.ts';
+import { f32FromBase64, loadReference, pngStats } from './helpers.ts';
 import { settled } from './reliability-helpers.ts';
 
 /** Page (Chromium decode + the core's Pillow-exact resize + onnxruntime-web) vs PyTorch, per attention weight. */
@@ -198,21 +200,68 @@ test('attention view on WebGPU (SwiftShader): a clicked hidden patch matches PyT
   await context.close();
 });
 
-test('attention view: the bundled default (contract v2) has it; a format-1 folder from disk says why it has none', async ({ browser }) => {
+test('attention view: the bundled default (contract v2, its own attention graphs) matches PyTorch; a format-1 folder from disk says why it has none', async ({
+  browser,
+}) => {
   test.setTimeout(300_000);
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto('/?samples=goldfinch&ep=wasm');
+  await page.goto('/?samples=goldfinch&ep=wasm&ratio=0.75&seed=0');
   await settled(page);
-  const format = (JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'default', 'manifest.json'), 'utf8')) as { format?: string }).format;
   await page.getByTestId('attention-row').click();
-  if (format === 'mae-playground/2') {
-    await expect(page.getByTestId('attention-panel')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
-  } else {
-    await expect(page.getByTestId('attention-reason')).toHaveText(
-      'Attention unavailable: this folder has no attention graphs (exported before contract v2)',
-      { timeout: 60_000 },
-    );
+  await expect(page.getByTestId('attention-panel')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+
+  // the folder's own attention graphs (downloaded on first use) against the exporter's PyTorch rows
+  // (tests/reference/default: every block and head at four query rows), on Chromium's decode of the sample
+  const ref = loadReference();
+  const c = ref.meta.cases.find((k) => k.key === 'goldfinch/r0.75/s0') as unknown as {
+    key: string;
+    attention: { encoder: string; encoderRows: number[]; decoder: string; decoderRows: number[] };
+  };
+  const idsKeep = ref.int64(`${c.key}/ids_keep`);
+  expect((await snapshot(page)).idsKeep).toEqual(idsKeep);
+  const side = 14;
+  const compareRow = async (graph: 'encoder' | 'decoder', name: string, rows: number[], token: number, head: number) => {
+    const map = (await snapshot(page)).map!;
+    const want = ref.float32(name);
+    const n = graph === 'encoder' ? idsKeep.length + 1 : side * side + 1;
+    const at = (((map.depth - 1) * map.heads + head) * rows.length + rows.indexOf(token)) * n;
+    const row = want.subarray(at, at + n);
+    let worst = Math.abs((map.cls ?? NaN) - row[0]);
+    map.patches.forEach((v, p) => {
+      const t = graph === 'decoder' ? p + 1 : idsKeep.indexOf(p) + 1;
+      if (t > 0) worst = Math.max(worst, Math.abs((v ?? NaN) - row[t]));
+    });
+    expect(worst, `${graph} token ${token} head ${head}`).toBeLessThanOrEqual(ATTENTION_TOLERANCE);
+  };
+  const pickHead = async (h: number) => {
+    await page.getByTestId('attention-head').selectOption(String(h));
+    await page.waitForFunction((head) => window.__maeDebug!.attention().map?.head === head, h);
+  };
+  // decoder, token 98 (patch 97), last block, each head
+  const decToken = c.attention.decoderRows[2];
+  const canvas = page.getByTestId('attention-canvas');
+  const box = (await canvas.boundingBox())!;
+  const patch = decToken - 1;
+  await canvas.click({
+    position: { x: ((patch % side) + 0.5) * (box.width / side), y: (Math.floor(patch / side) + 0.5) * (box.height / side) },
+  });
+  await page.waitForFunction((p) => window.__maeDebug!.attention().map?.query === p, patch);
+  await page.getByText('Decoder (all patches)').click();
+  await page.waitForFunction(() => window.__maeDebug!.attention().map?.graph === 'decoder');
+  for (let h = 0; h < 4; h++) {
+    await pickHead(h);
+    await compareRow('decoder', c.attention.decoder, c.attention.decoderRows, decToken, h);
+  }
+  // encoder cls (token 0), last block, each head
+  await page.getByTestId('attention-cls').click();
+  await page.getByText('Encoder (visible patches)').click();
+  await page.waitForFunction(
+    () => window.__maeDebug!.attention().map?.graph === 'encoder' && window.__maeDebug!.attention().map?.query === 'cls',
+  );
+  for (let h = 0; h < 3; h++) {
+    await pickHead(h);
+    await compareRow('encoder', c.attention.encoder, c.attention.encoderRows, 0, h);
   }
   await page.getByTestId('attention-close').click();
 
