@@ -33,8 +33,10 @@ function Progress({ task }: { task: HubTask }) {
 
 /**
  * Measured with `npm run bench:weights-browser` (README "Use the real MAE"; 2-core CPU, no GPU,
- * Chromium, WASM with 2 threads, 2026-11-29): per-image time and, for ViT-L, the memory it needs alone.
- * ViT-H cannot run on WASM at all (ModelEntry says so).
+ * Chromium, WASM with 2 threads, 2026-11-29): per-image time and, for ViT-L, the memory it needs alone,
+ * in fp32. Fast (int8), the default for these sizes since issue 23, ran 1.8-2.3x faster per image in
+ * the same run as fp32 (docs/BENCHMARKS.md "int8 in the page"). ViT-H runs on WASM in int8 only
+ * (ModelEntry says so; not timed here).
  */
 const MEASURED_ON_WASM: Partial<Record<HubModel['id'], string>> = {
   'vit-mae-base': 'about 1.4 s per image, the first picture about 6 s after the file is in',
@@ -49,7 +51,7 @@ function OnThisDevice({ model }: { model: HubModel }) {
   if (provider.active === 'webgpu') text = 'runs on the GPU (WebGPU); its speed on a real GPU has not been measured here.';
   else if (provider.active === 'wasm' && measured) {
     const threads = provider.wasmThreads ?? 1;
-    text = `runs on the CPU (WASM, ${threads} thread${threads === 1 ? '' : 's'}): ${measured}, measured with 2 threads on a 2-core CPU.`;
+    text = `runs on the CPU (WASM, ${threads} thread${threads === 1 ? '' : 's'}): ${measured}, measured in exact (fp32) with 2 threads on a 2-core CPU; fast (int8), the default here, was about 2x faster.`;
   } else return null;
   return (
     <p className="hint hub-expect" data-testid={`hub-expect-${model.id}`}>
