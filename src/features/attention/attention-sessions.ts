@@ -19,6 +19,8 @@ import { isWeightsImport } from '../models/weights-local.ts';
 import { buildDecoderAttentionGraph, buildEncoderAttentionGraph } from '../models/weights/attention-graph.ts';
 import { readMaeWeights } from '../models/weights/import-weights.ts';
 import { importedPositions } from '../models/weights/positions.ts';
+import { memoryProblem } from '../models/weights/memory.ts';
+import { architectureLabel } from '../models/weights/import-weights.ts';
 import type { AttentionSource } from './attention-source.ts';
 import type { Provider } from '../../worker/messages.ts';
 import type { OrtRuntime } from '../../worker/runtime.ts';
@@ -63,13 +65,16 @@ interface ModelGraphs {
 }
 
 /** The two attention graphs of the model and its position source, or why there are none. */
-async function graphFiles(manifest: ModelManifest, source: AttentionSource | undefined): Promise<ModelGraphs> {
+async function graphFiles(manifest: ModelManifest, source: AttentionSource | undefined, provider: Provider): Promise<ModelGraphs> {
   if (!source) throw new AttentionUnavailable('unavailable: the model was not loaded by this page (reload it)');
   if (source.local && isWeightsImport(source.local)) {
     const { path, blob } = source.local[0];
     const name = path.slice(path.lastIndexOf('/') + 1);
     // Head counts as the load found them (given by the person for unknown widths).
     const weights = await readMaeWeights(blob, name, { numHeads: manifest.encoder.numHeads, decoderNumHeads: manifest.decoder.numHeads });
+    // the attention graphs are exact (fp32), beside the model's own sessions (which may be int8)
+    const tooBig = memoryProblem(architectureLabel(weights.architecture), weights.encoderParams + weights.decoderParams, provider);
+    if (tooBig) throw new AttentionUnavailable(`unavailable here: its attention graphs run exact (fp32). ${tooBig}`);
     const files = (g: ReturnType<typeof buildEncoderAttentionGraph>): GraphFiles => ({
       onnx: g.onnx,
       externalData: g.chunks.map((c) => ({ path: c.path, data: blob.slice(c.start, c.end) })),
@@ -165,7 +170,7 @@ export async function attentionSessions(
   if (slot && slot.manifest === manifest && slot.provider === provider) return { ...(await slot.sessions), made: false };
   await releaseAttention();
   const sessions = (async () => {
-    const files = await graphFiles(manifest, source);
+    const files = await graphFiles(manifest, source, provider);
     const encoder = await create(rt, provider, files.encoder, 'encoder');
     try {
       return { sessions: { encoder, decoder: await create(rt, provider, files.decoder, 'decoder') }, positions: files.positions };
