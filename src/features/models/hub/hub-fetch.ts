@@ -126,7 +126,8 @@ export function networkMessage(
       `blocking *.hf.co; try again later.${retry}`
     );
   }
-  return `Step 3 of 3, the file: the connection to ${host} failed again and again (${why}). Check your connection and try again.${retry}`;
+  // ("try again" is already said here: only the kept bytes are added)
+  return `Step 3 of 3, the file: the connection to ${host} failed again and again (${why}). Check your connection and try again.${kept ? ` ${kept}` : ''}`;
 }
 
 /** Why a status is worth another try, or null when it is final. */
