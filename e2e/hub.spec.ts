@@ -88,10 +88,11 @@ test('nothing is fetched until asked; the choice says size, what it is, licence 
     'href',
     `${E2E_HUB.base}/facebook/vit-mae-large`,
   );
-  // ViT-H needs about 6.1 GB in fp32 (weights/memory.ts estimate), 1.8 GB in int8: offered on WASM in int8 only.
+  // ViT-H (approxBytes 2.63e9 / 4 = 657.5 M parameters) needs 657.5e6 × 4 × 2.2 + 0.34e9 = 6.126 GB in fp32
+  // (weights/memory.ts estimate) and 657.5e6 × 2.2 + 0.34e9 = 1.787 GB in int8: offered on WASM in int8 only.
   await expect(page.getByTestId('hub-download-vit-mae-huge')).toBeEnabled();
   await expect(page.getByTestId('hub-int8-only-vit-mae-huge')).toHaveText(
-    "on WASM in fast (int8) only: about 1.79 GB of memory to run; exact (fp32) needs about 6.12 GB, more than WASM's 4 GB (WebGPU runs it)",
+    "on WASM in fast (int8) only: about 1.79 GB of memory to run; exact (fp32) needs about 6.13 GB, more than WASM's 4 GB (WebGPU runs it)",
   );
   await expect(page.getByTestId('hub-usage')).toHaveText('No model downloaded yet.');
   expect(hub.requests).toEqual([]);
