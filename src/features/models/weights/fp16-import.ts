@@ -8,6 +8,7 @@
  */
 import type { ModelManifest } from '../../../mae/index.ts';
 import type { MaeWeights } from './architecture.ts';
+import { derivedManifest, otherFiles } from './derived-manifest.ts';
 import { buildFp16Graphs, type Fp16Model } from './fp16-graph.ts';
 
 /** A model's files by manifest name, as the worker's createSessions takes them. */
@@ -23,28 +24,7 @@ export interface Fp16Import {
 
 /** The fp16 form of an fp32 manifest: the same model, its graphs' weights in one float16 buffer per graph. */
 export function fp16Manifest(fp32: ModelManifest, model: Pick<Fp16Model, 'encoder' | 'decoder' | 'fp32Ops'>): ModelManifest {
-  const part = (m: ModelManifest['encoder'], g: Fp16Model['encoder']) => ({ ...m, externalData: [g.dataPath] });
-  const files: NonNullable<ModelManifest['files']> = {
-    ...otherFiles(fp32, fp32.files ?? {}),
-    [fp32.encoder.file]: { bytes: model.encoder.onnx.length },
-    [fp32.decoder.file]: { bytes: model.decoder.onnx.length },
-    [model.encoder.dataPath]: { bytes: model.encoder.data.length },
-    [model.decoder.dataPath]: { bytes: model.decoder.data.length },
-  };
-  const source = typeof fp32.source === 'object' && fp32.source !== null ? fp32.source : {};
-  return {
-    ...fp32,
-    encoder: part(fp32.encoder, model.encoder),
-    decoder: part(fp32.decoder, model.decoder),
-    files,
-    source: { ...source, precision: 'fp16', fp16Fp32Ops: [...model.fp32Ops] },
-  };
-}
-
-/** The entries of `byName` that are not the fp32 graphs or their weights (v2 'table' models: pos-embed.bin). */
-function otherFiles<T>(fp32: ModelManifest, byName: Record<string, T>): Record<string, T> {
-  const replaced = new Set([fp32.encoder.file, fp32.decoder.file, ...(fp32.encoder.externalData ?? []), ...(fp32.decoder.externalData ?? [])]);
-  return Object.fromEntries(Object.entries(byName).filter(([name]) => !replaced.has(name)));
+  return derivedManifest(fp32, model, { precision: 'fp16', fp16Fp32Ops: [...model.fp32Ops] });
 }
 
 /**

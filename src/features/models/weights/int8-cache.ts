@@ -27,6 +27,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ModelManifest } from '../../../mae/model-contract.ts';
 import { errorText } from '../../../mae/error-text.ts';
 import type { MaeWeights } from './architecture.ts';
+import { derivedManifest } from './derived-manifest.ts';
 import { fillInt8Graphs, planInt8Graphs, type Int8Model, type Int8Plan, type Int8Scheme } from './quantize-int8.ts';
 
 /** Bumped when the buffers' layout or meaning changes without the graph bytes changing. */
@@ -229,25 +230,7 @@ export async function writeInt8Entry(
 
 /** The int8 form of an fp32 manifest: the same model, its graphs' weights in one buffer per graph. */
 export function int8Manifest(fp32: ModelManifest, model: Pick<Int8Model, 'encoder' | 'decoder' | 'scheme'>): ModelManifest {
-  const part = (m: ModelManifest['encoder'], g: Int8Model['encoder']) => ({ ...m, externalData: [g.dataPath] });
-  // the fp32 model's other files (v2 'table' models: pos-embed.bin) stay as they are
-  const replaced = new Set([fp32.encoder.file, fp32.decoder.file, ...(fp32.encoder.externalData ?? []), ...(fp32.decoder.externalData ?? [])]);
-  const kept = Object.fromEntries(Object.entries(fp32.files ?? {}).filter(([name]) => !replaced.has(name)));
-  const files: NonNullable<ModelManifest['files']> = {
-    ...kept,
-    [fp32.encoder.file]: { bytes: model.encoder.onnx.length },
-    [fp32.decoder.file]: { bytes: model.decoder.onnx.length },
-    [model.encoder.dataPath]: { bytes: model.encoder.data.length },
-    [model.decoder.dataPath]: { bytes: model.decoder.data.length },
-  };
-  const source = typeof fp32.source === 'object' && fp32.source !== null ? fp32.source : {};
-  return {
-    ...fp32,
-    encoder: part(fp32.encoder, model.encoder),
-    decoder: part(fp32.decoder, model.decoder),
-    files,
-    source: { ...source, precision: 'int8', int8Scheme: model.scheme },
-  };
+  return derivedManifest(fp32, model, { precision: 'int8', int8Scheme: model.scheme });
 }
 
 export interface Int8LoadOptions {
