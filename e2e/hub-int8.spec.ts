@@ -70,7 +70,7 @@ test('a hub download in int8: kept under its SHA-256; the fp32 file freed, it st
   const int8Mse = await rowMse(page);
   expect(Math.abs(int8Mse - want) / want).toBeLessThanOrEqual(INT8_MSE_TOLERANCE);
   // the copy's key is the hub's SHA-256 of the file
-  const key = `int8-v1-per-channel-sha-${SHA}`;
+  const key = `int8-v2-per-channel-sha-${SHA}`;
   // (the e2e weights' position tables are random, a v2 'table' model: pos-embed.bin is kept with the copy)
   expect(await int8Files(page)).toEqual(
     ['decoder.bin', 'decoder.onnx', 'encoder.bin', 'encoder.onnx', 'json', 'positions.bin'].map((f) => `${key}.${f}`),

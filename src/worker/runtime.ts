@@ -8,6 +8,7 @@
 import type * as ort from 'onnxruntime-web';
 import { errorText } from '../mae/error-text.ts';
 import { numPatches as manifestNumPatches, positionSourceFromManifest, type MaeSessions, type ModelManifest } from '../mae/index.ts';
+import { externalDataEntry, externalDataFailure } from './external-data.ts';
 import type { ErrorMessage, Provider, WorkerResponse } from './messages.ts';
 import { configureOrt, defaultWasmThreads, wasmThreadsFor, type OrtRuntime } from './ort-config.ts';
 import { browserGpu, type GpuLike } from './provider.ts';
@@ -169,11 +170,15 @@ export class WorkerRuntime {
       // WebGPU: the encoder's latent stays in a GPU buffer and goes straight into the decoder
       // (reconstructBatch passes the tensor through and disposes it); only `pred` is read back.
       if (provider === 'webgpu' && part === manifest.encoder) options.preferredOutputLocation = { latent: 'gpu-buffer' };
-      const ext = part.externalData ?? [];
-      if (ext.length > 0) options.externalData = ext.map((path) => ({ path, data: bytes.get(path) as Uint8Array | Blob }));
+      // weights in Blobs (a chosen file, the private file system) are read one tensor at a time
+      // (external-data.ts): no whole copy of them in JavaScript while onnxruntime copies them in
+      const external = (part.externalData ?? []).map((path) => externalDataEntry(path, bytes.get(path) as Uint8Array | Blob));
+      if (external.length > 0) options.externalData = external;
       try {
         return await rt.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
       } catch (e) {
+        const unread = externalDataFailure(external);
+        if (unread) throw new Error(`${unread}: choose the file again`);
         throw new Error(`onnxruntime could not load ${part.file}: ${errorText(e)}`);
       }
     };

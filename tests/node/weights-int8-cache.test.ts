@@ -9,6 +9,7 @@
 //     auto picks int8 for it on WASM, and the cached int8 model's reconstruction stays within the
 //     stated tolerance of the fp32 graphs of the same file.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -37,6 +38,7 @@ import { choosePrecision, importedModelFiles, importWeights, type ImportedModel 
 import {
   int8CacheKey,
   loadInt8,
+  pieceSha256,
   type CacheDir,
   type Int8CacheRecord,
   type Int8Load,
@@ -121,7 +123,14 @@ describe('the int8 cache on a real folder (the e2e weights, official .pth)', () 
     expect(second.fromCache).toBe(true);
     expect(second.quantizeMs).toBe(0);
     expect([...second.files.keys()].sort()).toEqual([...first.files.keys()].sort());
-    for (const [k, v] of first.files) expect(Buffer.compare(Buffer.from(v), Buffer.from(second.files.get(k) as Uint8Array)), k).toBe(0);
+    // one copy of the weights: both loads hand over the stored files, not buffers in memory
+    for (const load of [first, second]) {
+      expect(load.files.get('encoder.int8.bin')).toBeInstanceOf(Blob);
+      expect(load.files.get('decoder.int8.bin')).toBeInstanceOf(Blob);
+    }
+    const bytesOf = async (v: Uint8Array | Blob | undefined) =>
+      v instanceof Blob ? Buffer.from(await v.arrayBuffer()) : Buffer.from(v as Uint8Array);
+    for (const [k, v] of first.files) expect(Buffer.compare(await bytesOf(v), await bytesOf(second.files.get(k))), k).toBe(0);
     expect(second.manifest).toEqual(first.manifest);
     expect(second.manifest.encoder.externalData).toEqual(['encoder.int8.bin']);
     expect((second.manifest.source as { precision: string }).precision).toBe('int8');
@@ -182,9 +191,19 @@ describe('the int8 cache on a real folder (the e2e weights, official .pth)', () 
     expect(r.note).toMatch(/could not be kept \(.*quota.*\): it will be made again next time/i);
     expect(readdirSync(fullPath)).toEqual([]);
     expect([...r.files.keys()].sort()).toEqual(['decoder.int8.bin', 'decoder.onnx', 'encoder.int8.bin', 'encoder.onnx', 'pos-embed.bin']);
+    // nothing stored: the model runs from the buffers in memory
+    expect(r.files.get('encoder.int8.bin')).toBeInstanceOf(Uint8Array);
     const none = await load(null);
     expect(none.note).toMatch(/not kept .* made again on every load/);
   }, 60_000);
+
+  it('the buffers are checked piece by piece: the SHA-256 of each piece, as node:crypto computes it', async () => {
+    const data = new Uint8Array(1000).map((_, i) => (i * 31 + 7) & 255);
+    const ref = (a: number, b: number) => createHash('sha256').update(data.subarray(a, b)).digest('hex');
+    expect(await pieceSha256(data, 300)).toEqual([ref(0, 300), ref(300, 600), ref(600, 900), ref(900, 1000)]);
+    expect(await pieceSha256(new Blob([data]), 300)).toEqual([ref(0, 300), ref(300, 600), ref(600, 900), ref(900, 1000)]);
+    expect(await pieceSha256(new Uint8Array(0), 300)).toEqual([ref(0, 0)]);
+  });
 
   it('the key: the same bytes under another name, or with another lastModified, are another entry; a hub SHA-256 is the key itself', async () => {
     const bytes = readFileSync(`${FIX}${name}`);
@@ -199,7 +218,7 @@ describe('the int8 cache on a real folder (the e2e weights, official .pth)', () 
     changed[changed.length - 10] ^= 1;
     expect(await int8CacheKey({ file: new File([changed], name, { lastModified: 1000 }), name }, 'per-channel')).not.toBe(k1);
     const sha = 'ab'.repeat(32);
-    expect(await int8CacheKey({ file: at(1000), name, sha256: sha }, 'per-channel')).toBe(`int8-v1-per-channel-sha-${sha}`);
+    expect(await int8CacheKey({ file: at(1000), name, sha256: sha }, 'per-channel')).toBe(`int8-v2-per-channel-sha-${sha}`);
   });
 });
 

@@ -24,6 +24,7 @@ import { architectureLabel } from '../models/weights/import-weights.ts';
 import type { AttentionSource } from './attention-source.ts';
 import type { Provider } from '../../worker/messages.ts';
 import type { OrtRuntime } from '../../worker/runtime.ts';
+import { externalDataEntry, externalDataFailure } from '../../worker/external-data.ts';
 
 export const V1_REASON = 'unavailable: this folder has no attention graphs (exported before contract v2)';
 
@@ -124,14 +125,18 @@ async function graphFiles(manifest: ModelManifest, source: AttentionSource | und
 }
 
 async function create(rt: OrtRuntime, provider: Provider, g: GraphFiles, label: string): Promise<ort.InferenceSession> {
+  const external = g.externalData.map(({ path, data }) => externalDataEntry(path, data));
   try {
     return await rt.InferenceSession.create(g.onnx, {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-      ...(g.externalData.length > 0 ? { externalData: g.externalData } : {}),
+      // one tensor at a time from a Blob, as the model's own sessions (src/worker/external-data.ts)
+      ...(external.length > 0 ? { externalData: external } : {}),
     });
   } catch (e) {
+    const unread = externalDataFailure(external);
+    if (unread) throw new Error(`the ${label} attention graph's ${unread}`);
     throw new Error(`onnxruntime could not load the ${label} attention graph: ${errorText(e)}`);
   }
 }

@@ -30,9 +30,14 @@ import type { MaeWeights } from './architecture.ts';
 import { derivedManifest } from './derived-manifest.ts';
 import { fillInt8Graphs, planInt8Graphs, type Int8Model, type Int8Plan, type Int8Scheme } from './quantize-int8.ts';
 
-/** Bumped when the buffers' layout or meaning changes without the graph bytes changing. */
-export const INT8_CACHE_VERSION = 1;
+/**
+ * Bumped when the entry's layout or meaning changes without the graph bytes changing (2: the
+ * buffers' SHA-256 per 32 MiB piece, so they are checked without being held whole in JavaScript).
+ */
+export const INT8_CACHE_VERSION = 2;
 const MIB = 1024 * 1024;
+/** The buffers are checked piece by piece: one piece in JavaScript at a time. */
+export const INT8_CHECK_PIECE_BYTES = 32 * MIB;
 
 /** A flat folder of files (OPFS in the page, a directory in Node tests). */
 export interface CacheDir {
@@ -48,7 +53,8 @@ interface PartRecord {
   onnxSha256: string;
   dataPath: string;
   dataBytes: number;
-  dataSha256: string;
+  /** SHA-256 of each INT8_CHECK_PIECE_BYTES piece of the buffer, in order */
+  dataPieceSha256: string[];
   int8Weights: number;
 }
 
@@ -80,6 +86,17 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   // SubtleCrypto is there in secure contexts (https, localhost) and in Node; elsewhere the JS one
   if (subtle) return bytesToHex(new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
   return bytesToHex(nobleSha256(bytes));
+}
+
+/** SHA-256 of each `pieceBytes` piece of `data`, read one piece at a time (a Blob is never read whole). */
+export async function pieceSha256(data: Blob | Uint8Array, pieceBytes = INT8_CHECK_PIECE_BYTES): Promise<string[]> {
+  const size = data instanceof Blob ? data.size : data.length;
+  const out: string[] = [];
+  for (let at = 0; at < size || (size === 0 && out.length === 0); at += pieceBytes) {
+    const end = Math.min(size, at + pieceBytes);
+    out.push(await sha256Hex(data instanceof Blob ? new Uint8Array(await data.slice(at, end).arrayBuffer()) : data.subarray(at, end)));
+  }
+  return out;
 }
 
 /** The cache key of a hub download (its SHA-256): known without reading the file, so a freed file's int8 copy can still be found. */
@@ -123,10 +140,14 @@ export async function removeInt8Entry(dir: CacheDir, key: string): Promise<void>
   await dir.remove(names.positions).catch(() => undefined);
 }
 
-/** The int8 model as files by manifest name (what the worker's createSessions takes), and its manifest. */
+/**
+ * The int8 model as files by manifest name (what the worker's createSessions takes), and its
+ * manifest. The buffers are Blobs of the stored copy where there is one (onnxruntime then reads them
+ * one tensor at a time, src/worker/external-data.ts), in memory only when nothing could be stored.
+ */
 export interface Int8Files {
   manifest: ModelManifest;
-  files: Map<string, Uint8Array<ArrayBuffer>>;
+  files: Map<string, Uint8Array<ArrayBuffer> | Blob>;
   /** bytes of the two buffers */
   dataBytes: number;
 }
@@ -153,7 +174,7 @@ export async function readInt8Entry(dir: CacheDir, key: string, plan?: Int8Plan)
     return damaged('its record is not valid JSON');
   }
   if (record.version !== INT8_CACHE_VERSION || record.key !== key) return damaged('it was written by another version of the app');
-  const files = new Map<string, Uint8Array<ArrayBuffer>>();
+  const files = new Map<string, Uint8Array<ArrayBuffer> | Blob>();
   const manifest = record.manifest;
   for (const p of PARTS) {
     const r = record[p];
@@ -169,10 +190,14 @@ export async function readInt8Entry(dir: CacheDir, key: string, plan?: Int8Plan)
       return damaged(`its ${p} file is ${dataBlob.size} bytes, the record says ${r.dataBytes}`);
     }
     const onnx = new Uint8Array(await onnxBlob.arrayBuffer());
-    const data = new Uint8Array(await dataBlob.arrayBuffer());
-    if ((await sha256Hex(onnx)) !== r.onnxSha256 || (await sha256Hex(data)) !== r.dataSha256) return damaged(`its ${p} file's SHA-256 does not match its record`);
+    const pieces = Array.isArray(r.dataPieceSha256) ? r.dataPieceSha256 : [];
+    const sums = await pieceSha256(dataBlob);
+    if ((await sha256Hex(onnx)) !== r.onnxSha256 || sums.length !== pieces.length || sums.some((h, i) => h !== pieces[i])) {
+      return damaged(`its ${p} file's SHA-256 does not match its record`);
+    }
     files.set(manifest[p].file, onnx);
-    files.set(r.dataPath, data);
+    // the checked file itself: a stored File cannot change under us (reads of a changed one fail)
+    files.set(r.dataPath, dataBlob);
   }
   if (record.positions) {
     const blob = await dir.get(names.positions);
@@ -199,7 +224,7 @@ export async function writeInt8Entry(
     onnxSha256: await sha256Hex(g.onnx),
     dataPath: g.dataPath,
     dataBytes: g.data.length,
-    dataSha256: await sha256Hex(g.data),
+    dataPieceSha256: await pieceSha256(g.data),
     int8Weights: g.int8Weights,
   });
   const record: Int8CacheRecord = {
@@ -226,6 +251,18 @@ export async function writeInt8Entry(
     throw e;
   }
   return record;
+}
+
+/** The buffers just written under `key`, as the stored files (null when one is not there as written). */
+async function storedBuffers(dir: CacheDir, key: string, model: Int8Model): Promise<Map<string, Blob> | null> {
+  const names = fileNames(key);
+  const out = new Map<string, Blob>();
+  for (const p of PARTS) {
+    const blob = await dir.get(names.data(p));
+    if (!blob || blob.size !== model[p].data.length) return null;
+    out.set(model[p].dataPath, blob);
+  }
+  return out;
 }
 
 /** The int8 form of an fp32 manifest: the same model, its graphs' weights in one buffer per graph. */
@@ -279,18 +316,21 @@ export async function loadInt8(source: Int8Source, weights: MaeWeights, fp32: Mo
   const model = await fillInt8Graphs(plan, source.file, source.name, options.onProgress);
   const quantizeMs = performance.now() - t;
   const manifest = int8Manifest(fp32, model);
+  let stored: Map<string, Blob> | null = null;
   if (dir) {
     options.onStatus?.('Keeping the int8 copy for the next visit…');
     try {
       await writeInt8Entry(dir, key, model, manifest, source, options.positions ?? null);
+      stored = await storedBuffers(dir, key, model);
     } catch (e) {
       note = `The int8 copy could not be kept (${errorText(e)}): it will be made again next time. The model runs.`;
     }
   }
-  const files = new Map<string, Uint8Array<ArrayBuffer>>();
+  // the stored files where they were written: the buffers in memory go with this call (one copy)
+  const files = new Map<string, Uint8Array<ArrayBuffer> | Blob>();
   for (const p of PARTS) {
     files.set(manifest[p].file, model[p].onnx as Uint8Array<ArrayBuffer>);
-    files.set(model[p].dataPath, model[p].data as Uint8Array<ArrayBuffer>);
+    files.set(model[p].dataPath, stored?.get(model[p].dataPath) ?? (model[p].data as Uint8Array<ArrayBuffer>));
   }
   if (options.positions) files.set(options.positions.name, options.positions.data as Uint8Array<ArrayBuffer>);
   return { manifest, files, dataBytes: model.encoder.data.length + model.decoder.data.length, fromCache: false, quantizeMs, key, note };
