@@ -128,7 +128,7 @@ try {
         await context.addInitScript((p) => localStorage.setItem('mae-playground-precision', p), precision === 'fp16' ? 'auto' : precision);
         // a blank page first: the sampler sums the renderers it finds (none yet would give no numbers)
         const blank = await context.newPage();
-        const memory = sampleRendererRss(100);
+        let memory = sampleRendererRss(100);
         const drop = async () => {
           const page = await context.newPage();
           page.setDefaultTimeout(20 * 60_000);
@@ -151,7 +151,13 @@ try {
           if (error) throw new Error(`${name} on ${ep} (${precision}): ${error}`);
           log(`  ${name} ${precision}: first row after ${ms} ms`);
           const card = await page.evaluate(() => document.querySelector('[data-testid="precision-reason"]')?.textContent?.trim() ?? '');
-          return { page, ms, card };
+          // where the time went: files (read, hashed, quantized), sessions, warm-up (the worker's clocks)
+          const phases = await page.evaluate(() => {
+            const m = window.__maeDebug?.model();
+            return m ? { filesMs: m.filesMs, probeMs: m.probeMs, compileMs: m.compileMs, warmupMs: m.warmupMs } : null;
+          });
+          log(`  ${name} ${precision}: ${JSON.stringify(phases)}`);
+          return { page, ms, card, phases };
         };
         const first = await drop();
         let page = first.page;
@@ -163,9 +169,16 @@ try {
           continue;
         }
         let cached = null;
+        /** int8: the first-ever drop's peak (reading and quantizing the file included) */
+        let firstMem = null;
         if (precision === 'int8') {
-          // the same file again on a new page: the int8 copy from the private file system
+          // the same file again on a new page: the int8 copy from the private file system. Its peak
+          // is measured on its own, from when the first page is gone (the issue's memory target
+          // is for running the model; quantizing once is reported beside it)
           await page.close();
+          firstMem = memory.stop();
+          await new Promise((r) => setTimeout(r, 3000));
+          memory = sampleRendererRss(100);
           cached = await drop();
           page = cached.page;
         }
@@ -206,6 +219,8 @@ try {
           threads: threads ? Number(threads) : null,
           dropToFirstMs: first.ms,
           cachedDropToFirstMs: cached ? cached.ms : null,
+          dropPhases: first.phases,
+          cachedDropPhases: cached ? cached.phases : null,
           card: (cached ?? first).card,
           firstCard: first.card,
           pageMsPerImage: perImage.length ? round(median(perImage)) : null,
@@ -216,6 +231,8 @@ try {
           ratioToNativeFp32: perImage.length && nativeMs ? Math.round((median(perImage) / nativeMs) * 100) / 100 : null,
           rendererPeakMb: mem ? Math.round(mem.peak) : null,
           rendererStartMb: mem ? Math.round(mem.start) : null,
+          firstDropPeakMb: firstMem ? Math.round(firstMem.peak) : null,
+          firstDropStartMb: firstMem ? Math.round(firstMem.start) : null,
         });
         log(JSON.stringify(results.at(-1)));
         await blank.close();
@@ -229,18 +246,20 @@ try {
 }
 if (asJson) console.log(JSON.stringify({ date: new Date().toISOString(), results }, null, 1));
 else {
+  const above = (peak, start, fileMb) =>
+    peak === null || start === null ? 'n/a' : `${peak - start} MB (${((peak - start) / fileMb).toFixed(2)}x; peak ${peak} MB)`;
   console.log(
-    '| model | file | runtime | precision | drop → first row (int8: first ever / file seen before) | page ms/image, batch 1 | page ms/image, 8 rows | native fp32 | native int8 | page (batch 1) / native fp32 | renderer peak |',
+    '| model | file | runtime | precision | drop → first row (int8: first ever / file seen before) | page ms/image, batch 1 | page ms/image, 8 rows | native fp32 | native int8 | page (batch 1) / native fp32 | renderer peak above the start (× fp32 file) | int8 first drop, peak above its start |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     if (r.notRun) {
-      console.log(`| ${r.model} | ${r.fileMb} MB | ${r.ep} | fp16 | not run: ${r.notRun} | | | | | | |`);
+      console.log(`| ${r.model} | ${r.fileMb} MB | ${r.ep} | fp16 | not run: ${r.notRun} | | | | | | | |`);
       continue;
     }
     const drop = `${(r.dropToFirstMs / 1000).toFixed(1)} s${r.cachedDropToFirstMs === null ? '' : ` / ${(r.cachedDropToFirstMs / 1000).toFixed(1)} s`}`;
     console.log(
-      `| ${r.model} | ${r.fileMb} MB | ${r.provider}${r.threads ? ` (${r.threads} threads)` : ''} | ${r.precision} | ${drop} | ${r.pageMsPerImage} | ${r.page8RowsMsPerImage} (calls of ${[...new Set(r.batchSizes)].join('/')}) | ${r.nativeMsPerImage} | ${r.nativeInt8MsPerImage ?? 'n/a'} | ${r.ratioToNativeFp32}x | ${r.rendererPeakMb} MB |`,
+      `| ${r.model} | ${r.fileMb} MB | ${r.provider}${r.threads ? ` (${r.threads} threads)` : ''} | ${r.precision} | ${drop} | ${r.pageMsPerImage} | ${r.page8RowsMsPerImage} (calls of ${[...new Set(r.batchSizes)].join('/')}) | ${r.nativeMsPerImage} | ${r.nativeInt8MsPerImage ?? 'n/a'} | ${r.ratioToNativeFp32}x | ${above(r.rendererPeakMb, r.rendererStartMb, r.fileMb)} | ${r.firstDropPeakMb === null ? '' : above(r.firstDropPeakMb, r.firstDropStartMb, r.fileMb)} |`,
     );
   }
   for (const r of results) if (r.precision === 'int8') console.log(`${r.model} int8, first drop: ${r.firstCard}; second: ${r.card}`);

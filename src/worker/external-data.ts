@@ -92,3 +92,56 @@ export function externalDataFailure(entries: readonly { path: string; data: Uint
   }
   return null;
 }
+
+/** A synchronous reader that has to be closed (a stored file's sync access handle holds a lock). */
+export interface OpenedReader {
+  read: SyncRangeReader;
+  close(): void;
+}
+
+/**
+ * Faster readers for stored files, by the Blob handed out for them: the private file system's sync
+ * access handle reads a small range in well under a millisecond, FileReaderSync in about two (both
+ * measured in headless Chromium here, 2026-12-06: 0.76 vs 2.2 ms for 64 KiB), and onnxruntime asks
+ * for each of a ViT-L's hundreds of tensors in turn. Set by the int8 cache's folder (int8-opfs.ts).
+ */
+const storedReaders = new WeakMap<Blob, () => Promise<OpenedReader>>();
+
+export function rememberStoredReader(blob: Blob, open: () => Promise<OpenedReader>): void {
+  storedReaders.set(blob, open);
+}
+
+/**
+ * `list` as onnxruntime should get it (externalDataEntry), with stored files read through their
+ * sync access handles where those open (a lock held by another tab, or no such API: the plain
+ * reader). `close` releases the handles once the session exists.
+ */
+export async function openExternalData(list: readonly { path: string; data: Uint8Array | Blob }[]): Promise<{
+  entries: { path: string; data: Uint8Array | Blob }[];
+  close(): void;
+}> {
+  const opened: OpenedReader[] = [];
+  const entries: { path: string; data: Uint8Array | Blob }[] = [];
+  for (const { path, data } of list) {
+    const open = data instanceof Blob ? storedReaders.get(data) : undefined;
+    const reader = open ? await open().catch(() => null) : null;
+    if (reader && data instanceof Blob) {
+      opened.push(reader);
+      entries.push({ path, data: new RangeBackedBytes(data.size, reader.read) });
+    } else {
+      entries.push(externalDataEntry(path, data));
+    }
+  }
+  return {
+    entries,
+    close: () => {
+      for (const r of opened) {
+        try {
+          r.close();
+        } catch {
+          /* already closed */
+        }
+      }
+    },
+  };
+}

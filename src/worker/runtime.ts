@@ -8,7 +8,7 @@
 import type * as ort from 'onnxruntime-web';
 import { errorText } from '../mae/error-text.ts';
 import { numPatches as manifestNumPatches, positionSourceFromManifest, type MaeSessions, type ModelManifest } from '../mae/index.ts';
-import { externalDataEntry, externalDataFailure } from './external-data.ts';
+import { externalDataFailure, openExternalData } from './external-data.ts';
 import type { ErrorMessage, Provider, WorkerResponse } from './messages.ts';
 import { configureOrt, defaultWasmThreads, wasmThreadsFor, type OrtRuntime } from './ort-config.ts';
 import { browserGpu, type GpuLike } from './provider.ts';
@@ -172,14 +172,18 @@ export class WorkerRuntime {
       if (provider === 'webgpu' && part === manifest.encoder) options.preferredOutputLocation = { latent: 'gpu-buffer' };
       // weights in Blobs (a chosen file, the private file system) are read one tensor at a time
       // (external-data.ts): no whole copy of them in JavaScript while onnxruntime copies them in
-      const external = (part.externalData ?? []).map((path) => externalDataEntry(path, bytes.get(path) as Uint8Array | Blob));
-      if (external.length > 0) options.externalData = external;
+      const external = await openExternalData(
+        (part.externalData ?? []).map((path) => ({ path, data: bytes.get(path) as Uint8Array | Blob })),
+      );
+      if (external.entries.length > 0) options.externalData = external.entries;
       try {
         return await rt.InferenceSession.create(bytes.get(part.file) as Uint8Array, options);
       } catch (e) {
-        const unread = externalDataFailure(external);
+        const unread = externalDataFailure(external.entries);
         if (unread) throw new Error(`${unread}: choose the file again`);
         throw new Error(`onnxruntime could not load ${part.file}: ${errorText(e)}`);
+      } finally {
+        external.close();
       }
     };
     // contract v2: where the position tables come from (sin-cos, or the folder's pos-embed.bin resized)

@@ -5,7 +5,14 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import { imageSeed, positionSourceFromManifest, randomMasking, reconstruct, type ModelManifest } from '../../src/mae/index.ts';
-import { externalDataEntry, externalDataFailure, RangeBackedBytes, type SyncRangeReader } from '../../src/worker/external-data.ts';
+import {
+  externalDataEntry,
+  externalDataFailure,
+  openExternalData,
+  RangeBackedBytes,
+  rememberStoredReader,
+  type SyncRangeReader,
+} from '../../src/worker/external-data.ts';
 import { MODEL_DIR, compare, loadReference, maxAbs } from '../unit/support.ts';
 import { readFileSync } from 'node:fs';
 
@@ -98,5 +105,38 @@ describe('external data read by range (issue 23: one copy of the weights)', () =
     expect(externalDataEntry('w.bin', blob).data).toBe(blob);
     const bytes = new Uint8Array(4);
     expect(externalDataEntry('w.bin', bytes).data).toBe(bytes);
+  });
+
+  it('a stored file is read through its own reader (the sync access handle), closed once the session exists', async () => {
+    const path = `${MODEL_DIR}encoder.onnx.data`;
+    const blob = new Blob([readFileSync(path)]);
+    const read = fileReader(path);
+    let reads = 0;
+    let closed = 0;
+    rememberStoredReader(blob, () =>
+      Promise.resolve({
+        read: (a: number, b: number) => {
+          reads += 1;
+          return read(a, b);
+        },
+        close: () => (closed += 1),
+      }),
+    );
+    const opened = await openExternalData([{ path: 'encoder.onnx.data', data: blob }]);
+    expect(opened.entries[0].data).toBeInstanceOf(RangeBackedBytes);
+    const session = await ort.InferenceSession.create(readFileSync(`${MODEL_DIR}encoder.onnx`), {
+      executionProviders: ['wasm'],
+      externalData: opened.entries,
+    });
+    opened.close();
+    await session.release();
+    expect(reads).toBe((opened.entries[0].data as RangeBackedBytes).reads.calls);
+    expect(reads).toBeGreaterThan(12 * 4);
+    expect(closed).toBe(1);
+    // a reader that cannot open (another tab holds the lock): the Blob as it is, nothing to close
+    const other = new Blob([new Uint8Array(4)]);
+    rememberStoredReader(other, () => Promise.reject(new Error('locked')));
+    const fallback = await openExternalData([{ path: 'w.bin', data: other }]);
+    expect(fallback.entries[0].data).toBe(other);
   });
 });

@@ -24,7 +24,7 @@ import { architectureLabel } from '../models/weights/import-weights.ts';
 import type { AttentionSource } from './attention-source.ts';
 import type { Provider } from '../../worker/messages.ts';
 import type { OrtRuntime } from '../../worker/runtime.ts';
-import { externalDataEntry, externalDataFailure } from '../../worker/external-data.ts';
+import { externalDataFailure, openExternalData } from '../../worker/external-data.ts';
 
 export const V1_REASON = 'unavailable: this folder has no attention graphs (exported before contract v2)';
 
@@ -125,7 +125,8 @@ async function graphFiles(manifest: ModelManifest, source: AttentionSource | und
 }
 
 async function create(rt: OrtRuntime, provider: Provider, g: GraphFiles, label: string): Promise<ort.InferenceSession> {
-  const external = g.externalData.map(({ path, data }) => externalDataEntry(path, data));
+  const opened = await openExternalData(g.externalData);
+  const external = opened.entries;
   try {
     return await rt.InferenceSession.create(g.onnx, {
       executionProviders: [provider],
@@ -138,6 +139,8 @@ async function create(rt: OrtRuntime, provider: Provider, g: GraphFiles, label: 
     const unread = externalDataFailure(external);
     if (unread) throw new Error(`the ${label} attention graph's ${unread}`);
     throw new Error(`onnxruntime could not load the ${label} attention graph: ${errorText(e)}`);
+  } finally {
+    opened.close();
   }
 }
 

@@ -5,12 +5,36 @@
  * sync access handles (a worker-only API that writes in place: no second copy of a 300 MB buffer, as
  * createWritable's swap file would make).
  */
+import { rememberStoredReader, type OpenedReader } from '../../worker/external-data.ts';
 import type { CacheDir } from './weights/int8-cache.ts';
+
+type SyncableHandle = FileSystemFileHandle & { createSyncAccessHandle?: (this: FileSystemFileHandle) => Promise<SyncHandle> };
+
+/** A stored file's bytes read in place through its sync access handle (see external-data.ts). */
+async function openSyncReader(handle: SyncableHandle, file: File): Promise<OpenedReader> {
+  if (typeof handle.createSyncAccessHandle !== 'function') throw new Error('no sync access handles here');
+  const sync = await handle.createSyncAccessHandle();
+  if (sync.getSize() !== file.size) {
+    sync.close();
+    throw new Error('the stored file changed since it was checked');
+  }
+  return {
+    read: (start, end) => {
+      const out = new Uint8Array(end - start);
+      const n = sync.read(out, { at: start });
+      if (n !== out.length) throw new Error(`read ${n} bytes of ${out.length} at ${start}`);
+      return out;
+    },
+    close: () => sync.close(),
+  };
+}
 
 export const INT8_CACHE_DIR = 'int8-cache';
 
 interface SyncHandle {
   truncate(size: number): void;
+  read(into: Uint8Array, options: { at: number }): number;
+  getSize(): number;
   write(data: Uint8Array, options: { at: number }): number;
   flush(): void;
   close(): void;
@@ -29,7 +53,10 @@ export async function openInt8CacheDir(): Promise<{ dir: CacheDir } | { dir: nul
   const dir: CacheDir = {
     async get(name) {
       try {
-        return await (await folder.getFileHandle(name)).getFile();
+        const handle = (await folder.getFileHandle(name)) as SyncableHandle;
+        const file = await handle.getFile();
+        rememberStoredReader(file, () => openSyncReader(handle, file));
+        return file;
       } catch {
         return null;
       }
@@ -37,7 +64,7 @@ export async function openInt8CacheDir(): Promise<{ dir: CacheDir } | { dir: nul
     async put(name, data) {
       const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
       const handle = await folder.getFileHandle(name, { create: true });
-      const syncable = handle as FileSystemFileHandle & { createSyncAccessHandle?: (this: FileSystemFileHandle) => Promise<SyncHandle> };
+      const syncable = handle as SyncableHandle;
       if (typeof syncable.createSyncAccessHandle === 'function') {
         const sync = await syncable.createSyncAccessHandle();
         try {
