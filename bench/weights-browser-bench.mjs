@@ -154,7 +154,7 @@ try {
           // where the time went: files (read, hashed, quantized), sessions, warm-up (the worker's clocks)
           const phases = await page.evaluate(() => {
             const m = window.__maeDebug?.model();
-            return m ? { filesMs: m.filesMs, probeMs: m.probeMs, compileMs: m.compileMs, warmupMs: m.warmupMs } : null;
+            return m ? { filesMs: m.filesMs, probeMs: m.probeMs, compileMs: m.compileMs, warmupMs: m.warmupMs, ...m.sessionsDetail } : null;
           });
           log(`  ${name} ${precision}: ${JSON.stringify(phases)}`);
           return { page, ms, card, phases };

@@ -47,6 +47,8 @@ export interface ModelState {
   probeMs: number | null;
   compileMs: number | null;
   warmupMs: number | null;
+  /** inside compileMs: session creation and the weights read piece by piece (LoadResult.sessionsDetail) */
+  sessionsDetail?: { sessionsMs: number; readMs: number; readBytes: number; reads: number } | null;
   /** Folder URL of the model that answers (null before the first load succeeds). */
   activeUrl: string | null;
   /** Folder URL of a load in progress (a switch, retry or restart), else null. */

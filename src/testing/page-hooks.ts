@@ -63,6 +63,7 @@ export interface MaeDebug {
     probeMs: number | null;
     compileMs: number | null;
     warmupMs: number | null;
+    sessionsDetail: { sessionsMs: number; readMs: number; readBytes: number; reads: number } | null;
     /** folder URL of the model that answers, of a load in progress, and a failed switch's message */
     activeUrl: string | null;
     loadingUrl: string | null;
@@ -189,6 +190,7 @@ export function installPageHooks(engine: {
         probeMs: m.probeMs,
         compileMs: m.compileMs,
         warmupMs: m.warmupMs,
+        sessionsDetail: m.sessionsDetail ?? null,
         activeUrl: m.activeUrl,
         loadingUrl: m.loadingUrl,
         switchError: m.switchError,

@@ -28,6 +28,8 @@ export type SyncRangeReader = (start: number, end: number) => Uint8Array;
 
 /** Bytes onnxruntime asked for, and the first read that failed (for the load's error message). */
 export interface ExternalDataReads {
+  /** time spent reading, ms */
+  ms: number;
   calls: number;
   bytes: number;
   largest: number;
@@ -39,7 +41,7 @@ export interface ExternalDataReads {
  * Everything else of Uint8Array is the empty array underneath, on purpose (nothing else is called).
  */
 export class RangeBackedBytes extends Uint8Array {
-  readonly reads: ExternalDataReads = { calls: 0, bytes: 0, largest: 0, failure: null };
+  readonly reads: ExternalDataReads = { ms: 0, calls: 0, bytes: 0, largest: 0, failure: null };
   readonly #read: SyncRangeReader;
   readonly #size: number;
 
@@ -55,7 +57,9 @@ export class RangeBackedBytes extends Uint8Array {
     const start = Math.max(0, Math.min(this.#size, begin));
     const stop = Math.max(start, Math.min(this.#size, end));
     try {
+      const t0 = performance.now();
       const bytes = this.#read(start, stop);
+      this.reads.ms += performance.now() - t0;
       if (bytes.byteLength !== stop - start) throw new Error(`read ${bytes.byteLength} bytes where ${stop - start} were asked for`);
       this.reads.calls += 1;
       this.reads.bytes += bytes.byteLength;

@@ -183,6 +183,11 @@ export interface LoadResult {
   compileMs: number;
   /** The warm-up run (0 when none was asked for). */
   warmupMs: number;
+  /**
+   * Inside compileMs: onnxruntime's session creation (the last try), and the weights it read from
+   * Blobs a piece at a time (external-data.ts): time, bytes and reads. For the benchmarks.
+   */
+  sessionsDetail?: { sessionsMs: number; readMs: number; readBytes: number; reads: number };
   /** Each warm-up run's time, when several were asked for (warmup.runs): the thread calibration reads them. */
   warmupRunsMs?: number[];
   /** The model's size class (ort-config.ts sizeClass), the key of its measured thread count. */

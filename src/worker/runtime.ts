@@ -8,7 +8,7 @@
 import type * as ort from 'onnxruntime-web';
 import { errorText } from '../mae/error-text.ts';
 import { numPatches as manifestNumPatches, positionSourceFromManifest, type MaeSessions, type ModelManifest } from '../mae/index.ts';
-import { externalDataFailure, openExternalData } from './external-data.ts';
+import { externalDataFailure, openExternalData, RangeBackedBytes } from './external-data.ts';
 import type { ErrorMessage, Provider, WorkerResponse } from './messages.ts';
 import { configureOrt, defaultWasmThreads, wasmThreadsFor, type OrtRuntime } from './ort-config.ts';
 import { browserGpu, type GpuLike } from './provider.ts';
@@ -66,6 +66,8 @@ export class WorkerRuntime {
    */
   appBase: string = new URL(import.meta.env.BASE_URL, self.location.href).href;
   private backendStarted = false;
+  /** The last createSessions: its time, and the weights read piece by piece (LoadResult.sessionsDetail). */
+  lastSessionsDetail: { sessionsMs: number; readMs: number; readBytes: number; reads: number } | null = null;
   private readonly runtimes = new Map<Provider, OrtRuntime>();
   private model: Model | null = null;
   /** Normalised CHW tensors of the decoded images, by image id. */
@@ -161,6 +163,9 @@ export class WorkerRuntime {
   /** Encoder and decoder sessions of `manifest` on one execution provider (what is reported is what runs). */
   async createSessions(rt: OrtRuntime, provider: Provider, manifest: ModelManifest, bytes: ModelBytes): Promise<MaeSessions> {
     this.backendStarted = true;
+    const t0 = performance.now();
+    const detail = { sessionsMs: 0, readMs: 0, readBytes: 0, reads: 0 };
+    this.lastSessionsDetail = detail;
     const create = async (part: ModelManifest['encoder']): Promise<ort.InferenceSession> => {
       const options: ort.InferenceSession.SessionOptions = {
         executionProviders: [provider],
@@ -184,6 +189,14 @@ export class WorkerRuntime {
         throw new Error(`onnxruntime could not load ${part.file}: ${errorText(e)}`);
       } finally {
         external.close();
+        for (const { data } of external.entries) {
+          if (data instanceof RangeBackedBytes) {
+            detail.readMs += data.reads.ms;
+            detail.readBytes += data.reads.bytes;
+            detail.reads += data.reads.calls;
+          }
+        }
+        detail.sessionsMs = performance.now() - t0;
       }
     };
     // contract v2: where the position tables come from (sin-cos, or the folder's pos-embed.bin resized)

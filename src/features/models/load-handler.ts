@@ -270,9 +270,17 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
       ...(warmupRunsMs.length > 1 ? { warmupRunsMs } : {}),
       sizeClass: modelSize,
       threadsSource: runtime.threadsSource,
+      ...(runtime.lastSessionsDetail ? { sessionsDetail: roundedDetail(runtime.lastSessionsDetail) } : {}),
     };
   },
 };
+
+const roundedDetail = (d: NonNullable<LoadResult['sessionsDetail']>): NonNullable<LoadResult['sessionsDetail']> => ({
+  sessionsMs: Math.round(d.sessionsMs),
+  readMs: Math.round(d.readMs),
+  readBytes: d.readBytes,
+  reads: d.reads,
+});
 
 /**
  * How a WebGPU model gets its files again after a GPU loss (runtime.ts Model.reload), made outside

@@ -368,6 +368,7 @@ export class ModelSession {
         probeMs: r.probeMs,
         compileMs: r.compileMs,
         warmupMs: r.warmupMs,
+        sessionsDetail: r.sessionsDetail ?? null,
         activeUrl: url,
         loadingUrl: null,
       });
