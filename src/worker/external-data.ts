@@ -97,7 +97,11 @@ export function externalDataFailure(entries: readonly { path: string; data: Uint
   return null;
 }
 
-/** A synchronous reader that has to be closed (a stored file's sync access handle holds a lock). */
+/**
+ * A synchronous reader that has to be closed (a stored file's sync access handle holds a lock). Its
+ * reads may return views of one buffer it reuses: the runtime copies each range (into the WASM heap,
+ * or a GPU buffer's staging copy) before it asks for the next.
+ */
 export interface OpenedReader {
   read: SyncRangeReader;
   close(): void;

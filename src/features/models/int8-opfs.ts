@@ -18,9 +18,12 @@ async function openSyncReader(handle: SyncableHandle, file: File): Promise<Opene
     sync.close();
     throw new Error('the stored file changed since it was checked');
   }
+  // one buffer for every read: onnxruntime copies each range into place before it asks for the next
+  let scratch = new Uint8Array(0);
   return {
     read: (start, end) => {
-      const out = new Uint8Array(end - start);
+      if (scratch.length < end - start) scratch = new Uint8Array(end - start);
+      const out = scratch.subarray(0, end - start);
       const n = sync.read(out, { at: start });
       if (n !== out.length) throw new Error(`read ${n} bytes of ${out.length} at ${start}`);
       return out;
