@@ -197,7 +197,7 @@ try {
           await settled(page, 20 * 60_000);
           const [row] = await rows(page);
           if (row?.totalMs) perImage.push(row.totalMs);
-          log(`  ${name} ${precision}: batch 1, ${row?.totalMs} ms`);
+          log(`  ${name} ${precision}: batch 1, ${row?.totalMs} ms (encoder ${row?.encoderMs}, decoder ${row?.decoderMs})`);
         }
         // 8 rows: seven more photos, then a seed change runs all of them
         await page.getByTestId('file-input').setInputFiles(SAMPLES);
