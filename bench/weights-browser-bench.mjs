@@ -9,6 +9,8 @@
 //   - per image in the page: the worker's time for the row (encoder + decoder, B=1) over --iters
 //     new masks (median);
 //   - native per image: onnxruntime-node, all cores, no spinning, same file, same ratio (median);
+//   - each case in a browser of its own with a profile on disk; WASM cases without a GPU process
+//     (software compositing, as on a machine without a GPU; see launchProfile);
 //   - peak resident memory of the renderer processes (page + worker) while loading and running;
 //   - per precision (the model card's choice, issue 23; int8 on WASM only): fp32, and int8 twice,
 //     the first-ever drop (quantized in the worker, then kept in the private file system) and the
@@ -88,10 +90,15 @@ const base = server.base;
 // newContext() is off the record, and there the private file system lives in the browser process's
 // memory, every read a round trip (measured: a 4 MiB sync-handle read 39 ms there, 13 ms on disk).
 const profiles = [];
-const launchProfile = async () => {
+// WASM runs without a GPU process: the e2e flags composite every frame through SwiftShader (Vulkan on
+// the CPU) in a GPU process at nice -8, which took 16% of a core and slowed ViT-L int8 from about
+// 530 to 730 ms per image on these 2 cores (docs/BENCHMARKS.md). A machine with a GPU composites
+// there, one without composites in software: --disable-gpu gives the latter. WebGPU keeps the flags.
+const launchProfile = async (ep) => {
   const dir = fs.mkdtempSync(path.join(root, '.cache', 'bench-profile-'));
   profiles.push(dir);
-  return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const args = ep === 'wasm' ? [...CHROMIUM_ARGS, '--disable-gpu', '--disable-gpu-compositing'] : CHROMIUM_ARGS;
+  return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM_PATH, args });
 };
 const results = [];
 try {
@@ -130,7 +137,7 @@ try {
         if (precision === 'int8' && ep !== 'wasm') continue; // int8 runs on WASM only
         if (precision === 'fp16' && ep !== 'webgpu') continue; // fp16 runs on WebGPU with shader-f16 only
         log(`${name} (${fileMb} MB) on ${ep}, ${precision} ...`);
-        const context = await launchProfile();
+        const context = await launchProfile(ep);
         // the model card's choice, as a person who picked it before would have it
         // (fp16 is not a stored choice: 'auto' lets the worker pick it where the adapter has shader-f16)
         await context.addInitScript((p) => localStorage.setItem('mae-playground-precision', p), precision === 'fp16' ? 'auto' : precision);
