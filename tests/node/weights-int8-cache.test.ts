@@ -11,12 +11,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   openAsBlob,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   truncateSync,
@@ -52,13 +55,33 @@ const PYTHON = '/usr/bin/python3';
 const tmp = mkdtempSync(join(tmpdir(), 'int8-cache-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A CacheDir on a real directory (the page's is OPFS). */
+/** reads through folders' synchronous readers (as the page's sync access handles) */
+const readerReads = { opened: 0, closed: 0 };
+
+/** A CacheDir on a real directory (the page's is OPFS), with a synchronous reader that reuses one buffer, as the page's does. */
 function folderDir(path: string): CacheDir {
   mkdirSync(path, { recursive: true });
   return {
     get: async (name) => (existsSync(join(path, name)) ? openAsBlob(join(path, name)) : null),
     put: (name, data) => Promise.resolve(writeFileSync(join(path, name), data)),
     remove: (name) => Promise.resolve(rmSync(join(path, name), { force: true })),
+    openReader: (name) => {
+      const fd = openSync(join(path, name), 'r');
+      readerReads.opened += 1;
+      let scratch = new Uint8Array(0);
+      return Promise.resolve({
+        read: (start: number, end: number) => {
+          if (scratch.length < end - start) scratch = new Uint8Array(end - start);
+          const out = scratch.subarray(0, end - start);
+          readSync(fd, out, 0, out.length, start);
+          return out;
+        },
+        close: () => {
+          readerReads.closed += 1;
+          closeSync(fd);
+        },
+      });
+    },
   };
 }
 
@@ -150,9 +173,13 @@ describe('the int8 cache on a real folder (the e2e weights, official .pth)', () 
     const bytes = readFileSync(bin);
     bytes[Math.floor(bytes.length / 2)] ^= 0x40;
     writeFileSync(bin, bytes);
+    const opened = readerReads.opened;
     const again = await load();
     expect(again.fromCache).toBe(false);
     expect(again.note).toMatch(/damaged.*SHA-256/);
+    // checked through the folder's reader (one buffer reused for every piece), and it was closed
+    expect(readerReads.opened).toBeGreaterThan(opened);
+    expect(readerReads.closed).toBe(readerReads.opened);
     expect((await load()).fromCache).toBe(true);
   }, 60_000);
 
@@ -203,6 +230,13 @@ describe('the int8 cache on a real folder (the e2e weights, official .pth)', () 
     expect(await pieceSha256(data, 300)).toEqual([ref(0, 300), ref(300, 600), ref(600, 900), ref(900, 1000)]);
     expect(await pieceSha256(new Blob([data]), 300)).toEqual([ref(0, 300), ref(300, 600), ref(600, 900), ref(900, 1000)]);
     expect(await pieceSha256(new Uint8Array(0), 300)).toEqual([ref(0, 0)]);
+    // through a synchronous reader that hands out views of one buffer (the page's sync access handle)
+    const scratch = new Uint8Array(300);
+    const viaReader = (a: number, b: number) => {
+      scratch.set(data.subarray(a, b));
+      return scratch.subarray(0, b - a);
+    };
+    expect(await pieceSha256(new Blob([data]), 300, viaReader)).toEqual([ref(0, 300), ref(300, 600), ref(600, 900), ref(900, 1000)]);
   });
 
   it('the key: the same bytes under another name, or with another lastModified, are another entry; a hub SHA-256 is the key itself', async () => {

@@ -96,6 +96,10 @@ export async function openInt8CacheDir(): Promise<{ dir: CacheDir } | { dir: nul
     async remove(name) {
       await folder.removeEntry(name).catch(() => undefined);
     },
+    async openReader(name) {
+      const handle = (await folder.getFileHandle(name)) as SyncableHandle;
+      return openSyncReader(handle, await handle.getFile());
+    },
   };
   return { dir };
 }

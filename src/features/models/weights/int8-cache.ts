@@ -46,6 +46,11 @@ export interface CacheDir {
   /** writes (or replaces) the whole file; throws on a full quota */
   put(name: string, data: Uint8Array | string): Promise<void>;
   remove(name: string): Promise<void>;
+  /**
+   * A synchronous reader of the stored file (the private file system's sync access handle: its
+   * reads are far cheaper than a Blob's), or null; closed after use. Optional.
+   */
+  openReader?(name: string): Promise<{ read(start: number, end: number): Uint8Array; close(): void } | null>;
 }
 
 interface PartRecord {
@@ -89,12 +94,18 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 /** SHA-256 of each `pieceBytes` piece of `data`, read one piece at a time (a Blob is never read whole). */
-export async function pieceSha256(data: Blob | Uint8Array, pieceBytes = INT8_CHECK_PIECE_BYTES): Promise<string[]> {
+export async function pieceSha256(
+  data: Blob | Uint8Array,
+  pieceBytes = INT8_CHECK_PIECE_BYTES,
+  read?: (start: number, end: number) => Uint8Array,
+): Promise<string[]> {
   const size = data instanceof Blob ? data.size : data.length;
   const out: string[] = [];
   for (let at = 0; at < size || (size === 0 && out.length === 0); at += pieceBytes) {
     const end = Math.min(size, at + pieceBytes);
-    out.push(await sha256Hex(data instanceof Blob ? new Uint8Array(await data.slice(at, end).arrayBuffer()) : data.subarray(at, end)));
+    // digest() copies its input when called: a reader may hand out views of one buffer
+    const piece = !(data instanceof Blob) ? data.subarray(at, end) : read ? read(at, end) : new Uint8Array(await data.slice(at, end).arrayBuffer());
+    out.push(await sha256Hex(piece));
   }
   return out;
 }
@@ -191,7 +202,13 @@ export async function readInt8Entry(dir: CacheDir, key: string, plan?: Int8Plan)
     }
     const onnx = new Uint8Array(await onnxBlob.arrayBuffer());
     const pieces = Array.isArray(r.dataPieceSha256) ? r.dataPieceSha256 : [];
-    const sums = await pieceSha256(dataBlob);
+    const reader = await dir.openReader?.(names.data(p)).catch(() => null);
+    let sums: string[];
+    try {
+      sums = await pieceSha256(dataBlob, INT8_CHECK_PIECE_BYTES, reader ? (a, b) => reader.read(a, b) : undefined);
+    } finally {
+      reader?.close();
+    }
     if ((await sha256Hex(onnx)) !== r.onnxSha256 || sums.length !== pieces.length || sums.some((h, i) => h !== pieces[i])) {
       return damaged(`its ${p} file's SHA-256 does not match its record`);
     }
