@@ -143,7 +143,7 @@ try {
         await context.addInitScript((p) => localStorage.setItem('mae-playground-precision', p), precision === 'fp16' ? 'auto' : precision);
         // a blank page first: the sampler sums the renderers it finds (none yet would give no numbers)
         const blank = await context.newPage();
-        let memory = sampleRendererRss(100);
+        let memory = sampleRendererRss(100, 2000);
         const drop = async () => {
           const page = await context.newPage();
           page.setDefaultTimeout(20 * 60_000);
@@ -193,7 +193,7 @@ try {
           await page.close();
           firstMem = memory.stop();
           await new Promise((r) => setTimeout(r, 3000));
-          memory = sampleRendererRss(100);
+          memory = sampleRendererRss(100, 2000);
           cached = await drop();
           page = cached.page;
         }

@@ -84,9 +84,42 @@ function hasTransparency(img: RgbaImage): boolean {
   return false;
 }
 
+/**
+ * The smallest size libjpeg decodes `w`×`h` at (scale k/8, k = 1…8, each side rounded up) whose
+ * shorter side still reaches PRESCALE_TO. ImageDecoder's desiredWidth/Height must be one of these:
+ * Debian's Chromium 150 refuses any other size with an EncodingError (12000×9000 at 1195×896 fails,
+ * at 1500×1125 decodes; measured 2026-12-06), where 156 rounded it to one of them.
+ */
+export function jpegScaledSize(w: number, h: number): { width: number; height: number } {
+  for (let k = 1; k <= 8; k++) {
+    const width = Math.ceil((w * k) / 8);
+    const height = Math.ceil((h * k) / 8);
+    if (Math.min(width, height) >= PRESCALE_TO) return { width, height };
+  }
+  return { width: w, height: h };
+}
+
 /** JPEG through ImageDecoder at (about) the prescale size; orientation is applied by drawImage. */
 async function decodeScaledJpeg(bytes: Uint8Array<ArrayBuffer>, p: ImageProbe): Promise<RgbaImage> {
-  const want = prescaleSize(p.width ?? PRESCALE_TO, p.height ?? PRESCALE_TO);
+  // libjpeg scales the stored (coded) image: its sides are the displayed ones swapped for EXIF 5–8.
+  // Whether a decoder takes the desired size before or after orientation is not specified: the
+  // coded one first, then the other.
+  const w = p.width ?? PRESCALE_TO;
+  const h = p.height ?? PRESCALE_TO;
+  const coded = p.orientation >= 5 ? jpegScaledSize(h, w) : jpegScaledSize(w, h);
+  const sizes = [coded, { width: coded.height, height: coded.width }];
+  let failure: unknown = null;
+  for (const want of coded.width === coded.height ? sizes.slice(0, 1) : sizes) {
+    try {
+      return await decodeJpegAt(bytes, want);
+    } catch (e) {
+      failure = e;
+    }
+  }
+  throw failure;
+}
+
+async function decodeJpegAt(bytes: Uint8Array<ArrayBuffer>, want: { width: number; height: number }): Promise<RgbaImage> {
   const decoder = new ImageDecoder({ data: bytes, type: 'image/jpeg', desiredWidth: want.width, desiredHeight: want.height });
   try {
     const { image } = await decoder.decode({ frameIndex: 0 });
