@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import { subscribeWithSelector } from 'zustand/middleware';
 import type { MaskStrategy, ModelManifest } from '../mae/index.ts';
-import type { DecodeResult, LoadPhase, Provider, ProviderRequest, ReconstructResult } from '../worker/messages.ts';
+import type { DecodeResult, LoadPhase, Provider, ProviderRequest, ReconstructResult, SessionsDetail } from '../worker/messages.ts';
 import type { ModelEntry } from '../mae/model-index.ts';
 
 export type ModelPhase = 'idle' | LoadPhase | 'error';
@@ -48,7 +48,7 @@ export interface ModelState {
   compileMs: number | null;
   warmupMs: number | null;
   /** inside compileMs: session creation and the weights read piece by piece (LoadResult.sessionsDetail) */
-  sessionsDetail?: { sessionsMs: number; readMs: number; readBytes: number; reads: number } | null;
+  sessionsDetail?: SessionsDetail | null;
   /** Folder URL of the model that answers (null before the first load succeeds). */
   activeUrl: string | null;
   /** Folder URL of a load in progress (a switch, retry or restart), else null. */

@@ -16,6 +16,7 @@ import { useSweep } from '../features/sweep/sweep-controller.ts';
 import { attentionSnapshot } from '../features/attention/attention-store.ts';
 import { rowPaints } from '../features/grid/row-paints.ts';
 import { paintMarks, recordPaint, type PaintMark } from './paint-log.ts';
+import type { SessionsDetail } from '../worker/messages.ts';
 import { ADAPTER_FAULTS, testWire, type AdapterFault } from './test-protocol.ts';
 
 export interface DebugRow {
@@ -63,7 +64,7 @@ export interface MaeDebug {
     probeMs: number | null;
     compileMs: number | null;
     warmupMs: number | null;
-    sessionsDetail: { sessionsMs: number; readMs: number; readBytes: number; reads: number } | null;
+    sessionsDetail: SessionsDetail | null;
     /** folder URL of the model that answers, of a load in progress, and a failed switch's message */
     activeUrl: string | null;
     loadingUrl: string | null;

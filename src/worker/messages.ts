@@ -187,13 +187,21 @@ export interface LoadResult {
    * Inside compileMs: onnxruntime's session creation (the last try), and the weights it read from
    * Blobs a piece at a time (external-data.ts): time, bytes and reads. For the benchmarks.
    */
-  sessionsDetail?: { sessionsMs: number; readMs: number; readBytes: number; reads: number };
+  sessionsDetail?: SessionsDetail;
   /** Each warm-up run's time, when several were asked for (warmup.runs): the thread calibration reads them. */
   warmupRunsMs?: number[];
   /** The model's size class (ort-config.ts sizeClass), the key of its measured thread count. */
   sizeClass?: string;
   /** Where the thread count came from: ?threads=N, the page's measurement for this size, or the default. */
   threadsSource?: 'asked' | 'measured' | 'default';
+}
+
+/** Session creation's time and the weights it read piece by piece (ms; bytes; reads). */
+export interface SessionsDetail {
+  sessionsMs: number;
+  readMs: number;
+  readBytes: number;
+  reads: number;
 }
 
 export interface DecodeResult {

@@ -9,7 +9,7 @@ import type * as ort from 'onnxruntime-web';
 import { errorText } from '../mae/error-text.ts';
 import { numPatches as manifestNumPatches, positionSourceFromManifest, type MaeSessions, type ModelManifest } from '../mae/index.ts';
 import { externalDataFailure, openExternalData, RangeBackedBytes } from './external-data.ts';
-import type { ErrorMessage, Provider, WorkerResponse } from './messages.ts';
+import type { ErrorMessage, Provider, SessionsDetail, WorkerResponse } from './messages.ts';
 import { configureOrt, defaultWasmThreads, wasmThreadsFor, type OrtRuntime } from './ort-config.ts';
 import { browserGpu, type GpuLike } from './provider.ts';
 
@@ -67,7 +67,7 @@ export class WorkerRuntime {
   appBase: string = new URL(import.meta.env.BASE_URL, self.location.href).href;
   private backendStarted = false;
   /** The last createSessions: its time, and the weights read piece by piece (LoadResult.sessionsDetail). */
-  lastSessionsDetail: { sessionsMs: number; readMs: number; readBytes: number; reads: number } | null = null;
+  lastSessionsDetail: SessionsDetail | null = null;
   private readonly runtimes = new Map<Provider, OrtRuntime>();
   private model: Model | null = null;
   /** Normalised CHW tensors of the decoded images, by image id. */

@@ -17,7 +17,7 @@ import {
   type ModelManifest,
 } from '../../mae/index.ts';
 import type { Handler } from '../../worker/dispatch.ts';
-import type { LoadRequest, LoadResult } from '../../worker/messages.ts';
+import type { LoadRequest, LoadResult, SessionsDetail } from '../../worker/messages.ts';
 import { sizeClass } from '../../worker/ort-config.ts';
 import { chooseProvider, describeAdapter, probeAdapter } from '../../worker/provider.ts';
 import { WorkerError, type ModelBytes, type OrtRuntime } from '../../worker/runtime.ts';
@@ -275,7 +275,7 @@ export const loadHandler: Handler<LoadRequest, LoadResult> = {
   },
 };
 
-const roundedDetail = (d: NonNullable<LoadResult['sessionsDetail']>): NonNullable<LoadResult['sessionsDetail']> => ({
+const roundedDetail = (d: SessionsDetail): SessionsDetail => ({
   sessionsMs: Math.round(d.sessionsMs),
   readMs: Math.round(d.readMs),
   readBytes: d.readBytes,
