@@ -25,7 +25,7 @@ RESULTS_FORMAT = "mae-playground/theory-results/2"
 PROBES = ["mlp", "linear"]
 MIN_EFFECT = 0.01  # a difference under one point of rescaled accuracy is never a finding
 RESUME = ("cd /work/main && (PYTHONPATH=python env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nohup nice -n 19 "
-          "/usr/bin/python3 -m mae_playground.theory.hrun --jobs 1 >> /work/notes/theory-train.log 2>&1 &)")
+          "/usr/bin/python3 -m mae_playground.theory.hrun --jobs 2 >> /work/notes/theory-train.log 2>&1 &)")
 
 # Each prediction: a higher than b (kind "greater"), or no clear difference (kind "same"). A side is
 # (patch, ratio or "untrained", level). Fixed before training; see docs/THEORY.md for the argument.
@@ -300,7 +300,8 @@ def theory_md(pred: dict, results: dict) -> str:
         "at this session's load, most of it patch 2; patch 4 (all 27, about 5 hours) runs first. The width was cut "
         "(64 to 48), not the steps.",
         "- **Run and resume** (on a new machine too; it starts from the committed progress in python/weights/theory-run/): "
-        f"`{RESUME}`. Pack the progress for a commit: `bash scripts/theory-pack.sh` (packs into python/weights/theory-run/, "
+        f"`{RESUME}` (one job per core; the run gives its scheduling group its own nice, so tests beside it keep "
+        f"their speed). Pack the progress for a commit: `bash scripts/theory-pack.sh` (packs into python/weights/theory-run/, "
         "exports finished seed-0 models to models/theory-grid/ and "
         "regenerates this file), then commit python/weights/theory-run/ models/theory/run/ models/theory-grid/ "
         "docs/THEORY.md.",

@@ -3,7 +3,7 @@ held-out masked loss flattens (hexperiment.FLAT_CRITERION, then a matched decay)
 (linear and MLP), the untrained networks and the raw pixels, and keeps everything in --work:
 
     PYTHONPATH=python env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nohup nice -n 19 /usr/bin/python3 \
-        -m mae_playground.theory.hrun --jobs 1 >> /work/notes/theory-train.log 2>&1 &
+        -m mae_playground.theory.hrun --jobs 2 >> /work/notes/theory-train.log 2>&1 &
 
 --work (default .cache/theory-run) holds progress.json (finished models' facts, curves and probe scores) and
 ckpt/<id>.pt (the full training state of each model, saved at every evaluation). `hpack` copies the progress and
@@ -137,6 +137,18 @@ def _one(task: tuple[int, float, int]) -> tuple[str, dict]:
     return key, row
 
 
+def yield_to_other_sessions() -> None:
+    """`nice -n 19` alone does not make this run yield to the tests: with the kernel's autogroup scheduling (on by
+    default, /proc/sys/kernel/sched_autogroup_enabled), `setsid`/a new terminal starts a group of its own that shares
+    the CPU equally with every other group whatever its processes' nice. Measured here (2 cores): a fresh-clone
+    e2e took 34.9 min beside this run at nice 19 and 20.4 min without it. Giving the group the process's nice
+    value makes it yield for real. Best effort: no /proc (not Linux) or no autogroup leaves it as it was."""
+    try:
+        Path("/proc/self/autogroup").write_text(f"{os.nice(0)}\n")
+    except OSError:
+        pass
+
+
 def seed_work_from_committed(work: Path) -> None:
     """A new machine: start from the committed progress and the packed checkpoints (hpack)."""
     if (work / "progress.json").exists() or not (COMMITTED / "progress.json").exists():
@@ -163,6 +175,7 @@ def main() -> None:
     ap.add_argument("--work", default=str(ROOT / ".cache" / "theory-run"))
     ap.add_argument("--only-controls", action="store_true", help="probe the controls and stop")
     args = ap.parse_args()
+    yield_to_other_sessions()
     torch.set_num_threads(1)
     ratios = [float(r) for r in args.ratios.split(",")]
     patches = [int(p) for p in args.patches.split(",")]
