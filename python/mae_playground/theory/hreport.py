@@ -298,7 +298,11 @@ def theory_md(pred: dict, results: dict) -> str:
         "patch-4 model flattened at 2400 steps and finished at 3000 in 10.5 minutes (0.21 s per step under load). "
         "At 3000–5000 steps per model the 54 models take about 18–31 CPU-hours on an idle core and up to about 40 "
         "at this session's load, most of it patch 2; patch 4 (all 27, about 5 hours) runs first. The width was cut "
-        "(64 to 48), not the steps.",
+        "(64 to 48), not the steps. Patch 2 then ran far slower than that micro-benchmark: 1.2 s per step at ratio 0.5 "
+        "and 3.6 s at 0.05 (about 55 CPU-hours for its 27 models), because each 60 MB attention temporary was mapped "
+        "afresh and this VM pays about 12 us per 4 KiB page fault; from the second patch-2 model on (2026-12-06 "
+        "14:02 UTC) the run asks glibc's malloc for huge pages (hrun.with_huge_pages): 0.26 s and 0.58 s per step, "
+        "bit-identical losses.",
         "- **Run and resume** (on a new machine too; it starts from the committed progress in python/weights/theory-run/): "
         f"`{RESUME}` (one job per core; the run gives its scheduling group its own nice, so tests beside it keep "
         f"their speed). Pack the progress for a commit: `bash scripts/theory-pack.sh` (packs into python/weights/theory-run/, "
