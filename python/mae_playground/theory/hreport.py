@@ -299,10 +299,12 @@ def theory_md(pred: dict, results: dict) -> str:
         "At 3000–5000 steps per model the 54 models take about 18–31 CPU-hours on an idle core and up to about 40 "
         "at this session's load, most of it patch 2; patch 4 (all 27, about 5 hours) runs first. The width was cut "
         "(64 to 48), not the steps. Patch 2 then ran far slower than that micro-benchmark: 1.2 s per step at ratio 0.5 "
-        "and 3.6 s at 0.05 (about 55 CPU-hours for its 27 models), because each 60 MB attention temporary was mapped "
-        "afresh and this VM pays about 12 us per 4 KiB page fault; from the second patch-2 model on (2026-12-06 "
-        "14:02 UTC) the run asks glibc's malloc for huge pages (hrun.with_huge_pages): 0.26 s and 0.58 s per step, "
-        "bit-identical losses.",
+        "and 3.6 s at 0.05 (about 55 CPU-hours for its 27 models), for two reasons found then: each 60 MB attention "
+        "temporary was mapped afresh and this VM pays about 12 us per 4 KiB page fault, and Debian's OpenBLAS ran a "
+        "thread per core inside each single-threaded job (four busy threads on two cores). From the second patch-2 "
+        "model on (2026-12-06 14:25 UTC) the run keeps large blocks mapped, with huge pages, and uses one BLAS thread "
+        "(hrun.with_fast_cpu_env): 0.26 s per step at 0.5 and 0.55 s at 0.05 for one job, 0.49–0.66 s at 0.05 with "
+        "two jobs at once (1.65 s before); rounding only, the method is unchanged.",
         "- **Run and resume** (on a new machine too; it starts from the committed progress in python/weights/theory-run/): "
         f"`{RESUME}` (one job per core; the run gives its scheduling group its own nice, so tests beside it keep "
         f"their speed). Pack the progress for a commit: `bash scripts/theory-pack.sh` (packs into python/weights/theory-run/, "
