@@ -337,8 +337,9 @@ def theory_md(pred: dict, results: dict) -> str:
                     f"{np.mean([r['steps'] for r in rs]):.0f} steps per model on average over {len(rs)}")
     L += ["", f"Training time of the finished models: {secs / 3600:.2f} CPU-hours"
           + (f" ({'; '.join(pace)})" if pace else "")
-          + ". One thread each, nice 19, on a machine shared with other sessions' builds and browser tests (load "
-          "average 7–30 on 2 cores during this session), so these paces are upper bounds."]
+          + ". One thread each, nice 19, on 2 cores shared with other sessions' builds and browser tests (load "
+          "average 7–30 while patch 4 trained), so these paces are upper bounds; the first patch-2 model (p2-r50-s0) "
+          "trained mostly before the run's environment was fixed (Budget, above), at 1.2–1.7 s per step."]
     if results["summary"] or results["controls"]["untrained"]:
         L += ["", "Level scores (MLP probe, mean ± std over seeds; rescaled accuracy) and held-out masked MSE "
               f"(own ratio, and at {hx.COMMON_RATIO}):", "",
