@@ -329,6 +329,17 @@ def theory_md(pred: dict, results: dict) -> str:
     for v in results["verdicts"]:
         L.append(f"| {v['id']} | **{v['mlp']['verdict']}**: {v['mlp']['why']} | **{v['linear']['verdict']}**: "
                  f"{v['linear']['why']} |")
+    tally = []
+    for probe, name in (("mlp", "MLP probe"), ("linear", "linear probe")):
+        counts = {k: sum(v[probe]["verdict"] == k for v in results["verdicts"])
+                  for k in ("seen", "contradicted", "not decided")}
+        tally.append(f"{name}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    waiting = [v["id"] for v in results["verdicts"]
+               if "models not finished" in v["mlp"]["why"] or "models not finished" in v["linear"]["why"]]
+    L += ["", f"Tally of the {len(results['verdicts'])} predictions (computed from the table): {'; '.join(tally)}. "
+          + (f"Waiting for models: {', '.join(waiting)}." if waiting else
+             "Every model the predictions compare has finished, so these verdicts are final for this run; the rest "
+             "of the grid fills in the curves between the compared ratios.")]
     secs = sum(r.get("seconds", 0.0) for r in results["runs"])
     pace = []
     for patch in sorted({r["patchSize"] for r in results["runs"]}):

@@ -207,7 +207,7 @@ def test_bayes_ceiling_matches_brute_force_on_the_object():
 def _fake_run(patch, ratio, seed, scores):
     probe = {lv: {p: {"score": scores.get(lv, 0.5), "accuracy": 0.0} for p in ("mlp", "linear")}
              for lv in hworld.LEVELS}
-    return {"patchSize": patch, "maskRatio": ratio, "seed": seed, "steps": 3000, "heldoutMse": 0.5,
+    return {"patchSize": patch, "maskRatio": ratio, "seed": seed, "steps": 3000, "seconds": 600.0, "heldoutMse": 0.5,
             "heldoutMseCommon": 0.5, "curve": [], "probe": probe}
 
 
@@ -239,6 +239,20 @@ def test_verdicts_follow_the_numbers_and_a_changed_number_flips_them():
     assert _verdict(prog) == "not decided"
     # predictions whose models do not exist at all
     assert _verdict(_fake_progress([0.8] * 3, [0.7] * 3), pid="P7") == "not decided"
+
+
+def test_the_report_tallies_the_verdicts_and_names_the_predictions_still_waiting():
+    import json
+    pred = json.loads((hreport.RUN / "predictions.json").read_text())
+    # P1 seen by both probes (gap 0.10, hand-computed above); P3 and P5 compare the same two models at the layout
+    # and object levels (0.5 each side: not decided); the other eight lack models; 11 predictions in all
+    md = hreport.theory_md(pred, hreport.build_results(_fake_progress([0.79, 0.80, 0.81], [0.69, 0.70, 0.71]), pred))
+    assert ("Tally of the 11 predictions (computed from the table): MLP probe: 1 seen, 0 contradicted, 10 not "
+            "decided; linear probe: 1 seen, 0 contradicted, 10 not decided. Waiting for models: P2, P4, P6, P7, P8, "
+            "P9, P10, P11.") in md
+    # reversed numbers: P1 contradicted
+    md = hreport.theory_md(pred, hreport.build_results(_fake_progress([0.69, 0.70, 0.71], [0.79, 0.80, 0.81]), pred))
+    assert "MLP probe: 0 seen, 1 contradicted, 10 not decided" in md
 
 
 def test_a_same_prediction_is_seen_within_noise_and_contradicted_by_a_clear_gap():
