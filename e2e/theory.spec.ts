@@ -199,15 +199,20 @@ test('theory section: every exported grid model reconstructs the reference sampl
   browser,
 }) => {
   test.skip(RUN.models.length === 0, 'no model of the issue-26 grid has finished yet (models/theory/run/results.json lists none)');
-  test.setTimeout(240_000);
+  // the grid grows as the run goes on (up to 18 seed-0 models): a budget per model, and every step bounded so a
+  // stuck step fails naming itself instead of using up the whole test (a CI run, 2026-12-06, timed out on the first)
+  test.setTimeout(90_000 + 30_000 * RUN.models.length);
+  const step = { timeout: 30_000 };
   const { page, requests } = await openApp(browser, '/?ep=wasm&samples=1');
-  await page.getByTestId('theory-run').scrollIntoViewIfNeeded();
+  await page.getByTestId('theory-run').scrollIntoViewIfNeeded(step);
+  const open = page.getByTestId('theory-grid-open');
   for (const m of RUN.models) {
     // the viewer's defaults are the reference case (sample 42, 50% masking, mask seed 0); one model alone
     expect(m.reference).toMatchObject({ sampleSeed: 42, maskRatio: 0.5, maskSeed: 0 });
-    await page.getByTestId('theory-grid-first').selectOption(m.id);
-    await page.getByTestId('theory-grid-second').selectOption('');
-    await page.getByTestId('theory-grid-open').click();
+    await expect(open, `${m.id}: the previous model finished loading`).toBeEnabled({ timeout: 60_000 });
+    await page.getByTestId('theory-grid-first').selectOption(m.id, step);
+    await page.getByTestId('theory-grid-second').selectOption('', step);
+    await open.click(step);
     const recon = page.locator(`[data-testid="theory-grid-recon"][data-model="${m.id}"][data-mse]`);
     await expect(recon).toHaveCount(1, { timeout: 60_000 });
     const mse = Number(await recon.getAttribute('data-mse'));
