@@ -319,9 +319,9 @@ def theory_md(pred: dict, results: dict) -> str:
         "The sample drawer is src/features/theory/hworld.ts, equal to hworld.py bit for bit "
         "(tests/unit/theory-hworld.test.ts).",
         "",
-        "## Results so far",
+        "## Results" if expected and done >= expected else "## Results so far",
         "",
-        f"{done} of {expected or 54} models finished.",
+        f"{done} of {expected or 54} models finished" + (" (the whole grid)." if expected and done >= expected else "."),
         "",
         "| id | MLP probe | linear probe |",
         "|---|---|---|",
@@ -338,8 +338,9 @@ def theory_md(pred: dict, results: dict) -> str:
                if "models not finished" in v["mlp"]["why"] or "models not finished" in v["linear"]["why"]]
     L += ["", f"Tally of the {len(results['verdicts'])} predictions (computed from the table): {'; '.join(tally)}. "
           + (f"Waiting for models: {', '.join(waiting)}." if waiting else
-             "Every model the predictions compare has finished, so these verdicts are final for this run; the rest "
-             "of the grid fills in the curves between the compared ratios.")]
+             "The whole grid has finished, so these verdicts are final for this run." if expected and done >= expected
+             else "Every model the predictions compare has finished, so these verdicts are final for this run; the "
+             "rest of the grid fills in the curves between the compared ratios.")]
     secs = sum(r.get("seconds", 0.0) for r in results["runs"])
     pace = []
     for patch in sorted({r["patchSize"] for r in results["runs"]}):

@@ -255,6 +255,19 @@ def test_the_report_tallies_the_verdicts_and_names_the_predictions_still_waiting
     assert "MLP probe: 0 seen, 1 contradicted, 10 not decided" in md
 
 
+def test_the_report_says_when_the_whole_grid_has_finished():
+    import json
+    pred = json.loads((hreport.RUN / "predictions.json").read_text())
+    # the fake grid: ratios 0.05 and 0.5, patch 4, seeds 0-2: 6 models, all present
+    prog = _fake_progress([0.79, 0.80, 0.81], [0.69, 0.70, 0.71])
+    md = hreport.theory_md(pred, hreport.build_results(prog, pred))
+    assert "\n## Results\n" in md and "6 of 6 models finished (the whole grid)." in md
+    del prog["runs"]["p4-r05-s2"]
+    md = hreport.theory_md(pred, hreport.build_results(prog, pred))
+    assert "\n## Results so far\n" in md and "5 of 6 models finished." in md
+    assert "the whole grid" not in md
+
+
 def test_a_same_prediction_is_seen_within_noise_and_contradicted_by_a_clear_gap():
     a, b = {"mean": 0.80, "std": 0.02}, {"mean": 0.79, "std": 0.02}
     assert hreport.decide(a, b, "same")[0] == "seen"
