@@ -24,6 +24,7 @@ PACKED = ROOT / "python" / "weights" / "theory-run"  # hpack: progress.json, ckp
 RESULTS_FORMAT = "mae-playground/theory-results/2"
 PROBES = ["mlp", "linear"]
 MIN_EFFECT = 0.01  # a difference under one point of rescaled accuracy is never a finding
+NOT_FINISHED = "models not finished"  # decide()'s reason when a side lacks models; the tally lists those predictions
 RESUME = ("cd /work/main && (PYTHONPATH=python env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nohup nice -n 19 "
           "/usr/bin/python3 -m mae_playground.theory.hrun --jobs 2 >> /work/notes/theory-train.log 2>&1 &)")
 
@@ -136,7 +137,7 @@ def decide(a: dict | None, b: dict | None, kind: str) -> tuple[str, str]:
     MIN_EFFECT. "greater": seen if a is clearly above b, contradicted if clearly below, else not decided.
     "same": seen if there is no clear difference, contradicted if there is one."""
     if a is None or b is None:
-        return "not decided", "models not finished"
+        return "not decided", NOT_FINISHED
     gap = a["mean"] - b["mean"]
     bar = max(a["std"] + b["std"], MIN_EFFECT)
     why = f"{a['mean']:.3f} ± {a['std']:.3f} vs {b['mean']:.3f} ± {b['std']:.3f} (gap {gap:+.3f}, needs {bar:.3f})"
@@ -174,6 +175,7 @@ def _pred_table(pred: dict) -> list[str]:
 def theory_md(pred: dict, results: dict) -> str:
     ceil = pred["bayesCeiling"]
     done, expected = len(results["runs"]), results["expected"]
+    complete = bool(expected) and done >= expected
     L = [
         "# The theory, made testable: a world with four latent levels",
         "",
@@ -319,9 +321,9 @@ def theory_md(pred: dict, results: dict) -> str:
         "The sample drawer is src/features/theory/hworld.ts, equal to hworld.py bit for bit "
         "(tests/unit/theory-hworld.test.ts).",
         "",
-        "## Results" if expected and done >= expected else "## Results so far",
+        "## Results" if complete else "## Results so far",
         "",
-        f"{done} of {expected or 54} models finished" + (" (the whole grid)." if expected and done >= expected else "."),
+        f"{done} of {expected or 54} models finished" + (" (the whole grid)." if complete else "."),
         "",
         "| id | MLP probe | linear probe |",
         "|---|---|---|",
@@ -334,11 +336,10 @@ def theory_md(pred: dict, results: dict) -> str:
         counts = {k: sum(v[probe]["verdict"] == k for v in results["verdicts"])
                   for k in ("seen", "contradicted", "not decided")}
         tally.append(f"{name}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
-    waiting = [v["id"] for v in results["verdicts"]
-               if "models not finished" in v["mlp"]["why"] or "models not finished" in v["linear"]["why"]]
+    waiting = [v["id"] for v in results["verdicts"] if any(NOT_FINISHED in v[probe]["why"] for probe in PROBES)]
     L += ["", f"Tally of the {len(results['verdicts'])} predictions (computed from the table): {'; '.join(tally)}. "
           + (f"Waiting for models: {', '.join(waiting)}." if waiting else
-             "The whole grid has finished, so these verdicts are final for this run." if expected and done >= expected
+             "The whole grid has finished, so these verdicts are final for this run." if complete
              else "Every model the predictions compare has finished, so these verdicts are final for this run; the "
              "rest of the grid fills in the curves between the compared ratios.")]
     secs = sum(r.get("seconds", 0.0) for r in results["runs"])

@@ -3,6 +3,8 @@ pytest -q mae_playground/theory`; the TypeScript/Python agreement is tests/unit/
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from ..mask_prng import mulberry32
@@ -241,9 +243,12 @@ def test_verdicts_follow_the_numbers_and_a_changed_number_flips_them():
     assert _verdict(_fake_progress([0.8] * 3, [0.7] * 3), pid="P7") == "not decided"
 
 
+def _committed_predictions() -> dict:
+    return json.loads((hreport.RUN / "predictions.json").read_text())
+
+
 def test_the_report_tallies_the_verdicts_and_names_the_predictions_still_waiting():
-    import json
-    pred = json.loads((hreport.RUN / "predictions.json").read_text())
+    pred = _committed_predictions()
     # P1 seen by both probes (gap 0.10, hand-computed above); P3 and P5 compare the same two models at the layout
     # and object levels (0.5 each side: not decided); the other eight lack models; 11 predictions in all
     md = hreport.theory_md(pred, hreport.build_results(_fake_progress([0.79, 0.80, 0.81], [0.69, 0.70, 0.71]), pred))
@@ -256,8 +261,7 @@ def test_the_report_tallies_the_verdicts_and_names_the_predictions_still_waiting
 
 
 def test_the_report_says_when_the_whole_grid_has_finished():
-    import json
-    pred = json.loads((hreport.RUN / "predictions.json").read_text())
+    pred = _committed_predictions()
     # the fake grid: ratios 0.05 and 0.5, patch 4, seeds 0-2: 6 models, all present
     prog = _fake_progress([0.79, 0.80, 0.81], [0.69, 0.70, 0.71])
     md = hreport.theory_md(pred, hreport.build_results(prog, pred))
@@ -346,8 +350,6 @@ def test_packed_state_restores_the_model_and_training_continues(tmp_path):
 
 
 def test_hexport_exports_finished_seed0_models_only(tmp_path):
-    import json
-
     import torch
 
     from . import hexperiment as hx
