@@ -20,8 +20,16 @@ test('a slider step during a long batch: the top row is the first one painted at
   const t0 = await page.evaluate(() => performance.now());
   await page.getByTestId('ratio-slider').fill('0.25');
   await settled(page);
-  const paints = await page.evaluate((since) => window.__maeDebug!.paints(since), t0);
   const ids = (await rows(page)).map((r) => r.id);
+  // A paint mark is written in the animation frame after the row was drawn, which can come a little
+  // after the app reads settled: wait until every row has its mark at the new ratio.
+  const paintsSinceStep = () => page.evaluate((since) => window.__maeDebug!.paints(since), t0);
+  const unpainted = async (): Promise<number> => {
+    const painted = new Set((await paintsSinceStep()).filter((p) => p.maskRatio === 0.25).map((p) => p.rowId));
+    return ids.filter((id) => !painted.has(id)).length;
+  };
+  await expect.poll(unpainted, { timeout: 10_000, message: 'rows not yet painted at the new ratio' }).toBe(0);
+  const paints = await paintsSinceStep();
   const atNew = paints.filter((p) => p.maskRatio === 0.25);
   expect(atNew.length).toBeGreaterThanOrEqual(12);
   // the first row painted at the new ratio is the top row
