@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` runs this after vite: the production site must carry none of the test machinery
 // (src/testing/: window.__maeDebug, the ?inject= adapter faults, the worker's fault and runRaw
-// requests, the paint log). It reads every .js/.mjs/.html file the build wrote (not the copied
-// models/ and ort/ runtime) and fails, naming file and marker, if one is there.
+// requests, the paint log, the camera's debug view). It reads every .js/.mjs/.html file the build
+// wrote (not the copied models/ and ort/ runtime) and fails, naming file and marker, if one is there.
 //
 //   node scripts/check-prod-build.mjs [dir]                  production build (default dist/): no markers
 //   node scripts/check-prod-build.mjs --expect-hooks [dir]   a test build: every marker present (so the
@@ -19,6 +19,7 @@ export const TEST_HOOK_MARKERS = [
   'GPUDevice.destroy() called', // fault('gpu-device-lost')
   'runRaw', // raw runs on explicit ids
   'idsRestore must have', // the runRaw request's check
+  'allTracks', // the live row's debug view (src/testing/camera-debug.ts)
 ];
 
 const SKIP = new Set(['models', 'ort', 'samples']);

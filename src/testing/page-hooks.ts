@@ -10,7 +10,7 @@ import { base64ToBytes, bytesToBase64 } from '../mae/base64.ts';
 import { useCompareStore } from '../features/compare/compare-controller.ts';
 import { cspViolations, type CspViolation } from '../state/csp-log.ts';
 import type { ModelSession } from '../features/models/model-session.ts';
-import type { CameraDebug } from '../features/camera/camera-controller.ts';
+import { installCameraDebug, type CameraDebug, type CameraView } from './camera-debug.ts';
 import { useStore } from '../state/store.ts';
 import { useSweep } from '../features/sweep/sweep-controller.ts';
 import { attentionSnapshot } from '../features/attention/attention-store.ts';
@@ -158,7 +158,7 @@ export function adapterFaultsFromUrl(search: string): AdapterFault[] {
 /** Installs the hooks; call before engine.start() so the first worker gets the adapter faults. */
 export function installPageHooks(engine: {
   readonly session: ModelSession;
-  readonly camera: { debug(): CameraDebug; liveTrack(): MediaStreamTrack | null };
+  readonly camera: CameraView & { liveTrack(): MediaStreamTrack | null };
 }): void {
   const faults = adapterFaultsFromUrl(window.location.search);
   if (faults.length > 0)
@@ -169,6 +169,7 @@ export function installPageHooks(engine: {
           .catch(() => undefined),
     );
   rowPaints.listener = recordPaint;
+  const cameraDebug = installCameraDebug(engine.camera);
   const activeClient = async () => {
     const client = await engine.session.ready();
     if (!client) throw new Error('model not ready');
@@ -256,7 +257,7 @@ export function installPageHooks(engine: {
       return m ? Array.from(m) : null;
     },
     sweep: () => sweepSnapshot(),
-    camera: () => engine.camera.debug(),
+    camera: () => cameraDebug(),
     cameraTrackEnded: () => engine.camera.liveTrack()?.dispatchEvent(new Event('ended')) ?? false,
     attention: () => attentionSnapshot(),
     compare: () => {

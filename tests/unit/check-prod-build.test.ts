@@ -29,7 +29,7 @@ afterAll(() => {
 });
 
 const ALL_MARKERS =
-  'window.__maeDebug={};"simulated adapter failure";"adapterFaults";"simulated worker crash";"GPUDevice.destroy() called";"runRaw";"idsRestore must have"';
+  'window.__maeDebug={};"simulated adapter failure";"adapterFaults";"simulated worker crash";"GPUDevice.destroy() called";"runRaw";"idsRestore must have";"allTracks"';
 
 describe('check-prod-build', () => {
   it('passes a bundle without test hooks (the models/ and ort/ copies are not read)', () => {

@@ -18,6 +18,7 @@ import { CAMERA_ENDED, cameraErrorMessage, RELEASED_HIDDEN, videoErrorMessage } 
 import { initialCameraState, useCameraStore, type CameraState } from './camera-store.ts';
 import { FpsMeter } from './fps-meter.ts';
 import { rgbaToBmp } from './frame-bmp.ts';
+import { cameraProbe } from './camera-probe.ts';
 import { FrameGate, type FrameCounts } from './frame-gate.ts';
 import { liveFrameSize } from './frame-size.ts';
 
@@ -31,40 +32,6 @@ export interface CameraDeps {
   addFiles(files: File[]): void;
 }
 
-/** What the test build's page hooks report (src/testing/page-hooks.ts). */
-export interface CameraDebug {
-  status: CameraState['status'];
-  source: CameraState['source'];
-  message: string | null;
-  frameError: string | null;
-  mirrored: boolean;
-  frameSize: CameraState['frameSize'];
-  counts: FrameCounts & { reconstructed: number };
-  fps: number | null;
-  msPerFrame: number | null;
-  /** The shown frame's times in the worker: encoder + decoder, and the whole request (null before the first frame). */
-  worker: { modelMs: number; totalMs: number } | null;
-  /** The shown frame's stages on the page's clock: drawn and encoded, decoded in the worker, reconstructed. */
-  stages: FrameStages | null;
-  /** The shown frame's mask: ratio, visible patches, strategy (null before the first frame). */
-  mask: { maskRatio: number; visible: number; numPatches: number; strategy: string } | null;
-  /** The shown panels' size in pixels (the model's square for the crop; the frame's aspect when whole). */
-  panel: { width: number; height: number } | null;
-  /** readyState of the tracks of the latest camera stream ('ended' once released). */
-  tracks: MediaStreamTrackState[];
-  /** readyState of every camera track this page opened, oldest first (a switch releases the old one). */
-  allTracks: MediaStreamTrackState[];
-  /** A video file's object URL is held (revoked on stop). */
-  objectUrl: boolean;
-  devices: number;
-}
-
-export interface FrameStages {
-  encodeMs: number;
-  decodeMs: number;
-  reconstructMs: number;
-}
-
 const set = (patch: Partial<CameraState>): void => useCameraStore.setState(patch);
 
 export class CameraController implements CameraActions {
@@ -74,12 +41,9 @@ export class CameraController implements CameraActions {
   private reconstructed = 0;
   private video: HTMLVideoElement | null = null;
   private stream: MediaStream | null = null;
-  private lastTracks: MediaStreamTrack[] = [];
-  private readonly openedTracks: MediaStreamTrack[] = [];
   private objectUrl: string | null = null;
   private container: HTMLElement | null = null;
   private canvas: OffscreenCanvas | null = null;
-  private stages: FrameStages | null = null;
   /** The page's visibilitychange / pagehide listeners are installed (a source is open). */
   private watchingPage = false;
   private readonly onVisibility = (): void => {
@@ -115,8 +79,7 @@ export class CameraController implements CameraActions {
       return;
     }
     this.stream = stream;
-    this.lastTracks = stream.getTracks();
-    this.openedTracks.push(...this.lastTracks);
+    cameraProbe.listener?.streamOpened(stream.getTracks());
     const track = stream.getVideoTracks()[0];
     if (!track) {
       this.stop(cameraErrorMessage({ name: 'NotFoundError' }));
@@ -143,6 +106,7 @@ export class CameraController implements CameraActions {
     const gen = this.begin('video', file.name || 'video');
     const url = URL.createObjectURL(file);
     this.objectUrl = url;
+    cameraProbe.listener?.videoUrlHeld(true);
     const video = this.newVideo();
     video.loop = true;
     video.addEventListener('error', () => {
@@ -194,34 +158,9 @@ export class CameraController implements CameraActions {
     if (container && this.video) container.replaceChildren(this.video);
   }
 
-  debug(): CameraDebug {
-    const s = useCameraStore.getState();
-    return {
-      status: s.status,
-      source: s.source,
-      message: s.message,
-      frameError: s.frameError,
-      mirrored: s.mirrored,
-      frameSize: s.frameSize,
-      counts: { ...this.gate.snapshot(), reconstructed: this.reconstructed },
-      fps: s.fps,
-      msPerFrame: s.msPerFrame,
-      stages: this.stages,
-      worker: s.result ? { modelMs: s.result.encoderMs + s.result.decoderMs, totalMs: s.result.totalMs } : null,
-      mask: s.result
-        ? {
-            maskRatio: s.result.maskRatio,
-            visible: s.result.visible,
-            numPatches: s.result.numPatches,
-            strategy: s.result.maskStrategy ?? 'random',
-          }
-        : null,
-      panel: s.result ? { width: s.result.panels.original.width, height: s.result.panels.original.height } : null,
-      tracks: this.lastTracks.map((t) => t.readyState),
-      allTracks: this.openedTracks.map((t) => t.readyState),
-      objectUrl: this.objectUrl !== null,
-      devices: s.devices.length,
-    };
+  /** The current source's frames: arrived, started, dropped, paused, finished, and reconstructed (shown). */
+  frameCounts(): FrameCounts & { reconstructed: number } {
+    return { ...this.gate.snapshot(), reconstructed: this.reconstructed };
   }
 
   /** A new source: the old one is released, the counters start at zero, the page is watched. */
@@ -254,11 +193,14 @@ export class CameraController implements CameraActions {
       video.remove();
     }
     this.video = null;
-    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+    if (this.objectUrl) {
+      URL.revokeObjectURL(this.objectUrl);
+      cameraProbe.listener?.videoUrlHeld(false);
+    }
     this.objectUrl = null;
     this.gate.reset();
     this.meter.reset();
-    this.stages = null;
+    cameraProbe.listener?.frameStages(null);
   }
 
   private newVideo(): HTMLVideoElement {
@@ -339,7 +281,7 @@ export class CameraController implements CameraActions {
       });
       if (gen !== this.generation) return;
       const t3 = performance.now();
-      this.stages = { encodeMs: t1 - t0, decodeMs: t2 - t1, reconstructMs: t3 - t2 };
+      cameraProbe.listener?.frameStages({ encodeMs: t1 - t0, decodeMs: t2 - t1, reconstructMs: t3 - t2 });
       this.meter.add(t3, t3 - t0);
       this.reconstructed += 1;
       set({ result, frameError: null, frameSize: { width, height }, reconstructed: this.reconstructed, ...this.meter.reading() });
