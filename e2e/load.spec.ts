@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { lenKeep } from '../src/mae/index.ts';
 import { MAX_ROWS } from '../src/features/grid/uploads.ts';
-import { rows, settled } from './reliability-helpers.ts';
+import { expectLastPaintsAt, rows, settled } from './reliability-helpers.ts';
 
 function tinyPng(i: number): string {
   const png = new PNG({ width: 16, height: 16 });
@@ -101,16 +101,10 @@ test('slider storm: 500 changes in a few seconds end with every row at the final
     expect(r.maskRatio, r.name).toBe(0.37);
     expect(r.visible, r.name).toBe(lenKeep(196, 0.37));
   }
-  // And the pictures on screen are those results: the paint log's last mark per row is 0.37. A
-  // mark is written in the animation frame after the row's canvases were drawn, which can come a
-  // little after the row reads "done" (CI once read the log in between), so wait for that frame;
-  // a stale picture painted after the final one would still fail here, as its mark comes last.
-  const lastMarks = async (): Promise<Record<string, number>> => {
-    const paints = await page.evaluate(() => window.__maeDebug?.paints() ?? []);
-    const last: Record<string, number> = {};
-    for (const p of paints) last[p.rowId] = p.maskRatio;
-    return last;
-  };
-  const want = Object.fromEntries(all.map((r) => [r.id, 0.37]));
-  await expect.poll(lastMarks, { timeout: 10_000, message: "each row's last painted ratio" }).toEqual(want);
+  // And the pictures on screen are those results: the paint log's last mark per row is 0.37.
+  await expectLastPaintsAt(
+    page,
+    all.map((r) => r.id),
+    0.37,
+  );
 });

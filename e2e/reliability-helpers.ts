@@ -52,6 +52,23 @@ export async function settled(page: Page, timeout = 180_000): Promise<void> {
   await page.waitForFunction(() => window.__maeDebug?.settled() === true, undefined, { timeout, polling: 250 });
 }
 
+/**
+ * Waits until the paint log's last mark (since `since`, performance.now() time) for each of `rowIds`
+ * is at `maskRatio`: the pictures on screen are the results at that ratio. A mark is written in the
+ * animation frame after the row's canvases were drawn, which can come a little after settled(), so
+ * this polls; a stale picture painted after the right one still fails it, as its mark comes last.
+ */
+export async function expectLastPaintsAt(page: Page, rowIds: string[], maskRatio: number, since = 0): Promise<void> {
+  const lastMarks = async (): Promise<Record<string, number>> => {
+    const paints = await page.evaluate((t) => window.__maeDebug?.paints(t) ?? [], since);
+    const last: Record<string, number> = {};
+    for (const p of paints) last[p.rowId] = p.maskRatio;
+    return last;
+  };
+  const want = Object.fromEntries(rowIds.map((id) => [id, maskRatio]));
+  await expect.poll(lastMarks, { timeout: 10_000, message: "each row's last painted ratio" }).toEqual(want);
+}
+
 // ---- process memory (Linux /proc): the Chromium renderers this test process launched ----------
 
 function children(): Map<number, number[]> {

@@ -6,7 +6,7 @@
  * hand-computed cases (no timing in tests).
  */
 import { expect, test } from '@playwright/test';
-import { rows, settled } from './reliability-helpers.ts';
+import { expectLastPaintsAt, rows, settled } from './reliability-helpers.ts';
 
 test('a slider step during a long batch: the top row is the first one painted at the new ratio, computed alone', async ({ page }) => {
   test.setTimeout(240_000);
@@ -16,20 +16,19 @@ test('a slider step during a long batch: the top row is the first one painted at
   // A new ratio: the lead goes alone, then a batch of the rest starts.
   await page.getByTestId('ratio-slider').fill('0.5');
   await expect.poll(async () => (await rows(page))[0]?.maskRatio, { timeout: 60_000 }).toBe(0.5);
+  const ids = (await rows(page)).map((r) => r.id);
+  // The lead's picture at 0.5 is on screen before t0: its paint mark comes a frame after the store
+  // has its result, and would otherwise count as a stale paint after the step.
+  const leadLastPaint = async () =>
+    (await page.evaluate(() => window.__maeDebug!.paints())).filter((p) => p.rowId === ids[0]).at(-1)?.maskRatio;
+  await expect.poll(leadLastPaint, { timeout: 10_000, message: "the lead's last painted ratio" }).toBe(0.5);
   // The step comes while the batch after the lead is in the worker (or queued behind it).
   const t0 = await page.evaluate(() => performance.now());
   await page.getByTestId('ratio-slider').fill('0.25');
   await settled(page);
-  const ids = (await rows(page)).map((r) => r.id);
-  // A paint mark is written in the animation frame after the row was drawn, which can come a little
-  // after the app reads settled: wait until every row has its mark at the new ratio.
-  const paintsSinceStep = () => page.evaluate((since) => window.__maeDebug!.paints(since), t0);
-  const unpainted = async (): Promise<number> => {
-    const painted = new Set((await paintsSinceStep()).filter((p) => p.maskRatio === 0.25).map((p) => p.rowId));
-    return ids.filter((id) => !painted.has(id)).length;
-  };
-  await expect.poll(unpainted, { timeout: 10_000, message: 'rows not yet painted at the new ratio' }).toBe(0);
-  const paints = await paintsSinceStep();
+  // Every row's picture on screen is at the new ratio (the helper waits for the paint marks' frame).
+  await expectLastPaintsAt(page, ids, 0.25, t0);
+  const paints = await page.evaluate((since) => window.__maeDebug!.paints(since), t0);
   const atNew = paints.filter((p) => p.maskRatio === 0.25);
   expect(atNew.length).toBeGreaterThanOrEqual(12);
   // the first row painted at the new ratio is the top row
