@@ -84,6 +84,31 @@ test('offline: after one visit the page opens and reconstructs with the network 
   await context.close();
 });
 
+test('offline: a store left by an earlier version (its activation cut short) is removed by the next page load', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/?samples=1');
+  await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 180_000 });
+  const [current] = await cacheNames(page);
+  expect(current).toMatch(/^mae-playground-[0-9a-f]+$/);
+  // What an update whose activate handler was stopped before it pruned leaves behind: the earlier
+  // version's store beside the running one's. A store of another name is not ours to delete.
+  const stale = 'mae-playground-0123456789ab';
+  await page.evaluate(async (name) => {
+    await (await caches.open(name)).put('/index.html', new Response('an earlier version'));
+    await (await caches.open('not-the-app')).put('/x', new Response('kept'));
+  }, stale);
+  expect((await cacheNames(page)).sort()).toEqual([current, 'not-the-app', stale].sort());
+  await page.reload();
+  await expect
+    .poll(async () => (await cacheNames(page).catch(() => [])).sort(), { timeout: 30_000 })
+    .toEqual([current, 'not-the-app'].sort());
+  // The running version's store is whole: the page still loads from it and reconstructs.
+  await settledWell(page);
+  await context.close();
+});
+
 test('offline: a new deployment is installed beside the running one and applied by "Reload"', async ({ browser }) => {
   test.setTimeout(300_000);
   const context = await browser.newContext();

@@ -219,6 +219,8 @@ for (const where of ['sub-path', 'root'] as const) {
         await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
         await expect(page.getByTestId('update-ready')).toBeVisible({ timeout: 180_000 });
         expect(await cacheNames(page)).toContain(before);
+        let loads = 0;
+        page.on('load', () => (loads += 1));
         await page.getByRole('button', { name: 'Reload' }).click();
         // The new worker takes over (its cache replaces the old one) and the page reloads under it, isolated.
         const t0 = Date.now();
@@ -226,9 +228,17 @@ for (const where of ['sub-path', 'root'] as const) {
           void page
             .evaluate(async () => {
               const r = await navigator.serviceWorker.getRegistration();
-              return JSON.stringify({ i: r?.installing?.state, w: r?.waiting?.state, a: r?.active?.state, c: await caches.keys() });
+              const ctl = navigator.serviceWorker.controller;
+              // ctl: the controller is the registration's active worker (the new version once it took over).
+              return JSON.stringify({
+                i: r?.installing?.state,
+                w: r?.waiting?.state,
+                a: r?.active?.state,
+                ctl: ctl === null ? null : ctl === r?.active ? 'active' : ctl.state,
+                c: await caches.keys(),
+              });
             })
-            .then((x) => console.log(`[sw ${Math.round((Date.now() - t0) / 1000)} s] ${x}`))
+            .then((x) => console.log(`[sw ${Math.round((Date.now() - t0) / 1000)} s, ${loads} loads] ${x}`))
             .catch(() => undefined);
         }, 5000);
         await expect

@@ -70,20 +70,37 @@ function isAppPage(url: URL): boolean {
 }
 
 sw.addEventListener('install', (event) => {
-  // cache: 'reload' bypasses the HTTP cache, so a new version never stores an old file.
   event.waitUntil(
-    caches
-      .open(CACHE)
-      .then((cache) => cache.addAll(PRECACHE.map((entry) => new Request(new URL(entry.url, scopeUrl), { cache: 'reload' })))),
+    (async () => {
+      const cache = await caches.open(CACHE);
+      // cache: 'reload' bypasses the HTTP cache, so a new version never stores an old file.
+      await cache.addAll(PRECACHE.map((entry) => new Request(new URL(entry.url, scopeUrl), { cache: 'reload' })));
+      // An older worker that pruned just as this one started (it could not see us yet) took our store
+      // with it: fail the install rather than activate with nothing stored; the next update check retries.
+      if (!(await caches.has(CACHE))) throw new Error(`the offline store ${CACHE} was removed while it was filled`);
+    })(),
   );
 });
+
+/**
+ * Deletes the stores of other versions of this app, unless a newer version is installing or waiting
+ * beside this one (its store is among them). Run on activation and again on each navigation this
+ * worker answers: the spec lets a worker become active although its activate handler was stopped
+ * before it finished, and then the old store would stay for good (seen in e2e/pages.spec.ts: the new
+ * version active and controlling, the old store still there minutes later).
+ */
+async function pruneOtherVersions(): Promise<void> {
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(CACHE_PREFIX) || name === CACHE) continue;
+    if (sw.registration.installing || sw.registration.waiting) return;
+    await caches.delete(name);
+  }
+}
 
 sw.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      for (const name of await caches.keys()) {
-        if (name.startsWith(CACHE_PREFIX) && name !== CACHE) await caches.delete(name);
-      }
+      await pruneOtherVersions();
       // The first install takes over the open page at once, so that page's later requests are served too.
       await sw.clients.claim();
     })(),
@@ -104,20 +121,26 @@ sw.addEventListener('fetch', (event) => {
   if (url.origin !== scopeUrl.origin) return; // never touch other origins (opt-in downloads)
   if (request.headers.has('range')) return; // partial content is not what the cache holds
   event.respondWith(isolates(request) ? respond(request, url).then(withIsolation) : respond(request, url));
+  if (request.mode === 'navigate') event.waitUntil(pruneOtherVersions());
 });
 
+/**
+ * This version's stored copy of `request`, or the network's. caches.match with a cacheName, not
+ * caches.open: open would create the store again should it have been pruned (a worker that is being
+ * replaced may still answer a request after the new one deleted its store), and leave it for good.
+ */
 async function respond(request: Request, url: URL): Promise<Response> {
-  const cache = await caches.open(CACHE);
+  // ignoreVary: the server varies on Origin, and module scripts are requested with one (crossorigin)
+  // while the precache requested them without.
+  const options = { cacheName: CACHE, ignoreVary: true };
   if (request.mode === 'navigate') {
     // Only the app's page gets the shell: another path inside the scope is what the host says (a
     // 404 on a static host), as without this worker, not the app at an address its URLs break under.
-    const shell = isAppPage(url) ? await cache.match(SHELL, { ignoreVary: true }) : undefined;
+    const shell = isAppPage(url) ? await caches.match(SHELL, options) : undefined;
     if (shell) return shell;
     return fetch(request);
   }
-  // ignoreVary: the server varies on Origin, and module scripts are requested with one (crossorigin)
-  // while the precache requested them without.
-  const hit = await cache.match(request, { ignoreVary: true });
+  const hit = await caches.match(request, options);
   return hit ?? fetch(request);
 }
 
