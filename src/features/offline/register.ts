@@ -70,7 +70,7 @@ export async function registerServiceWorker(): Promise<void> {
   // This page is the fallback reload of an update: should the new version take over only now, reload into it.
   if (markUpdating(false)) reloadOnControllerChange = true;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (reloadOnControllerChange) window.location.reload();
+    if (reloadOnControllerChange) reloadOnce();
     else isolate(true);
   });
   try {
@@ -88,6 +88,15 @@ export async function registerServiceWorker(): Promise<void> {
     set({ status: 'failed', error: errorText(err) });
     if (!window.crossOriginIsolated) set({ isolationWhy: `the service worker that would isolate the page failed: ${errorText(err)}` });
   }
+}
+
+let reloading = false;
+
+/** The reload into the new version: once, whichever sign of the takeover comes first. */
+function reloadOnce(): void {
+  if (reloading) return;
+  reloading = true;
+  window.location.reload();
 }
 
 const UPDATING = 'mae-playground:update-reload';
@@ -114,14 +123,23 @@ export function applyUpdate(): void {
   const waiting = registration?.waiting;
   if (!waiting) return;
   reloadOnControllerChange = true;
+  // The new version active is enough to reload into it, should the controllerchange event not come.
+  waiting.addEventListener('statechange', () => {
+    if (waiting.state === 'activated' || waiting.state === 'redundant') reloadOnce();
+  });
   let asked = 0;
   const ask = (): void => {
-    if (waiting.state === 'activated' || waiting.state === 'redundant') return;
+    // Redundant: the new version failed after all (or a newer one replaced it); the person asked for a
+    // reload, so they get one, into whatever version is active now.
+    if (waiting.state === 'activated' || waiting.state === 'redundant') {
+      reloadOnce();
+      return;
+    }
     // Still parked after 6 s (Chromium: skipWaiting alone did not move it, a navigation does): reload;
     // the next page reloads once more should the new version take over only after it loaded.
     if (asked >= 3) {
       markUpdating(true);
-      window.location.reload();
+      reloadOnce();
       return;
     }
     asked += 1;
