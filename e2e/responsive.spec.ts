@@ -112,6 +112,28 @@ test('phone 390x844 with touch: no sideways scroll, finger-sized controls inside
   }
   expect(await panelColumns(page)).toBe(2);
 
+  // The row's name keeps room for its first 8 characters (or all of it, if shorter to show) beside its
+  // actions ("Download PNG" shows as "PNG" and is still named in full): probes in the name's own font
+  // measure what that needs.
+  const row = page.getByTestId('image-row').first();
+  await expect(row.getByRole('button', { name: 'Download PNG', exact: true })).toBeVisible();
+  const room = await row.locator('.row-name').evaluate((el) => {
+    const width = (text: string): number => {
+      const probe = document.createElement('span');
+      probe.style.font = getComputedStyle(el).font;
+      probe.style.whiteSpace = 'nowrap';
+      probe.textContent = text;
+      document.body.append(probe);
+      const w = probe.getBoundingClientRect().width;
+      probe.remove();
+      return w;
+    };
+    const name = el.textContent ?? '';
+    return { has: el.getBoundingClientRect().width, need: Math.min(width(`${name.slice(0, 8)}…`), width(name)), name };
+  });
+  expect(room.name.length).toBeGreaterThan(8);
+  expect(room.has, `room for "${room.name.slice(0, 8)}…" or "${room.name}"`).toBeGreaterThanOrEqual(room.need - 0.5);
+
   // A tap on the masked panel switches to paint and flips the patch under the finger.
   const label = page.getByTestId('ratio-label');
   const before = (await label.textContent()) ?? '';

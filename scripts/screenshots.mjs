@@ -27,6 +27,16 @@ async function shoot(name, contextOptions, path, prepare) {
     undefined,
     { timeout: 180_000 },
   );
+  // The first load times thread counts once the grid is idle (the badge says "measuring…" for a while):
+  // shoot what stays on the screen after it has a result (or says why it skipped).
+  await page.waitForFunction(
+    () => {
+      const hint = document.querySelector('[data-testid="threads-measured"]');
+      return hint !== null && (hint.getAttribute('data-best') !== '' || / · threads /.test(hint.textContent ?? ''));
+    },
+    undefined,
+    { timeout: 180_000 },
+  );
   if (prepare) await prepare(page);
   await page.waitForTimeout(500);
   await page.screenshot({ path: `docs/${name}.png` });

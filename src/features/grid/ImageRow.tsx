@@ -84,7 +84,8 @@ export const ImageRow = memo(function ImageRow({ row }: { row: Row }) {
             void downloadRowPng(row).catch((e: unknown) => useStore.getState().setNotice(`Could not export the PNG: ${errorText(e)}`))
           }
         >
-          Download PNG
+          {/* On a phone only "PNG" shows (styles.css), so the image's name keeps its room; the name read out stays "Download PNG". */}
+          <span className="row-action-wide">Download </span>PNG
         </button>
         <button
           type="button"
