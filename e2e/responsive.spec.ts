@@ -145,6 +145,27 @@ test('phone 390x844 with touch: no sideways scroll, finger-sized controls inside
   await expect(label).toContainText('painted');
   const visible = (text: string): number => Number(/(\d+) of 196 visible/.exec(text)?.[1] ?? NaN);
   expect(Math.abs(visible((await label.textContent()) ?? '') - visible(before))).toBe(1);
+
+  // The measurement's text arrives seconds after load (the production build times thread counts):
+  // it stays on the badge's one line and the pictures do not move. Appended here as the app words it.
+  const panelTop = async (): Promise<number> => (await row.locator('.panel canvas').first().boundingBox())?.y ?? NaN;
+  const top = await panelTop();
+  const reason = page.locator('.model-status .provider-reason');
+  const line = await reason.evaluate((el) => el.getBoundingClientRect().height);
+  const threads = page.getByTestId('wasm-threads');
+  const threadsWidth = await threads.evaluate((el) => el.scrollWidth);
+  await page.getByTestId('threads-measured').evaluate((el) => {
+    const words = document.createElement('span');
+    words.textContent = ' (measured for this model size: 1: 92 ms, 2: 58 ms, 4: 61 ms, 8: 70 ms)';
+    el.append(words);
+  });
+  expect(await reason.evaluate((el) => el.getBoundingClientRect().height)).toBeCloseTo(line, 0);
+  expect(await panelTop()).toBeCloseTo(top, 0);
+  // The thread count itself stays whole (the measurement is what is cut), and nothing scrolls sideways.
+  const shown = await threads.evaluate((el) => ({ width: el.getBoundingClientRect().width, right: el.getBoundingClientRect().right }));
+  expect(shown.width).toBeGreaterThanOrEqual(threadsWidth - 0.5);
+  expect(shown.right).toBeLessThanOrEqual(390);
+  expect(await layoutWidth(page)).toEqual({ scrollWidth: 390, innerWidth: 390 });
   await context.close();
 });
 
