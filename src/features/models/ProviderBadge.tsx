@@ -35,7 +35,7 @@ export function ProviderBadge() {
           {n !== null && (
             <span data-testid="wasm-threads" data-threads={n}>
               {` · ${n} thread${n > 1 ? 's' : ''}`}
-              {why && ` (${why})`}
+              {why && <span className="threads-why">{` (${why})`}</span>}
             </span>
           )}
           {n !== null && (
